@@ -1,0 +1,35 @@
+"""The `journey` command. Thin: parse options, call the library, render; heavy imports stay inside commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from ..errors import JourneyError, UsageError
+
+app = typer.Typer(
+    name="journey",
+    help="Turn customer feedback (reviews, tickets, surveys, posts) into customer-journey records.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+from . import extract as _extract  # noqa: E402,F401  (registers commands)
+from . import label as _label  # noqa: E402,F401
+from . import summary as _summary  # noqa: E402,F401
+from . import taxonomy as _taxonomy  # noqa: E402,F401
+
+
+def main() -> None:
+    """Entry point: library errors become one `Error:` line and an exit code (re-raised with JOURNEY_DEBUG=1)."""
+    try:
+        app()
+    except JourneyError as exc:
+        if os.environ.get("JOURNEY_DEBUG"):
+            raise
+        print(f"Error: {exc}", file=sys.stderr)
+        sys.exit(2 if isinstance(exc, UsageError) else 1)

@@ -1,0 +1,124 @@
+"""`journey extract`: label every item of one or more exports, streaming to JSON Lines."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import app
+from .options import ExtractorOpt, TaxonomyOpt
+
+
+class _LazyFile:
+    """A text file opened on first write, so a clean run leaves no empty errors file behind."""
+
+    def __init__(self, path: Path, mode: str):
+        self.path, self.mode, self._f = path, mode, None
+        self.written = False
+
+    def write(self, s: str) -> int:
+        if self._f is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._f = self.path.open(self.mode, encoding="utf-8")
+        self.written = True
+        return self._f.write(s)
+
+    def flush(self) -> None:
+        if self._f is not None:
+            self._f.flush()
+
+    def close(self) -> None:
+        if self._f is not None:
+            self._f.close()
+
+
+def default_errors_path(out: Optional[Path]) -> Path:
+    if out is None:
+        return Path("journey-errors.jsonl")
+    name = out.name[: -len(".jsonl")] if out.name.endswith(".jsonl") else out.stem
+    return out.with_name(f"{name}.errors.jsonl")
+
+
+@app.command()
+def extract(
+    inputs: Annotated[list[str], typer.Argument(help="Exports to label: .jsonl, .json, .csv, .tsv, .txt, or - for stdin.",
+                                                show_default=False)],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write records here (JSON Lines); default stdout.",
+                                                show_default=False)] = None,
+    errors: Annotated[Optional[Path], typer.Option(
+        "--errors", help="Write bad rows here (JSON Lines: file, line, reason); default OUT.errors.jsonl "
+        "or ./journey-errors.jsonl, created only when there are errors.", show_default=False)] = None,
+    extractor: ExtractorOpt = "rules",
+    taxonomy: TaxonomyOpt = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run: skip items already in --out "
+                                         "or the errors file, append the rest.")] = False,
+    text_field: Annotated[Optional[str], typer.Option(help="Field/column holding the text (auto-detected).")] = None,
+    id_field: Annotated[Optional[str], typer.Option(help="Field holding the item id (else a hash of the text).")] = None,
+    customer_field: Annotated[Optional[str], typer.Option(help="Field holding the customer id.")] = None,
+    time_field: Annotated[Optional[str], typer.Option(help="Field holding the creation time.")] = None,
+    source_field: Annotated[Optional[str], typer.Option(help="Field holding the source (review, ticket, ...).")] = None,
+    lang_field: Annotated[Optional[str], typer.Option(help="Field holding the language code (else detected).")] = None,
+    source: Annotated[str, typer.Option(help="Source for items that do not say: review, ticket, survey, social, other.")]
+    = "other",
+    input_format: Annotated[str, typer.Option("--format", help="Input format: auto (by extension), jsonl, json, csv, "
+                                              "tsv, txt.")] = "auto",
+    encoding: Annotated[Optional[str], typer.Option(help="Input encoding, e.g. cp1250 (default: detected).")] = None,
+    max_chars: Annotated[int, typer.Option(help="Longer texts become error lines instead of records.")] = 100_000,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
+) -> None:
+    """Label every item: one journey record per item, one error line per bad row, nothing dropped."""
+    from ..errors import UsageError
+    from ..extractors import make_extractor
+    from ..ingest import ReadOptions, open_readers
+    from ..pipeline import completed_origins, run_extraction
+    from ..taxonomy import load_taxonomy
+    from .progress import progress_bar
+    from .render import print_summary
+
+    try:
+        options = ReadOptions(format=input_format, encoding=encoding, text_field=text_field, id_field=id_field,
+                              customer_field=customer_field, time_field=time_field, source_field=source_field,
+                              lang_field=lang_field, default_source=source, max_chars=max_chars)
+    except ValueError as exc:
+        raise UsageError(_first_error(exc)) from None
+    if resume and out is None:
+        raise UsageError("--resume needs --out: the records file to continue")
+    tax = load_taxonomy(taxonomy)
+    engine = make_extractor(extractor, tax)
+    readers = open_readers(inputs, options)
+    errors_path = errors or default_errors_path(out)
+    done = completed_origins(*(p for p in (out, errors_path) if p is not None)) if resume else set()
+    mode = "a" if resume else "w"
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    out_file = out.open(mode, encoding="utf-8") if out else sys.stdout
+    err_file = _LazyFile(errors_path, mode)
+    total_bytes = sum(r.size or 0 for r in readers)
+    show = not quiet and sys.stderr.isatty()
+    try:
+        with progress_bar(show, total_bytes, readers) as tick:
+            stats = run_extraction(((r.path, r) for r in readers), engine, out_file, err_file, done=done,
+                                   progress=tick)
+    except KeyboardInterrupt:
+        out_file.flush()
+        err_file.flush()
+        typer.echo("Interrupted: the records written so far are complete lines. "
+                   "Re-run the same command with --resume to continue.", err=True)
+        raise typer.Exit(130)
+    finally:
+        if out:
+            out_file.close()
+        err_file.close()
+    if not quiet:
+        print_summary(stats, out, errors_path if err_file.written else None, resume)
+
+
+def _first_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        e = errors()[0]
+        return f"--{'-'.join(str(p) for p in e['loc']).replace('_', '-')}: {e['msg']}"
+    return str(exc)

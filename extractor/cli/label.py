@@ -1,0 +1,60 @@
+"""`journey label`: one pasted item, shown as a card (or `--json` for the record)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from . import app
+from .options import ExtractorOpt, TaxonomyOpt
+
+
+def _read_text(text: Optional[str]) -> str:
+    if text is not None and text != "-":
+        return text
+    if text is None and sys.stdin.isatty():
+        typer.echo("Paste the feedback, then press Ctrl-D on an empty line:", err=True)
+    return sys.stdin.read()
+
+
+@app.command()
+def label(
+    text: Annotated[Optional[str], typer.Argument(help="The feedback text; '-' or nothing reads stdin (paste, then "
+                                                  "Ctrl-D).", show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JourneyRecord as JSON instead of the card.")] = False,
+    lang: Annotated[Optional[str], typer.Option(help="Language of the text (en, pl); default: detected.")] = None,
+    source: Annotated[str, typer.Option(help="review, ticket, survey, social or other.")] = "ticket",
+    labels: Annotated[Optional[str], typer.Option("--labels", help="Language of the card's labels (en, pl); "
+                                                  "default: the text's language.")] = None,
+    extractor: ExtractorOpt = "rules",
+    taxonomy: TaxonomyOpt = None,
+) -> None:
+    """Label one item (a ticket, a review) and show its stage, touchpoints, emotion, pain points and evidence."""
+    from ..errors import UsageError
+    from ..extractors import make_extractor
+    from ..pipeline import label_item
+    from ..schema import SOURCES, FeedbackItem
+    from ..taxonomy import load_taxonomy
+
+    body = _read_text(text)
+    if not body.strip():
+        raise UsageError("no text to label: pass it as an argument, or paste it and press Ctrl-D")
+    if source not in SOURCES:
+        raise UsageError(f"--source must be one of {', '.join(SOURCES)}")
+    tax = load_taxonomy(taxonomy)
+    engine = make_extractor(extractor, tax)
+    from hashlib import blake2b
+
+    item = FeedbackItem(item_id=blake2b(body.encode("utf-8"), digest_size=8).hexdigest(), text=body, source=source,
+                        lang=lang, origin="<label>:1")
+    record = label_item(engine, item)
+    if as_json:
+        typer.echo(record.model_dump_json(indent=2))
+        return
+    from rich.console import Console
+
+    from .render import render_card
+
+    Console().print(render_card(record, body, tax, labels or record.lang or "en"))

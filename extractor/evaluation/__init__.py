@@ -1,0 +1,1 @@
+"""Scoring journey records against gold labels."""

@@ -1,0 +1,31 @@
+"""Extractors turn a FeedbackItem into a JourneyRecord; each has the same small protocol."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ..errors import UsageError
+from ..schema import FeedbackItem, JourneyRecord
+from ..taxonomy import Taxonomy
+
+EXTRACTORS = ("rules", "keyword")
+
+
+class Extractor(Protocol):
+    name: str
+    taxonomy: Taxonomy
+
+    def extract(self, item: FeedbackItem) -> JourneyRecord: ...
+
+
+def make_extractor(name: str, taxonomy: Taxonomy) -> Extractor:
+    """The extractor called `name`, labelling with `taxonomy`."""
+    if name == "rules":
+        from .rules import RulesExtractor
+
+        return RulesExtractor(taxonomy)
+    if name == "keyword":
+        from .keyword import KeywordExtractor
+
+        return KeywordExtractor(taxonomy)
+    raise UsageError(f"unknown extractor {name!r}: choose one of {', '.join(EXTRACTORS)}")

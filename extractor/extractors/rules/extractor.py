@@ -1,0 +1,359 @@
+"""The offline `rules` extractor: taxonomy cues matched over spaCy tokens, with clause-level evidence.
+
+One pass over the tokens finds cue matches, negation (a negator up to three words before, in the
+same clause), intensity (intensifiers, diminishers, CAPS, "!"), and clause/sentence boundaries;
+contrast words ("but", "ale") make the clause after them weigh more. Labels come only from the
+taxonomy in use, so a user's taxonomy changes what is found without code changes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from spacy.attrs import LOWER
+
+from ...lexicons import LANGUAGES, load_lexicon
+from ...schema import Evidence, FeedbackItem, JourneyEvent, JourneyRecord
+from ...taxonomy import Taxonomy
+from .cues import EMOTION, MOMENT, PAIN_POINT, POLARITY, STAGE, TOUCHPOINT, CueIndex, Target, word_matches
+from .tokenizer import lean_tokenizer
+
+NEGATION_WINDOW = 3
+INTENSIFIER_BOOST, DIMINISHER_DAMP, CAPS_BOOST, EXCLAMATION_BOOST = 1.5, 0.6, 1.3, 1.2
+NEGATED_POLARITY = -0.75  # "not good" is weaker than "bad"
+CONTRAST_BEFORE, CONTRAST_AFTER = 0.5, 1.5
+PAIN_POLARITY, EMOTION_POLARITY = -0.8, 0.5
+SENTIMENT_ALPHA = 3.0  # squashes summed evidence into (-1, 1): one plain positive word gives 0.5
+STAGE_CUE_WEIGHT, STAGE_HINT_WEIGHT, DEFAULT_STAGE_PRIOR = 1.5, 0.5, 1.0
+MIN_CLAUSE_TOKENS = 2
+
+
+@dataclass
+class Hit:
+    """One cue match in the text."""
+
+    kind: str
+    label: str | None
+    value: float
+    weight: float
+    clause: int
+    sentence: int
+
+
+@dataclass
+class Analysis:
+    """Cue hits of one text with the token spans of its clauses and sentences."""
+
+    hits: list[Hit]
+    clauses: list[tuple[int, int]]
+    clause_sentence: list[int]
+    clause_weight: list[float]
+    sentences: list[tuple[int, int]]
+
+
+class RulesExtractor:
+    """Labels feedback items with the taxonomy's cues; needs no model, no key and no network."""
+
+    name = "rules"
+
+    def __init__(self, taxonomy: Taxonomy):
+        self.taxonomy = taxonomy
+        self._indexes: dict[str | None, CueIndex] = {}
+        self._tp_stage = {t.id: t.stage for t in taxonomy.touchpoints}
+        self._pain = {p.id: p for p in taxonomy.pain_points}
+        self._valence = {e.id: e.valence for e in taxonomy.emotions}
+        self._source_touchpoints = defaultdict(list)
+        for tp in taxonomy.touchpoints:
+            for src in tp.sources:
+                self._source_touchpoints[src].append(tp.id)
+        self._fallback_emotions = [e for e in taxonomy.emotions if getattr(e, "fallback", True)]
+
+    # -- building ---------------------------------------------------------------------------------
+
+    def _cue_languages(self, lang: str | None) -> list[str]:
+        return [lang] if lang in self.taxonomy.languages else list(self.taxonomy.languages)
+
+    def index(self, lang: str | None) -> CueIndex:
+        """The cue index for a language, built on first use (None: every language of the taxonomy)."""
+        key = lang if lang in self.taxonomy.languages else None
+        if key not in self._indexes:
+            self._indexes[key] = self._build_index(key)
+        return self._indexes[key]
+
+    def _build_index(self, lang: str | None) -> CueIndex:
+        langs = self._cue_languages(lang)
+        lexicons = [load_lexicon(lg) for lg in langs if lg in LANGUAGES]
+        index = CueIndex(lean_tokenizer(lang), [n for lex in lexicons for n in lex.negators])
+        tax = self.taxonomy
+        groups = [(STAGE, tax.stages), (TOUCHPOINT, tax.touchpoints), (EMOTION, tax.emotions), (PAIN_POINT, tax.pain_points)]
+        for kind, labels in groups:
+            for label in labels:
+                for lg in langs:
+                    for cue in label.cues.get(lg, ()):
+                        index.add(cue, Target(kind, label.id))
+        for lg in langs:
+            for cue in tax.moment_of_truth.cues.get(lg, ()):
+                index.add(cue, Target(MOMENT, None))
+        for lex in lexicons:
+            for words, value in ((lex.positive, 1.0), (lex.positive_strong, 2.0), (lex.negative, -1.0), (lex.negative_strong, -2.0)):
+                for cue in words:
+                    index.add(cue, Target(POLARITY, None, value))
+            index.add_flag("intensifier", lex.intensifiers)
+            index.add_flag("diminisher", lex.diminishers)
+            index.add_flag("contrast", lex.contrast)
+        return index
+
+    # -- analysis ---------------------------------------------------------------------------------
+
+    def analyse(self, text: str, lang: str | None):
+        """Tokenise `text` and find every cue; returns the spaCy Doc and the Analysis."""
+        index = self.index(lang)
+        doc = index._tokenizer(text)
+        strings = doc.vocab.strings
+        cache = index._cache
+        infos = []
+        for key in doc.to_array(LOWER).tolist():
+            info = cache.get(key)
+            if info is None:
+                info = index.info(key, strings[key])
+            infos.append(info)
+
+        n = len(infos)
+        hits: list[Hit] = []
+        clauses: list[tuple[int, int]] = []
+        clause_sentence: list[int] = []
+        clause_contrast: list[bool] = []
+        sentences: list[tuple[int, int]] = []
+        sentence_excl: list[bool] = []
+        clause_start = sentence_start = 0
+        contrast_open = False
+        last_neg = last_int = last_dim = -99
+
+        def close_clause(end: int) -> None:
+            nonlocal clause_start, contrast_open
+            if end > clause_start:
+                clauses.append((clause_start, end))
+                clause_sentence.append(len(sentences))
+                clause_contrast.append(contrast_open)
+            contrast_open = False
+
+        for i, info in enumerate(infos):
+            if info.inert:
+                continue
+            if info.sentence_end or info.clause_end:
+                close_clause(i)
+                clause_start = i + 1
+                if info.sentence_end:
+                    if i > sentence_start:
+                        sentences.append((sentence_start, i))
+                        sentence_excl.append("!" in info.folded)
+                    sentence_start = i + 1
+                continue
+            if info.contrast:
+                close_clause(i)
+                clause_start, contrast_open = i, True
+            if info.negator:
+                last_neg = i
+            if info.intensifier:
+                last_int = i
+            if info.diminisher:
+                last_dim = i
+            if not info.starts:
+                continue
+            negated = last_neg >= max(clause_start, i - NEGATION_WINDOW)
+            weight = 1.0
+            if i - 2 <= last_int < i:
+                weight *= INTENSIFIER_BOOST
+            if i - 2 <= last_dim < i:
+                weight *= DIMINISHER_DAMP
+            for cue in info.starts:
+                j = i + 1
+                for pattern in cue.rest:
+                    if j >= n or not word_matches(infos[j].folded, pattern):
+                        break
+                    j += 1
+                else:
+                    value = cue.target.value
+                    if cue.negated != negated:
+                        if cue.target.kind != POLARITY or cue.negated:
+                            continue
+                        value *= NEGATED_POLARITY
+                    w = weight
+                    if cue.target.kind == POLARITY:
+                        word = doc[i].text
+                        if len(word) > 2 and word.isupper():
+                            w *= CAPS_BOOST
+                    hits.append(Hit(cue.target.kind, cue.target.label, value, w, len(clauses), len(sentences)))
+        close_clause(n)
+        if n > sentence_start:
+            sentences.append((sentence_start, n))
+            sentence_excl.append(False)
+
+        clause_weight = [1.0] * len(clauses)
+        seen_contrast: set[int] = set()
+        for c in range(len(clauses) - 1, -1, -1):
+            s = clause_sentence[c]
+            if clause_contrast[c]:
+                clause_weight[c] = CONTRAST_AFTER
+                seen_contrast.add(s)
+            elif s in seen_contrast:
+                clause_weight[c] = CONTRAST_BEFORE
+        for hit in hits:
+            if hit.clause < len(clauses):
+                hit.weight *= clause_weight[hit.clause]
+            if hit.kind == POLARITY and hit.sentence < len(sentence_excl) and sentence_excl[hit.sentence]:
+                hit.weight *= EXCLAMATION_BOOST
+        return doc, Analysis(hits, clauses, clause_sentence, clause_weight, sentences)
+
+    # -- labelling --------------------------------------------------------------------------------
+
+    def extract(self, item: FeedbackItem) -> JourneyRecord:
+        """One journey record for one item."""
+        tax = self.taxonomy
+        doc, an = self.analyse(item.text, item.lang)
+        hits = an.hits
+
+        polarity = 0.0
+        emotion_scores: dict[str, float] = defaultdict(float)
+        stage_scores: dict[str, float] = defaultdict(float)
+        stage_scores[tax.default_stage] = DEFAULT_STAGE_PRIOR
+        touchpoints: list[str] = []
+        pain_points: list[str] = []
+        moment = False
+        label_hits = 0
+        for h in hits:
+            if h.kind == POLARITY:
+                polarity += h.value * h.weight
+                continue
+            label_hits += 1
+            if h.kind == EMOTION:
+                emotion_scores[h.label] += h.weight
+                polarity += EMOTION_POLARITY * self._valence[h.label] * h.weight
+            elif h.kind == PAIN_POINT:
+                polarity += PAIN_POLARITY * h.weight
+                if h.label not in pain_points:
+                    pain_points.append(h.label)
+            elif h.kind == TOUCHPOINT:
+                if h.label not in touchpoints:
+                    touchpoints.append(h.label)
+            elif h.kind == STAGE:
+                stage_scores[h.label] += STAGE_CUE_WEIGHT * h.weight
+            elif h.kind == MOMENT:
+                moment = True
+        for tp in touchpoints:
+            if self._tp_stage.get(tp):
+                stage_scores[self._tp_stage[tp]] += STAGE_HINT_WEIGHT
+        for pp in pain_points:
+            hint = self._pain[pp].stage
+            if hint:
+                stage_scores[hint] += STAGE_HINT_WEIGHT
+            implied = self._pain[pp].touchpoint
+            if implied and implied not in touchpoints:
+                touchpoints.append(implied)
+
+        sentiment = polarity / math.sqrt(polarity * polarity + SENTIMENT_ALPHA)
+        stage = max(stage_scores, key=lambda s: (stage_scores[s], s == tax.default_stage))
+        emotion, emotion_from_cue = self._emotion(emotion_scores, pain_points, sentiment)
+
+        judged = bool(hits) and (label_hits > 0 or abs(sentiment) > 0.2)
+        if not touchpoints and judged and tax.default_touchpoint:
+            touchpoints.append(tax.default_touchpoint)
+        for tp in self._source_touchpoints.get(item.source, ()):
+            if tp not in touchpoints:
+                touchpoints.append(tp)
+
+        events = self._events(item.text, doc, an, stage, touchpoints)
+        lang_for_text = item.lang if item.lang else "en"
+        goal = self._goal(events, stage, lang_for_text)
+        confidence = min(0.95, 0.25 + 0.12 * min(label_hits, 4) + (0.1 if emotion_from_cue else 0.0)
+                         + (0.1 if abs(sentiment) > 0.5 else 0.0))
+        return JourneyRecord(
+            item_id=item.item_id, source=item.source, lang=item.lang, customer_id=item.customer_id,
+            created_at=item.created_at, stage=stage, touchpoints=touchpoints, emotion=emotion,
+            sentiment=round(sentiment, 3), pain_points=pain_points, moment_of_truth=moment, events=events,
+            customer_goal=goal, confidence=round(confidence, 2), extractor=self.name, model=None,
+            prompt_id=None, taxonomy_id=tax.ref, origin=item.origin,
+        )
+
+    def _emotion(self, scores: dict[str, float], pain_points: list[str], sentiment: float) -> tuple[str, bool]:
+        if scores:
+            return max(scores, key=scores.__getitem__), True
+        hinted = [self._pain[p].emotion for p in pain_points if self._pain[p].emotion]
+        if hinted:
+            return max(hinted, key=hinted.count), False
+        if abs(sentiment) < 0.25:
+            return self.taxonomy.default_emotion, False
+        best = min(self._fallback_emotions, key=lambda e: abs(e.valence - sentiment))
+        return best.id, False
+
+    def _span(self, text: str, doc, start: int, end: int) -> Evidence:
+        a = doc[start].idx
+        b = doc[end - 1].idx + len(doc[end - 1].text)
+        return Evidence(quote=text[a:b], start=a, end=b)
+
+    def _events(self, text: str, doc, an: Analysis, stage: str, touchpoints: list[str]) -> list[JourneyEvent]:
+        by_clause: dict[int, list[Hit]] = defaultdict(list)
+        for h in an.hits:
+            if h.clause < len(an.clauses):
+                by_clause[h.clause].append(h)
+        events: list[JourneyEvent] = []
+        default_tp = self.taxonomy.default_touchpoint if self.taxonomy.default_touchpoint in touchpoints else None
+        best_polar: tuple[float, int] | None = None
+        for c, chits in sorted(by_clause.items()):
+            tps = list(dict.fromkeys(h.label for h in chits if h.kind == TOUCHPOINT))
+            pains = list(dict.fromkeys(h.label for h in chits if h.kind == PAIN_POINT))
+            emotions = [h for h in chits if h.kind == EMOTION]
+            stages = [h for h in chits if h.kind == STAGE]
+            labelled = tps or pains or emotions or stages or any(h.kind == MOMENT for h in chits)
+            if not labelled:
+                strength = sum(abs(h.value) * h.weight for h in chits)
+                if best_polar is None or strength > best_polar[0]:
+                    best_polar = (strength, c)
+                continue
+            emotion = max(emotions, key=lambda h: h.weight).label if emotions else None
+            pairs: list[tuple[str | None, str | None]] = []
+            remaining = list(pains)
+            for tp in tps:
+                pick = next((p for p in remaining if self._pain[p].touchpoint == tp), remaining[0] if remaining else None)
+                if pick:
+                    remaining.remove(pick)
+                pairs.append((tp, pick))
+            for p in remaining:
+                pairs.append((self._pain[p].touchpoint or (tps[0] if tps else default_tp), p))
+            if not pairs:
+                pairs.append((default_tp, None))
+            evidence = self._evidence(text, doc, an, c)
+            for tp, pain in pairs:
+                ev_stage = stages[0].label if stages else (
+                    (self._pain[pain].stage if pain else None) or (self._tp_stage.get(tp) if tp else None)
+                    or self.taxonomy.default_stage)
+                ev_emotion = emotion or (self._pain[pain].emotion if pain else None)
+                events.append(JourneyEvent(stage=ev_stage, touchpoint=tp, emotion=ev_emotion, pain_point=pain,
+                                           evidence=evidence))
+        if not events and best_polar is not None and default_tp:
+            events.append(JourneyEvent(stage=stage, touchpoint=default_tp, emotion=None, pain_point=None,
+                                       evidence=self._evidence(text, doc, an, best_polar[1])))
+        return events
+
+    def _evidence(self, text: str, doc, an: Analysis, clause: int) -> Evidence:
+        start, end = an.clauses[clause]
+        if end - start < MIN_CLAUSE_TOKENS:
+            s = an.clause_sentence[clause]
+            if s < len(an.sentences):
+                start, end = an.sentences[s]
+        while end > start and doc[end - 1].is_space:
+            end -= 1
+        while start < end and doc[start].is_space:
+            start += 1
+        return self._span(text, doc, start, end)
+
+    def _goal(self, events: list[JourneyEvent], stage: str, lang: str) -> str | None:
+        main = next((e for e in events if e.pain_point), events[0] if events else None)
+        if main and main.touchpoint:
+            goal = self.taxonomy.label("touchpoints", main.touchpoint).goal  # type: ignore[attr-defined]
+            if goal:
+                return goal.get(lang) or goal.get("en")
+        goal = self.taxonomy.label("stages", stage).goal  # type: ignore[attr-defined]
+        return (goal.get(lang) or goal.get("en")) if goal else None

@@ -1,0 +1,162 @@
+"""The extraction run: readers -> language -> extractor -> JSON Lines, with an errors file and resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, TextIO
+
+from .errors import ResumeError
+from .extractors import Extractor
+from .language import detect_language
+from .schema import FeedbackItem, JourneyRecord
+
+ProgressFn = Callable[[int], None]
+
+
+@dataclass
+class RunStats:
+    """Counts of one run; `read` = items and bad rows seen, each ending as a record or an error."""
+
+    read: int = 0
+    extracted: int = 0
+    errors: int = 0
+    skipped: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    by_file: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def count(self, file: str, key: str) -> None:
+        counts = self.by_file.setdefault(file, {"extracted": 0, "errors": 0, "skipped": 0})
+        counts[key] += 1
+
+    @property
+    def items_per_second(self) -> float:
+        return self.read / self.seconds if self.seconds else 0.0
+
+
+def with_language(item: FeedbackItem) -> FeedbackItem:
+    """The item with its language detected when the input did not say."""
+    if item.lang is None:
+        lang = detect_language(item.text)
+        if lang is not None:
+            item.lang = lang
+    return item
+
+
+def label_item(extractor: Extractor, item: FeedbackItem) -> JourneyRecord:
+    """One item through language detection and the extractor."""
+    return extractor.extract(with_language(item))
+
+
+def _repair_tail(path: Path) -> None:
+    """Cut a last line left half-written by a killed run, so appending continues on a clean line."""
+    with path.open("rb+") as f:
+        size = f.seek(0, os.SEEK_END)
+        if size == 0:
+            return
+        pos = size
+        while pos > 0:
+            step = min(65536, pos)
+            f.seek(pos - step)
+            chunk = f.read(step)
+            nl = chunk.rfind(b"\n")
+            if nl >= 0:
+                cut = pos - step + nl + 1
+                if cut != size:
+                    f.truncate(cut)
+                return
+            pos -= step
+        f.truncate(0)
+
+
+def completed_origins(*paths: Path) -> set[str]:
+    """Origins ('file:line') already written to records or error files, for --resume."""
+    done: set[str] = set()
+    for path in paths:
+        if not path.exists():
+            continue
+        _repair_tail(path)
+        with path.open(encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:
+                    raise ResumeError(f"{path}:{n}: not a JSON line; cannot resume from this file") from None
+                origin = row.get("origin") if "item_id" in row and "stage" in row else (
+                    f"{row['file']}:{row.get('line')}" if "file" in row else None)
+                if origin is None:
+                    raise ResumeError(f"{path}:{n}: record has no 'origin'; it was not written by `journey extract`")
+                if origin:
+                    done.add(origin)
+    return done
+
+
+def run_extraction(
+    sources: Iterable[tuple[str, Iterable[FeedbackItem | object]]],
+    extractor: Extractor,
+    out: TextIO,
+    errors: TextIO,
+    *,
+    done: set[str] | None = None,
+    progress: ProgressFn | None = None,
+) -> RunStats:
+    """Label every item of every source; every input row ends as one record line or one error line.
+
+    `sources` yields (file, iterable of FeedbackItem or error objects with `to_dict()`).
+    Items whose origin is in `done` (from an interrupted run) are skipped.
+    """
+    stats = RunStats()
+    started = time.perf_counter()
+    done = done or set()
+    write_out, write_err = out.write, errors.write
+    try:
+        for file, rows in sources:
+            for row in rows:
+                stats.read += 1
+                if progress is not None and stats.read % 256 == 0:
+                    progress(stats.read)
+                if isinstance(row, FeedbackItem):
+                    if row.origin in done:
+                        stats.skipped += 1
+                        stats.count(file, "skipped")
+                        continue
+                    try:
+                        record = label_item(extractor, row)
+                    except Exception as exc:  # noqa: BLE001 - an item must never vanish, even on a bug
+                        stats.failed += 1
+                        stats.errors += 1
+                        stats.count(file, "errors")
+                        write_err(json.dumps({"file": file, "line": _line_of(row.origin), "item_id": row.item_id,
+                                              "reason": f"extractor failed: {type(exc).__name__}: {exc}"},
+                                             ensure_ascii=False) + "\n")
+                        continue
+                    write_out(record.model_dump_json() + "\n")
+                    stats.extracted += 1
+                    stats.count(file, "extracted")
+                else:
+                    err = row.to_dict()  # type: ignore[attr-defined]
+                    if f"{err['file']}:{err.get('line')}" in done:
+                        stats.skipped += 1
+                        stats.count(file, "skipped")
+                        continue
+                    write_err(json.dumps(err, ensure_ascii=False) + "\n")
+                    stats.errors += 1
+                    stats.count(file, "errors")
+    finally:
+        out.flush()
+        errors.flush()
+        stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def _line_of(origin: str | None) -> int | None:
+    if not origin or ":" not in origin:
+        return None
+    tail = origin.rsplit(":", 1)[1]
+    return int(tail) if tail.isdigit() else None

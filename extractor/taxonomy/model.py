@@ -1,0 +1,95 @@
+"""The taxonomy as data: labels, their per-language texts, hints and cues."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Texts = dict[str, str]
+Cues = dict[str, list[str]]
+
+
+class _Label(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: Texts
+    definition: Texts = Field(default_factory=dict)
+    cues: Cues = Field(default_factory=dict)
+
+    def text(self, field: str, lang: str = "en") -> str:
+        """The label's name or definition in `lang`, falling back to English."""
+        texts: Texts = getattr(self, field)
+        return texts.get(lang) or texts.get("en") or next(iter(texts.values()), self.id)
+
+
+class Stage(_Label):
+    goal: Texts = Field(default_factory=dict)
+
+
+class Touchpoint(_Label):
+    goal: Texts = Field(default_factory=dict)
+    stage: str | None = None
+    sources: list[str] = Field(default_factory=list)
+
+
+class Emotion(_Label):
+    valence: float = Field(ge=-1.0, le=1.0)
+    fallback: bool = True
+
+
+class PainPoint(_Label):
+    stage: str | None = None
+    emotion: str | None = None
+    touchpoint: str | None = None
+
+
+class MomentOfTruth(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cues: Cues = Field(default_factory=dict)
+
+
+class Taxonomy(BaseModel):
+    """A whole taxonomy file. Build it with `load_taxonomy`, which also checks cross-references."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    taxonomy_id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    version: int = Field(ge=1)
+    name: Texts = Field(default_factory=dict)
+    languages: list[str] = Field(min_length=1)
+    default_stage: str
+    default_touchpoint: str | None = None
+    default_emotion: str
+    stages: list[Stage] = Field(min_length=1)
+    touchpoints: list[Touchpoint] = Field(min_length=1)
+    emotions: list[Emotion] = Field(min_length=1)
+    pain_points: list[PainPoint] = Field(default_factory=list)
+    moment_of_truth: MomentOfTruth = Field(default_factory=MomentOfTruth)
+
+    @property
+    def ref(self) -> str:
+        """The id records carry: '<taxonomy_id>@<version>'."""
+        return f"{self.taxonomy_id}@{self.version}"
+
+    def stage_ids(self) -> list[str]:
+        return [s.id for s in self.stages]
+
+    def touchpoint_ids(self) -> list[str]:
+        return [t.id for t in self.touchpoints]
+
+    def emotion_ids(self) -> list[str]:
+        return [e.id for e in self.emotions]
+
+    def pain_point_ids(self) -> list[str]:
+        return [p.id for p in self.pain_points]
+
+    def label(self, kind: str, label_id: str) -> _Label:
+        """The label of `kind` ('stages', 'touchpoints', 'emotions', 'pain_points') with this id."""
+        for item in getattr(self, kind):
+            if item.id == label_id:
+                return item
+        raise KeyError(f"{kind}: no label {label_id!r}")
+
+    def name_of(self, kind: str, label_id: str, lang: str = "en") -> str:
+        return self.label(kind, label_id).text("name", lang)

@@ -1,0 +1,41 @@
+"""Shared fixtures: the project root, the shared data folder, and a way to run the real `journey` command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def journey_cmd() -> list[str]:
+    exe = Path(sys.executable).with_name("journey")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "extractor"]
+
+
+def run_journey(*args: str, input: bytes | str | None = None, cwd: Path | None = None,
+                timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run the installed `journey` command as a user would; returns the finished process (text mode)."""
+    env = dict(os.environ, COLUMNS="120", NO_COLOR="1")
+    env.pop("JOURNEY_DEBUG", None)
+    return subprocess.run(journey_cmd() + list(args), input=input, cwd=cwd, env=env, capture_output=True,
+                          text=not isinstance(input, bytes), timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def mini_taxonomy_path() -> Path:
+    return DATA / "mini_taxonomy.json"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    path = SHARED / "data"
+    if not path.is_dir():
+        pytest.skip("../shared/data is not beside the project")
+    return path
