@@ -13,7 +13,7 @@ $(BIN)/journey: pyproject.toml
 	touch $@
 
 demo: $(BIN)/journey
-	$(BIN)/journey extract $(CORPUS) --out out/records.jsonl
+	$(BIN)/journey extract $(CORPUS) --source survey --out out/records.jsonl
 	$(BIN)/journey summary out/records.jsonl
 
 test: $(BIN)/journey
