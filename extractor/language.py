@@ -9,7 +9,7 @@ from .lexicons import LANGUAGES, load_lexicon
 
 _WORD = re.compile(r"[^\W\d_]+")
 _POLISH_LETTERS = re.compile(r"[ąćęłńśźżĄĆĘŁŃŚŹŻ]")
-_SAMPLE_CHARS = 1500
+_SAMPLE_CHARS = 600
 
 
 @lru_cache(maxsize=1)

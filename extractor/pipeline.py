@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, TextIO
+from typing import Callable, Iterable, Iterator, TextIO
 
 from .errors import ResumeError
 from .extractors import Extractor
@@ -97,6 +98,58 @@ def completed_origins(*paths: Path) -> set[str]:
     return done
 
 
+BATCH = 256
+_WORKER_EXTRACTOR: Extractor | None = None  # set in the parent before forking workers
+
+
+def _label_batch(batch: list[tuple]) -> list[tuple]:
+    """Worker side: label the items of a batch; error rows pass through. Returns rows ready to write."""
+    extractor = _WORKER_EXTRACTOR
+    out = []
+    for row in batch:
+        if row[0] != "item":
+            out.append(row)
+            continue
+        _, file, fields = row
+        item = FeedbackItem.model_construct(**fields)
+        try:
+            out.append(("record", file, label_item(extractor, item).model_dump_json()))
+        except Exception as exc:  # noqa: BLE001 - an item must never vanish, even on a bug
+            out.append(("failed", file, {"file": file, "line": _line_of(item.origin), "item_id": item.item_id,
+                                         "reason": f"extractor failed: {type(exc).__name__}: {exc}"}))
+    return out
+
+
+def _batches(sources, done: set[str], stats: RunStats, progress: ProgressFn | None) -> Iterator[list[tuple]]:
+    batch: list[tuple] = []
+    for file, rows in sources:
+        for row in rows:
+            stats.read += 1
+            if progress is not None and stats.read % BATCH == 0:
+                progress(stats.read)
+            if isinstance(row, FeedbackItem):
+                if row.origin in done:
+                    batch.append(("skip", file, None))
+                else:
+                    batch.append(("item", file, row.__dict__))
+            else:
+                err = row.to_dict()  # type: ignore[attr-defined]
+                seen = f"{err['file']}:{err.get('line')}" in done
+                batch.append(("skip", file, None) if seen else ("error", file, err))
+            if len(batch) >= BATCH:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
+def default_workers(total_bytes: int | None) -> int:
+    """Two or more processes pay off for big inputs only (each worker loads spaCy and the cues)."""
+    if not total_bytes or total_bytes < 4_000_000:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 def run_extraction(
     sources: Iterable[tuple[str, Iterable[FeedbackItem | object]]],
     extractor: Extractor,
@@ -105,53 +158,51 @@ def run_extraction(
     *,
     done: set[str] | None = None,
     progress: ProgressFn | None = None,
+    workers: int = 1,
 ) -> RunStats:
     """Label every item of every source; every input row ends as one record line or one error line.
 
-    `sources` yields (file, iterable of FeedbackItem or error objects with `to_dict()`).
-    Items whose origin is in `done` (from an interrupted run) are skipped.
+    `sources` yields (file, iterable of FeedbackItem or error objects with `to_dict()`). Items whose
+    origin is in `done` (from an interrupted run) are skipped. With `workers` > 1 the labelling runs
+    in forked processes; records are still written in input order by this process.
     """
+    global _WORKER_EXTRACTOR
     stats = RunStats()
     started = time.perf_counter()
-    done = done or set()
+    _WORKER_EXTRACTOR = extractor
+    batches = _batches(sources, done or set(), stats, progress)
+    pool = None
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        pool = multiprocessing.get_context("fork").Pool(workers)
+        results = pool.imap(_label_batch, batches)
+    else:
+        results = map(_label_batch, batches)
     write_out, write_err = out.write, errors.write
     try:
-        for file, rows in sources:
-            for row in rows:
-                stats.read += 1
-                if progress is not None and stats.read % 256 == 0:
-                    progress(stats.read)
-                if isinstance(row, FeedbackItem):
-                    if row.origin in done:
-                        stats.skipped += 1
-                        stats.count(file, "skipped")
-                        continue
-                    try:
-                        record = label_item(extractor, row)
-                    except Exception as exc:  # noqa: BLE001 - an item must never vanish, even on a bug
-                        stats.failed += 1
-                        stats.errors += 1
-                        stats.count(file, "errors")
-                        write_err(json.dumps({"file": file, "line": _line_of(row.origin), "item_id": row.item_id,
-                                              "reason": f"extractor failed: {type(exc).__name__}: {exc}"},
-                                             ensure_ascii=False) + "\n")
-                        continue
-                    write_out(record.model_dump_json() + "\n")
+        for batch in results:
+            for kind, file, payload in batch:
+                if kind == "record":
+                    write_out(payload + "\n")
                     stats.extracted += 1
                     stats.count(file, "extracted")
+                elif kind == "skip":
+                    stats.skipped += 1
+                    stats.count(file, "skipped")
                 else:
-                    err = row.to_dict()  # type: ignore[attr-defined]
-                    if f"{err['file']}:{err.get('line')}" in done:
-                        stats.skipped += 1
-                        stats.count(file, "skipped")
-                        continue
-                    write_err(json.dumps(err, ensure_ascii=False) + "\n")
+                    write_err(json.dumps(payload, ensure_ascii=False) + "\n")
                     stats.errors += 1
+                    stats.failed += kind == "failed"
                     stats.count(file, "errors")
+        if pool is not None:
+            pool.close()
+            pool.join()
     finally:
+        if pool is not None:
+            pool.terminate()
         out.flush()
         errors.flush()
         stats.seconds = time.perf_counter() - started
+        _WORKER_EXTRACTOR = None
     return stats
 
 

@@ -67,13 +67,15 @@ def extract(
                                               "tsv, txt.")] = "auto",
     encoding: Annotated[Optional[str], typer.Option(help="Input encoding, e.g. cp1250 (default: detected).")] = None,
     max_chars: Annotated[int, typer.Option(help="Longer texts become error lines instead of records.")] = 100_000,
+    workers: Annotated[int, typer.Option(help="Processes that label in parallel; 0 = automatic (all cores for "
+                                         "inputs over 4 MB, else 1).", min=0)] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
 ) -> None:
     """Label every item: one journey record per item, one error line per bad row, nothing dropped."""
     from ..errors import UsageError
     from ..extractors import make_extractor
     from ..ingest import ReadOptions, open_readers
-    from ..pipeline import completed_origins, run_extraction
+    from ..pipeline import completed_origins, default_workers, run_extraction
     from ..taxonomy import load_taxonomy
     from .progress import progress_bar
     from .render import print_summary
@@ -101,7 +103,7 @@ def extract(
     try:
         with progress_bar(show, total_bytes, readers) as tick:
             stats = run_extraction(((r.path, r) for r in readers), engine, out_file, err_file, done=done,
-                                   progress=tick)
+                                   progress=tick, workers=workers or default_workers(total_bytes))
     except KeyboardInterrupt:
         out_file.flush()
         err_file.flush()

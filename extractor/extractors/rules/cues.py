@@ -54,6 +54,9 @@ class WordInfo:
     inert: bool = False
 
 
+_MISSING = WordInfo("")
+
+
 def word_matches(folded: str, pattern: tuple[str, bool]) -> bool:
     text, is_stem = pattern
     return folded.startswith(text) if is_stem else folded == text
@@ -65,21 +68,22 @@ class CueIndex:
     MAX_CACHE = 400_000
 
     def __init__(self, tokenizer: Tokenizer, negators: Iterable[str]):
-        self._tokenizer = tokenizer
+        self.tokenizer = tokenizer
         self.negators = frozenset(fold(n) for n in negators)
         self._exact: dict[str, list[Cue]] = {}
         self._stems: dict[str, list[Cue]] = {}
         self._min_stem = 99
         self._flags: dict[str, set[str]] = {"intensifier": set(), "diminisher": set(), "contrast": set()}
         self._multi_flags: list[tuple[str, tuple[tuple[str, bool], ...]]] = []
-        self._cache: dict[int, WordInfo] = {}
+        self._cache: dict[int, WordInfo | None] = {}
+        self._folded: dict[int, str] = {}
 
     def _words(self, cue: str) -> list[tuple[str, bool]]:
         words: list[tuple[str, bool]] = []
         for raw in cue.split():
             is_stem = raw.endswith("*")
             raw = raw.rstrip("*")
-            pieces = [fold(t.text) for t in self._tokenizer(raw)] or [fold(raw)]
+            pieces = [fold(t.text) for t in self.tokenizer(raw)] or [fold(raw)]
             words += [(p, False) for p in pieces[:-1]] + [(pieces[-1], is_stem)]
         return words
 
@@ -130,11 +134,24 @@ class CueIndex:
                           or info.sentence_end or info.clause_end)
         return info
 
-    def info(self, key: int, lower: str) -> WordInfo:
-        """The analysis of a word, given spaCy's hash of its lowercase form and the form itself."""
-        cached = self._cache.get(key)
-        if cached is None:
-            if len(self._cache) >= self.MAX_CACHE:  # keeps memory flat on endless vocabularies
-                self._cache.clear()
-            cached = self._cache[key] = self._analyse(lower)
-        return cached
+    def infos(self, keys: list[int], strings) -> list[WordInfo | None]:
+        """The analysis of each token (None for words that mean nothing to matching), by lowercase hash."""
+        cache = self._cache
+        get = cache.get
+        found = [get(k, _MISSING) for k in keys]
+        if _MISSING in found:
+            if len(cache) >= self.MAX_CACHE:  # keeps memory flat on endless vocabularies
+                cache.clear()
+                self._folded.clear()
+            for i, k in enumerate(keys):
+                if found[i] is _MISSING:
+                    info = self._analyse(strings[k])
+                    found[i] = cache[k] = None if info.inert else info
+        return found
+
+    def folded(self, key: int, strings) -> str:
+        """The folded form of a token, for the second and later words of multi-word cues."""
+        text = self._folded.get(key)
+        if text is None:
+            text = self._folded[key] = fold(strings[key])
+        return text

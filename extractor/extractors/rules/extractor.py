@@ -110,15 +110,10 @@ class RulesExtractor:
     def analyse(self, text: str, lang: str | None):
         """Tokenise `text` and find every cue; returns the spaCy Doc and the Analysis."""
         index = self.index(lang)
-        doc = index._tokenizer(text)
+        doc = index.tokenizer(text)
         strings = doc.vocab.strings
-        cache = index._cache
-        infos = []
-        for key in doc.to_array(LOWER).tolist():
-            info = cache.get(key)
-            if info is None:
-                info = index.info(key, strings[key])
-            infos.append(info)
+        keys = doc.to_array(LOWER).tolist()
+        infos = index.infos(keys, strings)
 
         n = len(infos)
         hits: list[Hit] = []
@@ -140,7 +135,7 @@ class RulesExtractor:
             contrast_open = False
 
         for i, info in enumerate(infos):
-            if info.inert:
+            if info is None:
                 continue
             if info.sentence_end or info.clause_end:
                 close_clause(i)
@@ -171,7 +166,7 @@ class RulesExtractor:
             for cue in info.starts:
                 j = i + 1
                 for pattern in cue.rest:
-                    if j >= n or not word_matches(infos[j].folded, pattern):
+                    if j >= n or not word_matches(index.folded(keys[j], strings), pattern):
                         break
                     j += 1
                 else:
