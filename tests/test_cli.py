@@ -140,3 +140,43 @@ def test_summary_counts_records(tmp_path):
     broken.write_text('{"stage": "experience"}\nnot json\n', encoding="utf-8")
     bad = run_journey("summary", str(broken))
     assert bad.returncode == 2 and f"{broken}:2" in bad.stderr
+
+
+def test_label_interactive_prompt_reads_a_pasted_ticket_until_ctrl_d():
+    import os
+    import pty
+    import select
+    import subprocess
+
+    from .conftest import journey_cmd
+
+    master, slave = pty.openpty()
+    env = dict(os.environ, COLUMNS="100", NO_COLOR="1")
+    proc = subprocess.Popen(journey_cmd() + ["label", "--labels", "en"], stdin=slave, stdout=slave, stderr=slave,
+                            env=env, close_fds=True)
+    os.close(slave)
+    output = b""
+
+    def read_until(needle: bytes, timeout: float = 30) -> None:
+        nonlocal output
+        import time
+
+        end = time.time() + timeout
+        while needle not in output and time.time() < end:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    output += os.read(master, 4096)
+                except OSError:
+                    break
+
+    read_until(b"Ctrl-D")
+    os.write(master, "Kurier zgubił moją paczkę.\nNikt nie odbiera infolinii.\n".encode())
+    os.write(master, b"\x04")
+    read_until(b"Evidence")
+    read_until(b"\xe2\x95\xaf", timeout=10)  # the card's bottom corner
+    proc.wait(timeout=30)
+    os.close(master)
+    text = output.decode("utf-8", "replace")
+    assert proc.returncode == 0, text
+    assert "Paste the feedback" in text and "Delivery" in text and "Kurier zgubił moją paczkę" in text

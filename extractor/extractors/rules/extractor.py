@@ -28,6 +28,9 @@ PAIN_POLARITY, EMOTION_POLARITY = -0.8, 0.5
 SENTIMENT_ALPHA = 3.0  # squashes summed evidence into (-1, 1): one plain positive word gives 0.5
 STAGE_CUE_WEIGHT, STAGE_HINT_WEIGHT, DEFAULT_STAGE_PRIOR = 1.5, 0.5, 1.0
 MIN_CLAUSE_TOKENS = 2
+# A negated mention still names the channel or the stage: "I haven't got the parcel" is about delivery,
+# "I won't buy again" is about loyalty. Pain points, emotions and moments of truth are cancelled.
+NEGATION_BLIND = frozenset({TOUCHPOINT, STAGE})
 
 
 @dataclass
@@ -172,9 +175,12 @@ class RulesExtractor:
                 else:
                     value = cue.target.value
                     if cue.negated != negated:
-                        if cue.target.kind != POLARITY or cue.negated:
+                        if cue.negated:
                             continue
-                        value *= NEGATED_POLARITY
+                        if cue.target.kind == POLARITY:
+                            value *= NEGATED_POLARITY
+                        elif cue.target.kind not in NEGATION_BLIND:
+                            continue
                     w = weight
                     if cue.target.kind == POLARITY:
                         word = doc[i].text
