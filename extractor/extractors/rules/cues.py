@@ -1,4 +1,9 @@
-"""Compile taxonomy and lexicon cues into a token-level index, and analyse each distinct word once."""
+"""Compile taxonomy and lexicon cues into a token-level index, and analyse each distinct word once.
+
+A multi-word cue is indexed by its most specific word (its anchor), not its first: "my parcel
+never came" waits for "parcel", so the many cues that begin with "my", "the" or "w" cost nothing
+on the thousands of tokens that are only "my", "the" or "w".
+"""
 
 from __future__ import annotations
 
@@ -16,10 +21,17 @@ CLAUSE_END = frozenset({",", ";", ":", "(", ")", "-", "–", "—", "/", '"', "�
 # Kinds of targets a cue points at.
 STAGE, TOUCHPOINT, EMOTION, PAIN_POINT, MOMENT, POLARITY = "stage", "touchpoint", "emotion", "pain_point", "mot", "polarity"
 
+Pattern = tuple[str, bool]  # (folded word or stem, is a stem)
+
 
 def fold(word: str) -> str:
     """Lowercase and fold Polish letters, as both cues and text tokens are compared."""
     return word.lower().translate(_FOLD)
+
+
+def word_matches(folded: str, pattern: Pattern) -> bool:
+    text, is_stem = pattern
+    return folded.startswith(text) if is_stem else folded == text
 
 
 @dataclass(frozen=True)
@@ -29,22 +41,63 @@ class Target:
     value: float = 1.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Cue:
-    """A compiled cue: the words after its first one (each exact or a stem), whether it is negated, its target."""
+    """A compiled cue: its words (exact or stems), the anchor word it is indexed by, negation, target."""
 
-    rest: tuple[tuple[str, bool], ...]
+    words: tuple[Pattern, ...]
+    anchor: int
     negated: bool
     target: Target
     text: str
 
 
-@dataclass
+@dataclass(eq=False)
+class CueStarts:
+    """The cues anchored at one word, split by the word they need next, so matching tries only likely ones."""
+
+    singles: list[Cue] = field(default_factory=list)
+    by_next: dict[str, list[Cue]] = field(default_factory=dict)
+    by_next_stem: list[tuple[str, list[Cue]]] = field(default_factory=list)
+    multi: bool = False
+
+    @classmethod
+    def of(cls, cues: list[Cue]) -> CueStarts | None:
+        if not cues:
+            return None
+        starts = cls()
+        stems: dict[str, list[Cue]] = {}
+        for cue in cues:
+            after = cue.words[cue.anchor + 1:]
+            if not after:
+                starts.singles.append(cue)
+            elif after[0][1]:
+                stems.setdefault(after[0][0], []).append(cue)
+            else:
+                starts.by_next.setdefault(after[0][0], []).append(cue)
+        starts.by_next_stem = list(stems.items())
+        starts.multi = bool(starts.by_next or starts.by_next_stem)
+        return starts
+
+    def candidates(self, next_word: str | None) -> list[Cue]:
+        """Cues whose anchor and following word may match, given the folded next word (None at the end)."""
+        if next_word is None:
+            return self.singles
+        found = self.by_next.get(next_word)
+        if found is not None:
+            found = self.singles + found
+        for stem, cues in self.by_next_stem:
+            if next_word.startswith(stem):
+                found = (found or self.singles) + cues
+        return self.singles if found is None else found
+
+
+@dataclass(eq=False)
 class WordInfo:
     """What one distinct folded word means to the extractor; cached per word form."""
 
     folded: str
-    starts: list[Cue] = field(default_factory=list)
+    starts: CueStarts | None = None
     negator: bool = False
     intensifier: bool = False
     diminisher: bool = False
@@ -57,35 +110,37 @@ class WordInfo:
 _MISSING = WordInfo("")
 
 
-def word_matches(folded: str, pattern: tuple[str, bool]) -> bool:
-    text, is_stem = pattern
-    return folded.startswith(text) if is_stem else folded == text
-
-
 class CueIndex:
-    """All cues of one language, indexed by their first word, with a per-word analysis cache."""
+    """All cues of one language, indexed by their anchor word, with a per-word analysis cache."""
 
     MAX_CACHE = 400_000
 
-    def __init__(self, tokenizer: Tokenizer, negators: Iterable[str]):
+    def __init__(self, tokenizer: Tokenizer, negators: Iterable[str], common_words: Iterable[str] = ()):
         self.tokenizer = tokenizer
         self.negators = frozenset(fold(n) for n in negators)
+        self._common = frozenset(fold(w) for w in common_words)
         self._exact: dict[str, list[Cue]] = {}
         self._stems: dict[str, list[Cue]] = {}
         self._min_stem = 99
         self._flags: dict[str, set[str]] = {"intensifier": set(), "diminisher": set(), "contrast": set()}
-        self._multi_flags: list[tuple[str, tuple[tuple[str, bool], ...]]] = []
         self._cache: dict[int, WordInfo | None] = {}
         self._folded: dict[int, str] = {}
 
-    def _words(self, cue: str) -> list[tuple[str, bool]]:
-        words: list[tuple[str, bool]] = []
+    def _words(self, cue: str) -> list[Pattern]:
+        words: list[Pattern] = []
         for raw in cue.split():
             is_stem = raw.endswith("*")
             raw = raw.rstrip("*")
             pieces = [fold(t.text) for t in self.tokenizer(raw)] or [fold(raw)]
             words += [(p, False) for p in pieces[:-1]] + [(pieces[-1], is_stem)]
         return words
+
+    def _anchor(self, words: list[Pattern]) -> int:
+        """The most specific word: the longest exact word that is not a common one, else the longest word."""
+        def specificity(k: int) -> tuple[bool, bool, int]:
+            text, is_stem = words[k]
+            return (text not in self._common, not is_stem, len(text))
+        return max(range(len(words)), key=specificity)
 
     def add(self, cue: str, target: Target) -> None:
         """Compile one cue; words up to a negator are dropped and the rest is the negated cue."""
@@ -97,13 +152,14 @@ class CueIndex:
                 break
         if not words:
             return
-        compiled = Cue(tuple(words[1:]), negated, target, cue)
-        first, is_stem = words[0]
+        anchor = self._anchor(words)
+        compiled = Cue(tuple(words), anchor, negated, target, cue)
+        text, is_stem = words[anchor]
         if is_stem:
-            self._stems.setdefault(first, []).append(compiled)
-            self._min_stem = min(self._min_stem, len(first))
+            self._stems.setdefault(text, []).append(compiled)
+            self._min_stem = min(self._min_stem, len(text))
         else:
-            self._exact.setdefault(first, []).append(compiled)
+            self._exact.setdefault(text, []).append(compiled)
         self._cache.clear()
 
     def add_flag(self, flag: str, words: Iterable[str]) -> None:
@@ -117,11 +173,12 @@ class CueIndex:
     def _analyse(self, lower: str) -> WordInfo:
         folded = fold(lower)
         info = WordInfo(folded)
-        info.starts = list(self._exact.get(folded, ()))
+        starts = list(self._exact.get(folded, ()))
         for k in range(self._min_stem, len(folded) + 1):
             cues = self._stems.get(folded[:k])
             if cues:
-                info.starts += cues
+                starts += cues
+        info.starts = CueStarts.of(starts)
         info.negator = folded in self.negators
         info.intensifier = folded in self._flags["intensifier"]
         info.diminisher = folded in self._flags["diminisher"]
@@ -150,7 +207,7 @@ class CueIndex:
         return found
 
     def folded(self, key: int, strings) -> str:
-        """The folded form of a token, for the second and later words of multi-word cues."""
+        """The folded form of a token, for the words of multi-word cues around their anchor."""
         text = self._folded.get(key)
         if text is None:
             text = self._folded[key] = fold(strings[key])

@@ -12,10 +12,10 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from spacy.attrs import LOWER
+from spacy.attrs import LOWER, ORTH
 
 from ...lexicons import LANGUAGES, load_lexicon
-from ...schema import Evidence, FeedbackItem, JourneyEvent, JourneyRecord
+from ...schema import FeedbackItem, JourneyRecord
 from ...taxonomy import Taxonomy
 from .cues import EMOTION, MOMENT, PAIN_POINT, POLARITY, STAGE, TOUCHPOINT, CueIndex, Target, word_matches
 from .tokenizer import lean_tokenizer
@@ -88,7 +88,8 @@ class RulesExtractor:
     def _build_index(self, lang: str | None) -> CueIndex:
         langs = self._cue_languages(lang)
         lexicons = [load_lexicon(lg) for lg in langs if lg in LANGUAGES]
-        index = CueIndex(lean_tokenizer(lang), [n for lex in lexicons for n in lex.negators])
+        index = CueIndex(lean_tokenizer(lang), [n for lex in lexicons for n in lex.negators],
+                         [w for lex in lexicons for w in lex.stopwords])
         tax = self.taxonomy
         groups = [(STAGE, tax.stages), (TOUCHPOINT, tax.touchpoints), (EMOTION, tax.emotions), (PAIN_POINT, tax.pain_points)]
         for kind, labels in groups:
@@ -115,7 +116,7 @@ class RulesExtractor:
         index = self.index(lang)
         doc = index.tokenizer(text)
         strings = doc.vocab.strings
-        keys = doc.to_array(LOWER).tolist()
+        orths, keys = zip(*doc.to_array([ORTH, LOWER]).tolist()) if len(doc) else ((), ())
         infos = index.infos(keys, strings)
 
         n = len(infos)
@@ -160,33 +161,38 @@ class RulesExtractor:
                 last_dim = i
             if not info.starts:
                 continue
-            negated = last_neg >= max(clause_start, i - NEGATION_WINDOW)
-            weight = 1.0
-            if i - 2 <= last_int < i:
-                weight *= INTENSIFIER_BOOST
-            if i - 2 <= last_dim < i:
-                weight *= DIMINISHER_DAMP
-            for cue in info.starts:
-                j = i + 1
-                for pattern in cue.rest:
-                    if j >= n or not word_matches(index.folded(keys[j], strings), pattern):
-                        break
-                    j += 1
-                else:
-                    value = cue.target.value
-                    if cue.negated != negated:
-                        if cue.negated:
-                            continue
-                        if cue.target.kind == POLARITY:
-                            value *= NEGATED_POLARITY
-                        elif cue.target.kind not in NEGATION_BLIND:
-                            continue
-                    w = weight
+            starts = info.starts
+            next_word = index.folded(keys[i + 1], strings) if i + 1 < n and starts.multi else None
+            for cue in starts.candidates(next_word):
+                start, words = i - cue.anchor, cue.words
+                if start < clause_start:
+                    continue
+                if cue.anchor and not all(word_matches(index.folded(keys[start + k], strings), words[k])
+                                          for k in range(cue.anchor)):
+                    continue
+                end = i + len(words) - cue.anchor
+                if end > n or not all(word_matches(index.folded(keys[j], strings), words[j - start])
+                                      for j in range(i + 2, end)):
+                    continue
+                negated = last_neg >= max(clause_start, start - NEGATION_WINDOW)
+                value = cue.target.value
+                if cue.negated != negated:
+                    if cue.negated:
+                        continue
                     if cue.target.kind == POLARITY:
-                        word = doc[i].text
-                        if len(word) > 2 and word.isupper():
-                            w *= CAPS_BOOST
-                    hits.append(Hit(cue.target.kind, cue.target.label, value, w, len(clauses), len(sentences)))
+                        value *= NEGATED_POLARITY
+                    elif cue.target.kind not in NEGATION_BLIND:
+                        continue
+                w = 1.0
+                if start - 2 <= last_int < start:
+                    w *= INTENSIFIER_BOOST
+                if start - 2 <= last_dim < start:
+                    w *= DIMINISHER_DAMP
+                if cue.target.kind == POLARITY:
+                    word = strings[orths[start]]
+                    if len(word) > 2 and word.isupper():
+                        w *= CAPS_BOOST
+                hits.append(Hit(cue.target.kind, cue.target.label, value, w, len(clauses), len(sentences)))
         close_clause(n)
         if n > sentence_start:
             sentences.append((sentence_start, n))
@@ -289,17 +295,18 @@ class RulesExtractor:
         best = min(self._fallback_emotions, key=lambda e: abs(e.valence - sentiment))
         return best.id, False
 
-    def _span(self, text: str, doc, start: int, end: int) -> Evidence:
+    def _span(self, text: str, doc, start: int, end: int) -> dict:
         a = doc[start].idx
         b = doc[end - 1].idx + len(doc[end - 1].text)
-        return Evidence(quote=text[a:b], start=a, end=b)
+        return {"quote": text[a:b], "start": a, "end": b}
 
-    def _events(self, text: str, doc, an: Analysis, stage: str, touchpoints: list[str]) -> list[JourneyEvent]:
+    def _events(self, text: str, doc, an: Analysis, stage: str, touchpoints: list[str]) -> list[dict]:
+        """Events as plain dicts (JourneyEvent fields); JourneyRecord validates them once, in pydantic's core."""
         by_clause: dict[int, list[Hit]] = defaultdict(list)
         for h in an.hits:
             if h.clause < len(an.clauses):
                 by_clause[h.clause].append(h)
-        events: list[JourneyEvent] = []
+        events: list[dict] = []
         default_tp = self.taxonomy.default_touchpoint if self.taxonomy.default_touchpoint in touchpoints else None
         best_polar: tuple[float, int] | None = None
         for c, chits in sorted(by_clause.items()):
@@ -331,14 +338,14 @@ class RulesExtractor:
                     (self._pain[pain].stage if pain else None) or (self._tp_stage.get(tp) if tp else None)
                     or self.taxonomy.default_stage)
                 ev_emotion = emotion or (self._pain[pain].emotion if pain else None)
-                events.append(JourneyEvent(stage=ev_stage, touchpoint=tp, emotion=ev_emotion, pain_point=pain,
+                events.append(dict(stage=ev_stage, touchpoint=tp, emotion=ev_emotion, pain_point=pain,
                                            evidence=evidence))
         if not events and best_polar is not None and default_tp:
-            events.append(JourneyEvent(stage=stage, touchpoint=default_tp, emotion=None, pain_point=None,
+            events.append(dict(stage=stage, touchpoint=default_tp, emotion=None, pain_point=None,
                                        evidence=self._evidence(text, doc, an, best_polar[1])))
         return events
 
-    def _evidence(self, text: str, doc, an: Analysis, clause: int) -> Evidence:
+    def _evidence(self, text: str, doc, an: Analysis, clause: int) -> dict:
         start, end = an.clauses[clause]
         if end - start < MIN_CLAUSE_TOKENS:
             s = an.clause_sentence[clause]
@@ -350,10 +357,10 @@ class RulesExtractor:
             start += 1
         return self._span(text, doc, start, end)
 
-    def _goal(self, events: list[JourneyEvent], stage: str, lang: str) -> str | None:
-        main = next((e for e in events if e.pain_point), events[0] if events else None)
-        if main and main.touchpoint:
-            goal = self.taxonomy.label("touchpoints", main.touchpoint).goal  # type: ignore[attr-defined]
+    def _goal(self, events: list[dict], stage: str, lang: str) -> str | None:
+        main = next((e for e in events if e["pain_point"]), events[0] if events else None)
+        if main and main["touchpoint"]:
+            goal = self.taxonomy.label("touchpoints", main["touchpoint"]).goal  # type: ignore[attr-defined]
             if goal:
                 return goal.get(lang) or goal.get("en")
         goal = self.taxonomy.label("stages", stage).goal  # type: ignore[attr-defined]
