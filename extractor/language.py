@@ -7,9 +7,10 @@ from functools import lru_cache
 
 from .lexicons import LANGUAGES, load_lexicon
 
-_WORD = re.compile(r"[^\W\d_]+")
-_POLISH_LETTERS = re.compile(r"[ąćęłńśźżĄĆĘŁŃŚŹŻ]")
-_SAMPLE_CHARS = 600
+_SAMPLE_CHARS = 400
+_POLISH_LETTERS = "ąćęłńśźż"
+_PUNCT = re.compile(r"[^\w\s]+")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
 
 
 @lru_cache(maxsize=1)
@@ -20,17 +21,16 @@ def _stopwords() -> dict[str, frozenset[str]]:
 
 
 def detect_language(text: str) -> str | None:
-    """'en', 'pl', or None when the text gives no evidence either way (no letters, no known words)."""
-    sample = text[:_SAMPLE_CHARS]
-    words = _WORD.findall(sample.lower())
-    if not words:
+    """'en', 'pl', or None when the text gives no evidence either way (no letters, or a tie)."""
+    sample = text[:_SAMPLE_CHARS].lower()
+    if not _HAS_LETTER.search(sample):
         return None
+    words = set(_PUNCT.sub(" ", sample).split())
     stop = _stopwords()
-    scores = {lang: sum(1 for w in words if w in stop[lang]) for lang in LANGUAGES}
-    scores["pl"] += 2 * len(_POLISH_LETTERS.findall(sample))
-    best = max(scores, key=lambda lang: scores[lang])
+    scores = {lang: len(stop[lang].intersection(words)) for lang in LANGUAGES}
+    scores["pl"] += 2 * sum(map(sample.count, _POLISH_LETTERS))
+    best = max(scores, key=scores.__getitem__)
     if scores[best] == 0:
         # No stop word and no Polish letter: short ASCII texts ("Great product!!") are far more often English.
         return "en" if sample.isascii() else None
-    others = [s for lang, s in scores.items() if lang != best]
-    return None if others and max(others) == scores[best] else best
+    return None if sum(s == scores[best] for s in scores.values()) > 1 else best

@@ -102,22 +102,25 @@ BATCH = 256
 _WORKER_EXTRACTOR: Extractor | None = None  # set in the parent before forking workers
 
 
-def _label_batch(batch: list[tuple]) -> list[tuple]:
-    """Worker side: label the items of a batch; error rows pass through. Returns rows ready to write."""
+def _label_batch(batch: list[tuple]) -> tuple[str, list[tuple]]:
+    """Worker side: label a batch. Returns the record lines joined (one write, one pickle) and one
+    (kind, file, error payload or None) row per input row, in order."""
     extractor = _WORKER_EXTRACTOR
-    out = []
+    lines: list[str] = []
+    rows: list[tuple] = []
     for row in batch:
         if row[0] != "item":
-            out.append(row)
+            rows.append(row)
             continue
         _, file, fields = row
         item = FeedbackItem.model_construct(**fields)
         try:
-            out.append(("record", file, label_item(extractor, item).model_dump_json()))
+            lines.append(label_item(extractor, item).model_dump_json())
+            rows.append(("record", file, None))
         except Exception as exc:  # noqa: BLE001 - an item must never vanish, even on a bug
-            out.append(("failed", file, {"file": file, "line": _line_of(item.origin), "item_id": item.item_id,
-                                         "reason": f"extractor failed: {type(exc).__name__}: {exc}"}))
-    return out
+            rows.append(("failed", file, {"file": file, "line": _line_of(item.origin), "item_id": item.item_id,
+                                          "reason": f"extractor failed: {type(exc).__name__}: {exc}"}))
+    return ("\n".join(lines) + "\n" if lines else ""), rows
 
 
 def _batches(sources, done: set[str], stats: RunStats, progress: ProgressFn | None) -> Iterator[list[tuple]]:
@@ -173,16 +176,19 @@ def run_extraction(
     batches = _batches(sources, done or set(), stats, progress)
     pool = None
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        warm_up = getattr(extractor, "warm_up", None)
+        if warm_up is not None:
+            warm_up()
         pool = multiprocessing.get_context("fork").Pool(workers)
         results = pool.imap(_label_batch, batches)
     else:
         results = map(_label_batch, batches)
     write_out, write_err = out.write, errors.write
     try:
-        for batch in results:
-            for kind, file, payload in batch:
+        for block, rows in results:
+            write_out(block)
+            for kind, file, payload in rows:
                 if kind == "record":
-                    write_out(payload + "\n")
                     stats.extracted += 1
                     stats.count(file, "extracted")
                 elif kind == "skip":

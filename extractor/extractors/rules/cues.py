@@ -52,44 +52,62 @@ class Cue:
     text: str
 
 
+class _ByWord:
+    """Cues keyed by one neighbouring word pattern: exact words in a dict, stems in a short list."""
+
+    __slots__ = ("exact", "stems")
+
+    def __init__(self) -> None:
+        self.exact: dict[str, list[Cue]] = {}
+        self.stems: list[tuple[str, list[Cue]]] = []
+
+    def add(self, pattern: Pattern, cue: Cue) -> None:
+        text, is_stem = pattern
+        if not is_stem:
+            self.exact.setdefault(text, []).append(cue)
+            return
+        for stem, cues in self.stems:
+            if stem == text:
+                cues.append(cue)
+                return
+        self.stems.append((text, [cue]))
+
+    def __bool__(self) -> bool:
+        return bool(self.exact or self.stems)
+
+    def get(self, word: str) -> list[Cue] | None:
+        found = self.exact.get(word)
+        for stem, cues in self.stems:
+            if word.startswith(stem):
+                found = (found or []) + cues
+        return found
+
+
 @dataclass(eq=False)
 class CueStarts:
-    """The cues anchored at one word, split by the word they need next, so matching tries only likely ones."""
+    """The cues anchored at one word, split by the neighbour they need, so matching tries only likely ones.
+
+    Cues with words after the anchor are keyed by the next word; cues that end at the anchor but have
+    words before it are keyed by the previous word; one-word cues always match.
+    """
 
     singles: list[Cue] = field(default_factory=list)
-    by_next: dict[str, list[Cue]] = field(default_factory=dict)
-    by_next_stem: list[tuple[str, list[Cue]]] = field(default_factory=list)
-    multi: bool = False
+    by_next: _ByWord = field(default_factory=_ByWord)
+    by_prev: _ByWord = field(default_factory=_ByWord)
 
     @classmethod
     def of(cls, cues: list[Cue]) -> CueStarts | None:
         if not cues:
             return None
         starts = cls()
-        stems: dict[str, list[Cue]] = {}
         for cue in cues:
-            after = cue.words[cue.anchor + 1:]
-            if not after:
-                starts.singles.append(cue)
-            elif after[0][1]:
-                stems.setdefault(after[0][0], []).append(cue)
+            if cue.anchor + 1 < len(cue.words):
+                starts.by_next.add(cue.words[cue.anchor + 1], cue)
+            elif cue.anchor:
+                starts.by_prev.add(cue.words[cue.anchor - 1], cue)
             else:
-                starts.by_next.setdefault(after[0][0], []).append(cue)
-        starts.by_next_stem = list(stems.items())
-        starts.multi = bool(starts.by_next or starts.by_next_stem)
+                starts.singles.append(cue)
         return starts
-
-    def candidates(self, next_word: str | None) -> list[Cue]:
-        """Cues whose anchor and following word may match, given the folded next word (None at the end)."""
-        if next_word is None:
-            return self.singles
-        found = self.by_next.get(next_word)
-        if found is not None:
-            found = self.singles + found
-        for stem, cues in self.by_next_stem:
-            if next_word.startswith(stem):
-                found = (found or self.singles) + cues
-        return self.singles if found is None else found
 
 
 @dataclass(eq=False)
@@ -121,17 +139,20 @@ class CueIndex:
         self._common = frozenset(fold(w) for w in common_words)
         self._exact: dict[str, list[Cue]] = {}
         self._stems: dict[str, list[Cue]] = {}
-        self._min_stem = 99
+        self._stem_lengths: list[int] | None = None
         self._flags: dict[str, set[str]] = {"intensifier": set(), "diminisher": set(), "contrast": set()}
         self._cache: dict[int, WordInfo | None] = {}
         self._folded: dict[int, str] = {}
+        self._pieces: dict[str, list[str]] = {}
 
     def _words(self, cue: str) -> list[Pattern]:
         words: list[Pattern] = []
         for raw in cue.split():
             is_stem = raw.endswith("*")
             raw = raw.rstrip("*")
-            pieces = [fold(t.text) for t in self.tokenizer(raw)] or [fold(raw)]
+            pieces = self._pieces.get(raw)
+            if pieces is None:
+                pieces = self._pieces[raw] = [fold(t.text) for t in self.tokenizer(raw)] or [fold(raw)]
             words += [(p, False) for p in pieces[:-1]] + [(pieces[-1], is_stem)]
         return words
 
@@ -157,7 +178,7 @@ class CueIndex:
         text, is_stem = words[anchor]
         if is_stem:
             self._stems.setdefault(text, []).append(compiled)
-            self._min_stem = min(self._min_stem, len(text))
+            self._stem_lengths = None
         else:
             self._exact.setdefault(text, []).append(compiled)
         self._cache.clear()
@@ -174,7 +195,11 @@ class CueIndex:
         folded = fold(lower)
         info = WordInfo(folded)
         starts = list(self._exact.get(folded, ()))
-        for k in range(self._min_stem, len(folded) + 1):
+        if self._stem_lengths is None:
+            self._stem_lengths = sorted({len(stem) for stem in self._stems})
+        for k in self._stem_lengths:
+            if k > len(folded):
+                break
             cues = self._stems.get(folded[:k])
             if cues:
                 starts += cues

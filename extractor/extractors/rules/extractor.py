@@ -75,6 +75,11 @@ class RulesExtractor:
 
     # -- building ---------------------------------------------------------------------------------
 
+    def warm_up(self) -> None:
+        """Build every language's cue index now (before forking workers, so they share it)."""
+        for lang in [*self.taxonomy.languages, None]:
+            self.index(lang)
+
     def _cue_languages(self, lang: str | None) -> list[str]:
         return [lang] if lang in self.taxonomy.languages else list(self.taxonomy.languages)
 
@@ -118,6 +123,7 @@ class RulesExtractor:
         strings = doc.vocab.strings
         orths, keys = zip(*doc.to_array([ORTH, LOWER]).tolist()) if len(doc) else ((), ())
         infos = index.infos(keys, strings)
+        folded_get = index._folded.get
 
         n = len(infos)
         hits: list[Hit] = []
@@ -130,19 +136,15 @@ class RulesExtractor:
         contrast_open = False
         last_neg = last_int = last_dim = -99
 
-        def close_clause(end: int) -> None:
-            nonlocal clause_start, contrast_open
-            if end > clause_start:
-                clauses.append((clause_start, end))
-                clause_sentence.append(len(sentences))
-                clause_contrast.append(contrast_open)
-            contrast_open = False
-
         for i, info in enumerate(infos):
             if info is None:
                 continue
             if info.sentence_end or info.clause_end:
-                close_clause(i)
+                if i > clause_start:
+                    clauses.append((clause_start, i))
+                    clause_sentence.append(len(sentences))
+                    clause_contrast.append(contrast_open)
+                contrast_open = False
                 clause_start = i + 1
                 if info.sentence_end:
                     if i > sentence_start:
@@ -151,7 +153,10 @@ class RulesExtractor:
                     sentence_start = i + 1
                 continue
             if info.contrast:
-                close_clause(i)
+                if i > clause_start:
+                    clauses.append((clause_start, i))
+                    clause_sentence.append(len(sentences))
+                    clause_contrast.append(contrast_open)
                 clause_start, contrast_open = i, True
             if info.negator:
                 last_neg = i
@@ -162,8 +167,16 @@ class RulesExtractor:
             if not info.starts:
                 continue
             starts = info.starts
-            next_word = index.folded(keys[i + 1], strings) if i + 1 < n and starts.multi else None
-            for cue in starts.candidates(next_word):
+            candidates = starts.singles
+            if starts.by_next and i + 1 < n:
+                found = starts.by_next.get(folded_get(keys[i + 1]) or index.folded(keys[i + 1], strings))
+                if found:
+                    candidates = candidates + found
+            if starts.by_prev and i > clause_start:
+                found = starts.by_prev.get(folded_get(keys[i - 1]) or index.folded(keys[i - 1], strings))
+                if found:
+                    candidates = candidates + found
+            for cue in candidates:
                 start, words = i - cue.anchor, cue.words
                 if start < clause_start:
                     continue
@@ -193,7 +206,10 @@ class RulesExtractor:
                     if len(word) > 2 and word.isupper():
                         w *= CAPS_BOOST
                 hits.append(Hit(cue.target.kind, cue.target.label, value, w, len(clauses), len(sentences)))
-        close_clause(n)
+        if n > clause_start:
+            clauses.append((clause_start, n))
+            clause_sentence.append(len(sentences))
+            clause_contrast.append(contrast_open)
         if n > sentence_start:
             sentences.append((sentence_start, n))
             sentence_excl.append(False)
@@ -332,7 +348,7 @@ class RulesExtractor:
                 pairs.append((self._pain[p].touchpoint or (tps[0] if tps else default_tp), p))
             if not pairs:
                 pairs.append((default_tp, None))
-            evidence = self._evidence(text, doc, an, c)
+            evidence = self._evidence(text, doc, an, c)  # one quote per clause, shared by its events
             for tp, pain in pairs:
                 ev_stage = stages[0].label if stages else (
                     (self._pain[pain].stage if pain else None) or (self._tp_stage.get(tp) if tp else None)
