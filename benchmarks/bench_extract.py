@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -23,16 +22,48 @@ ROOT = Path(__file__).resolve().parent.parent
 JOURNEY = str(Path(sys.executable).with_name("journey"))
 
 
-def run_measured(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process."""
-    script = ("import resource,subprocess,sys,time;t=time.perf_counter();"
-              "r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE);"
-              "dt=time.perf_counter()-t;"
-              "sys.stderr.write(r.stderr.decode()[-500:]) if r.returncode else None;"
-              "print(dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024)")
-    out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, check=True)
-    seconds, rss = out.stdout.split()
-    return float(seconds), float(rss)
+def _tree(pid: int) -> list[int]:
+    """The process and all its descendants (Linux /proc)."""
+    pids, stack = [], [pid]
+    while stack:
+        p = stack.pop()
+        pids.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*/children"):
+            try:
+                stack += [int(c) for c in task.read_text().split()]
+            except OSError:
+                pass
+    return pids
+
+
+def _memory_mb(pids: list[int]) -> tuple[float, float]:
+    """Summed RSS and PSS (shared pages divided among sharers) of the processes, in MB."""
+    rss = pss = 0
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1])
+        except OSError:
+            pass
+    return rss / 1024, pss / 1024
+
+
+def run_measured(args: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, peak summed RSS and peak PSS (MB) of a command and its worker processes."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak_rss = peak_pss = 0.0
+    while proc.poll() is None:
+        rss, pss = _memory_mb(_tree(proc.pid))
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+        time.sleep(0.1)
+    seconds = time.perf_counter() - started
+    if proc.returncode:
+        sys.exit(f"{' '.join(args[:3])} failed: {proc.stderr.read().decode()[-500:]}")
+    return seconds, peak_rss, peak_pss
 
 
 def count_lines(paths: list[Path]) -> int:
@@ -57,25 +88,29 @@ def main() -> None:
                     f.write(p.read_bytes())
         for name, inputs in (("all of ../shared/data", [str(p) for p in files]), ("the same, twice (one file)", [str(doubled)])):
             n = count_lines([Path(i) for i in inputs])
-            seconds, rss = run_measured([JOURNEY, "extract", *inputs, "--out", str(out), "--quiet"])
+            seconds, rss, pss = run_measured([JOURNEY, "extract", *inputs, "--out", str(out), "--quiet"])
             records = count_lines([out])
             err_file = out.with_name("records.errors.jsonl")
             errors = count_lines([err_file]) if err_file.exists() else 0
             if err_file.exists():
                 err_file.unlink()
             rows.append({"input": name, "items": n, "records": records, "errors": errors, "seconds": round(seconds, 2),
-                         "items_per_s": round(n / seconds), "peak_rss_mb": round(rss, 1)})
+                         "items_per_s": round(n / seconds), "peak_rss_mb": round(rss, 1),
+                         "peak_pss_mb": round(pss, 1)})
     startup = {}
     for label, cmd in (("journey --help", [JOURNEY, "--help"]),
                        ("journey label \"...\"", [JOURNEY, "label", "Paczka nie dotarła, infolinia nie odbiera."])):
-        best = min(run_measured(cmd)[0] for _ in range(3))
+        best = min(run_measured(cmd)[0] for _ in range(5))
         startup[label] = round(best, 3)
-    print(f"{'input':30} {'items':>9} {'records':>9} {'errors':>7} {'seconds':>8} {'items/s':>9} {'peak MB':>8}")
+    print(f"{'input':30} {'items':>9} {'records':>9} {'errors':>7} {'seconds':>8} {'items/s':>9} {'RSS MB':>8} "
+          f"{'PSS MB':>8}")
     for r in rows:
         print(f"{r['input']:30} {r['items']:9,} {r['records']:9,} {r['errors']:7,} {r['seconds']:8.2f} "
-              f"{r['items_per_s']:9,} {r['peak_rss_mb']:8.1f}")
+              f"{r['items_per_s']:9,} {r['peak_rss_mb']:8.1f} {r['peak_pss_mb']:8.1f}")
+    print("RSS and PSS: peak of the whole process tree (the command and its forked workers); RSS counts pages "
+          "the workers share with the parent once per process, PSS divides them among sharers.")
     for label, seconds in startup.items():
-        print(f"{label:30} {seconds:.3f} s (best of 3)")
+        print(f"{label:30} {seconds:.3f} s (best of 5)")
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps({"extract": rows, "startup_s": startup}, indent=2))

@@ -340,7 +340,9 @@ class RulesExtractor:
             pairs: list[tuple[str | None, str | None]] = []
             remaining = list(pains)
             for tp in tps:
-                pick = next((p for p in remaining if self._pain[p].touchpoint == tp), remaining[0] if remaining else None)
+                # A pain point pairs with the touchpoint it names (its hint, or the same id), else with the next one.
+                pick = next((p for p in remaining if self._pain[p].touchpoint == tp or p == tp),
+                            remaining[0] if remaining else None)
                 if pick:
                     remaining.remove(pick)
                 pairs.append((tp, pick))
