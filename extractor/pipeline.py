@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+from collections import deque
 import os
 import time
 from dataclasses import dataclass, field
@@ -146,6 +147,18 @@ def _batches(sources, done: set[str], stats: RunStats, progress: ProgressFn | No
         yield batch
 
 
+def _bounded_imap(pool, batches: Iterator[list[tuple]], ahead: int) -> Iterator[tuple[str, list[tuple]]]:
+    """Pool.imap reads its whole input ahead of the workers; this keeps at most `ahead` batches in flight,
+    so memory stays flat in input size, and yields results in input order."""
+    pending: deque = deque()
+    for batch in batches:
+        pending.append(pool.apply_async(_label_batch, (batch,)))
+        if len(pending) >= ahead:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
+
+
 def default_workers(total_bytes: int | None) -> int:
     """Two or more processes pay off for big inputs only (each worker loads spaCy and the cues)."""
     if not total_bytes or total_bytes < 4_000_000:
@@ -180,7 +193,7 @@ def run_extraction(
         if warm_up is not None:
             warm_up()
         pool = multiprocessing.get_context("fork").Pool(workers)
-        results = pool.imap(_label_batch, batches)
+        results = _bounded_imap(pool, batches, ahead=4 * workers)
     else:
         results = map(_label_batch, batches)
     write_out, write_err = out.write, errors.write

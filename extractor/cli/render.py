@@ -12,8 +12,8 @@ from ..taxonomy import Taxonomy
 def print_summary(stats: RunStats, out: Path | None, errors: Path | None, resumed: bool) -> None:
     import typer
 
-    rate = f"{stats.items_per_second:,.0f} items/s" if stats.seconds else ""
-    lines = [f"read {stats.read:,} items from {len(stats.by_file)} file(s) in {stats.seconds:.1f} s ({rate}): "
+    rate = f" ({stats.items_per_second:,.0f} items/s)" if stats.seconds >= 2 else ""
+    lines = [f"read {stats.read:,} items from {len(stats.by_file)} file(s) in {stats.seconds:.1f} s{rate}: "
              f"{stats.extracted:,} records, {stats.errors:,} errors"
              + (f", {stats.skipped:,} already done (resumed)" if resumed or stats.skipped else "")]
     for file, c in stats.by_file.items():

@@ -32,10 +32,11 @@ def summary(
     for title, counter, limit in (("stage", s.stages, None), ("emotion", s.emotions, None),
                                   ("sentiment", s.polarity, None), ("touchpoint", s.touchpoints, top),
                                   ("pain point", s.pain_points, top)):
-        table = Table(title=title, title_justify="left", box=None, pad_edge=False)
-        table.add_column(title)
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        table.add_column(title, min_width=18)
         table.add_column("items", justify="right")
         table.add_column("share", justify="right")
         for label, n in counter.most_common(limit):
             table.add_row(str(label), f"{n:,}", f"{n / s.records:.0%}")
         console.print(table)
+        console.print()

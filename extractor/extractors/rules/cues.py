@@ -8,7 +8,7 @@ on the thousands of tokens that are only "my", "the" or "w".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
 from spacy.tokenizer import Tokenizer
 
@@ -131,10 +131,13 @@ _MISSING = WordInfo("")
 class CueIndex:
     """All cues of one language, indexed by their anchor word, with a per-word analysis cache."""
 
-    MAX_CACHE = 400_000
+    MAX_CACHE = 150_000
+    MAX_VOCAB = 300_000  # spaCy's vocabulary only grows; a fresh tokenizer keeps memory flat on endless input
 
-    def __init__(self, tokenizer: Tokenizer, negators: Iterable[str], common_words: Iterable[str] = ()):
-        self.tokenizer = tokenizer
+    def __init__(self, new_tokenizer: Callable[[], Tokenizer], negators: Iterable[str],
+                 common_words: Iterable[str] = ()):
+        self._new_tokenizer = new_tokenizer
+        self.tokenizer = new_tokenizer()
         self.negators = frozenset(fold(n) for n in negators)
         self._common = frozenset(fold(w) for w in common_words)
         self._exact: dict[str, list[Cue]] = {}
@@ -225,6 +228,8 @@ class CueIndex:
             if len(cache) >= self.MAX_CACHE:  # keeps memory flat on endless vocabularies
                 cache.clear()
                 self._folded.clear()
+                if len(self.tokenizer.vocab.strings) > self.MAX_VOCAB:
+                    self.tokenizer = self._new_tokenizer()  # keys stay valid: string hashes are stable
             for i, k in enumerate(keys):
                 if found[i] is _MISSING:
                     info = self._analyse(strings[k])

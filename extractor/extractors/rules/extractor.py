@@ -93,7 +93,7 @@ class RulesExtractor:
     def _build_index(self, lang: str | None) -> CueIndex:
         langs = self._cue_languages(lang)
         lexicons = [load_lexicon(lg) for lg in langs if lg in LANGUAGES]
-        index = CueIndex(lean_tokenizer(lang), [n for lex in lexicons for n in lex.negators],
+        index = CueIndex(lambda: lean_tokenizer(lang), [n for lex in lexicons for n in lex.negators],
                          [w for lex in lexicons for w in lex.stopwords])
         tax = self.taxonomy
         groups = [(STAGE, tax.stages), (TOUCHPOINT, tax.touchpoints), (EMOTION, tax.emotions), (PAIN_POINT, tax.pain_points)]

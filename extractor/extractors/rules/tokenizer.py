@@ -10,7 +10,6 @@ punctuation and emoticons as their own tokens) at ~12,000-15,000 items/s.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from spacy.attrs import IS_SPACE, LOWER
 from spacy.tokenizer import Tokenizer
@@ -26,7 +25,6 @@ _PLAIN = re.compile(r"^[^\W_]+$")
 SPACY_LANGS = {"en", "pl"}
 
 
-@lru_cache(maxsize=4)
 def lean_tokenizer(lang: str | None) -> Tokenizer:
     """The tokenizer for `lang` ('en', 'pl'; anything else gets the multi-language 'xx' one)."""
     from spacy.util import get_lang_class
