@@ -94,6 +94,8 @@ class CueStarts:
     singles: list[Cue] = field(default_factory=list)
     by_next: _ByWord = field(default_factory=_ByWord)
     by_prev: _ByWord = field(default_factory=_ByWord)
+    has_next: bool = False
+    has_prev: bool = False
 
     @classmethod
     def of(cls, cues: list[Cue]) -> CueStarts | None:
@@ -107,6 +109,7 @@ class CueStarts:
                 starts.by_prev.add(cue.words[cue.anchor - 1], cue)
             else:
                 starts.singles.append(cue)
+        starts.has_next, starts.has_prev = bool(starts.by_next), bool(starts.by_prev)
         return starts
 
 

@@ -168,11 +168,11 @@ class RulesExtractor:
                 continue
             starts = info.starts
             candidates = starts.singles
-            if starts.by_next and i + 1 < n:
+            if starts.has_next and i + 1 < n:
                 found = starts.by_next.get(folded_get(keys[i + 1]) or index.folded(keys[i + 1], strings))
                 if found:
                     candidates = candidates + found
-            if starts.by_prev and i > clause_start:
+            if starts.has_prev and i > clause_start:
                 found = starts.by_prev.get(folded_get(keys[i - 1]) or index.folded(keys[i - 1], strings))
                 if found:
                     candidates = candidates + found
