@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Iterator, TextIO
 
 from .errors import ResumeError
 from .extractors import Extractor
+from .jsonl import read_json_lines
 from .language import detect_language
 from .schema import FeedbackItem, JourneyRecord
 
@@ -82,20 +83,14 @@ def completed_origins(*paths: Path) -> set[str]:
         if not path.exists():
             continue
         _repair_tail(path)
-        with path.open(encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError:
-                    raise ResumeError(f"{path}:{n}: not a JSON line; cannot resume from this file") from None
-                origin = row.get("origin") if "item_id" in row and "stage" in row else (
-                    f"{row['file']}:{row.get('line')}" if "file" in row else None)
-                if origin is None:
-                    raise ResumeError(f"{path}:{n}: record has no 'origin'; it was not written by `journey extract`")
-                if origin:
-                    done.add(origin)
+        for n, row in read_json_lines(path, ResumeError):
+            if not isinstance(row, dict):
+                raise ResumeError(f"{path}:{n}: not a record or error line; cannot resume from this file")
+            origin = row.get("origin") if "item_id" in row and "stage" in row else (
+                f"{row['file']}:{row.get('line')}" if "file" in row else None)
+            if origin is None:
+                raise ResumeError(f"{path}:{n}: record has no 'origin'; it was not written by `journey extract`")
+            done.add(origin)
     return done
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 from .errors import UsageError
+from .jsonl import read_json_lines
 
 
 @dataclass
@@ -29,17 +29,10 @@ def iter_records(paths: Iterable[Path]) -> Iterable[dict]:
     for path in paths:
         if not path.is_file():
             raise UsageError(f"{path}: no such records file")
-        with path.open(encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise UsageError(f"{path}:{n}: not a JSON line ({exc.msg})") from None
-                if not isinstance(row, dict) or "stage" not in row:
-                    raise UsageError(f"{path}:{n}: not a journey record (no 'stage')")
-                yield row
+        for n, row in read_json_lines(path):
+            if not isinstance(row, dict) or "stage" not in row:
+                raise UsageError(f"{path}:{n}: not a journey record (no 'stage')")
+            yield row
 
 
 def summarise(records: Iterable[dict]) -> RecordSummary:
