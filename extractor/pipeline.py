@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Iterator, TextIO
 
 from .errors import ResumeError
 from .extractors import Extractor
+from .ingest.items import make_item
 from .jsonl import read_json_lines
 from .language import detect_language
 from .schema import FeedbackItem, JourneyRecord
@@ -102,6 +103,7 @@ def _label_batch(batch: list[tuple]) -> tuple[str, list[tuple]]:
     """Worker side: label a batch. Returns the record lines joined (one write, one pickle) and one
     (kind, file, error payload or None) row per input row, in order."""
     extractor = _WORKER_EXTRACTOR
+    to_json = getattr(extractor, "record_json", None) or (lambda item: extractor.extract(item).model_dump_json())
     lines: list[str] = []
     rows: list[tuple] = []
     for row in batch:
@@ -109,9 +111,9 @@ def _label_batch(batch: list[tuple]) -> tuple[str, list[tuple]]:
             rows.append(row)
             continue
         _, file, fields = row
-        item = FeedbackItem.model_construct(**fields)
+        item = make_item(fields)
         try:
-            lines.append(label_item(extractor, item).model_dump_json())
+            lines.append(to_json(with_language(item)))
             rows.append(("record", file, None))
         except Exception as exc:  # noqa: BLE001 - an item must never vanish, even on a bug
             rows.append(("failed", file, {"file": file, "line": _line_of(item.origin), "item_id": item.item_id,

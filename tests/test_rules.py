@@ -114,3 +114,20 @@ def test_default_taxonomy_on_typical_complaints(rules):
     assert en.lang == "en" and "delay" in en.pain_points and "customer_service" in en.pain_points
     assert "delay" not in label(rules, "Delivery was not late this time, thanks!").pain_points
     assert label(rules, "Świetny produkt, bardzo polecam!").sentiment > 0.25
+
+
+def test_batch_json_shortcut_writes_exactly_the_validated_record(rules):
+    from extractor.ingest import ReadOptions, open_readers
+    from extractor.pipeline import with_language
+    from extractor.schema import JourneyRecord
+
+    from .conftest import ROOT
+
+    corpus = [str(p) for p in sorted((ROOT / "corpora").glob("*.jsonl"))] + [str(ROOT / "corpora" / "reviews.csv")]
+    items = [row for reader in open_readers(corpus, ReadOptions()) for row in reader if isinstance(row, FeedbackItem)]
+    assert len(items) > 200
+    for item in items:
+        item = with_language(item)
+        line = rules.record_json(item)
+        assert line == rules.extract(item).model_dump_json()
+        assert JourneyRecord.model_validate_json(line).item_id == item.item_id
