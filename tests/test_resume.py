@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from .conftest import ROOT, journey_cmd, run_journey
+from .conftest import journey_cmd, run_journey
 
 PHRASES = ["Paczka nie dotarła na czas.", "Great quality, fast shipping!", "The app crashes when I pay.",
            "Obsługa klienta nie odpowiada od tygodnia.", "Never again, I'm switching to another shop.",
@@ -73,4 +73,3 @@ def test_resume_refuses_a_file_it_did_not_write(tmp_path):
     out.write_text('{"item_id": "x", "stage": "experience"}\n', encoding="utf-8")
     result = run_journey("extract", str(src), "--out", str(out), "--resume")
     assert result.returncode == 2 and "no 'origin'" in result.stderr
-    assert ROOT.exists()
