@@ -103,7 +103,6 @@ def _label_batch(batch: list[tuple]) -> tuple[str, list[tuple]]:
     """Worker side: label a batch. Returns the record lines joined (one write, one pickle) and one
     (kind, file, error payload or None) row per input row, in order."""
     extractor = _WORKER_EXTRACTOR
-    to_json = getattr(extractor, "record_json", None) or (lambda item: extractor.extract(item).model_dump_json())
     lines: list[str] = []
     rows: list[tuple] = []
     for row in batch:
@@ -113,7 +112,7 @@ def _label_batch(batch: list[tuple]) -> tuple[str, list[tuple]]:
         _, file, fields = row
         item = make_item(fields)
         try:
-            lines.append(to_json(with_language(item)))
+            lines.append(extractor.record_json(with_language(item)))
             rows.append(("record", file, None))
         except Exception as exc:  # noqa: BLE001 - an item must never vanish, even on a bug
             rows.append(("failed", file, {"file": file, "line": _line_of(item.origin), "item_id": item.item_id,
@@ -186,9 +185,7 @@ def run_extraction(
     batches = _batches(sources, done or set(), stats, progress)
     pool = None
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-        warm_up = getattr(extractor, "warm_up", None)
-        if warm_up is not None:
-            warm_up()
+        extractor.warm_up()
         pool = multiprocessing.get_context("fork").Pool(workers)
         results = _bounded_imap(pool, batches, ahead=4 * workers)
     else:

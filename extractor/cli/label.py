@@ -45,9 +45,9 @@ def label(
         raise UsageError(f"--source must be one of {', '.join(SOURCES)}")
     tax = load_taxonomy(taxonomy)
     engine = make_extractor(extractor, tax)
-    from hashlib import blake2b
+    from ..ingest.fields import stable_id
 
-    item = FeedbackItem(item_id=blake2b(body.encode("utf-8"), digest_size=8).hexdigest(), text=body, source=source,
+    item = FeedbackItem(item_id=stable_id(body), text=body, source=source,
                         lang=lang, origin="<label>:1")
     record = label_item(engine, item)
     if as_json:

@@ -17,6 +17,14 @@ class Extractor(Protocol):
 
     def extract(self, item: FeedbackItem) -> JourneyRecord: ...
 
+    def record_json(self, item: FeedbackItem) -> str:
+        """The record as one JSON line, exactly as `extract(item).model_dump_json()`."""
+        ...
+
+    def warm_up(self) -> None:
+        """Build whatever is built lazily, before worker processes are forked."""
+        ...
+
 
 def make_extractor(name: str, taxonomy: Taxonomy) -> Extractor:
     """The extractor called `name`, labelling with `taxonomy`."""

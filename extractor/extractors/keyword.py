@@ -49,6 +49,12 @@ class KeywordExtractor:
         self._positive = _pattern([w for lx in lexicons for w in lx.positive + lx.positive_strong])
         self._negative = _pattern([w for lx in lexicons for w in lx.negative + lx.negative_strong])
 
+    def warm_up(self) -> None:
+        """Nothing is built lazily: the patterns are compiled in __init__."""
+
+    def record_json(self, item: FeedbackItem) -> str:
+        return self.extract(item).model_dump_json()
+
     def extract(self, item: FeedbackItem) -> JourneyRecord:
         text = fold(item.text)
         found = lambda labels: [lid for lid, pat in labels if pat.search(text)]  # noqa: E731

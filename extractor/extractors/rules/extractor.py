@@ -53,7 +53,6 @@ class Analysis:
     hits: list[Hit]
     clauses: list[tuple[int, int]]
     clause_sentence: list[int]
-    clause_weight: list[float]
     sentences: list[tuple[int, int]]
 
 
@@ -72,7 +71,9 @@ class RulesExtractor:
         for tp in taxonomy.touchpoints:
             for src in tp.sources:
                 self._source_touchpoints[src].append(tp.id)
-        self._fallback_emotions = [e for e in taxonomy.emotions if getattr(e, "fallback", True)]
+        self._fallback_emotions = [e for e in taxonomy.emotions if e.fallback]
+        self._tp_goal = {t.id: t.goal for t in taxonomy.touchpoints}
+        self._stage_goal = {s.id: s.goal for s in taxonomy.stages}
 
     # -- building ---------------------------------------------------------------------------------
 
@@ -229,7 +230,7 @@ class RulesExtractor:
                 hit.weight *= clause_weight[hit.clause]
             if hit.kind == POLARITY and hit.sentence < len(sentence_excl) and sentence_excl[hit.sentence]:
                 hit.weight *= EXCLAMATION_BOOST
-        return doc, Analysis(hits, clauses, clause_sentence, clause_weight, sentences)
+        return doc, Analysis(hits, clauses, clause_sentence, sentences)
 
     # -- labelling --------------------------------------------------------------------------------
 
@@ -388,8 +389,8 @@ class RulesExtractor:
     def _goal(self, events: list[dict], stage: str, lang: str) -> str | None:
         main = next((e for e in events if e["pain_point"]), events[0] if events else None)
         if main and main["touchpoint"]:
-            goal = self.taxonomy.label("touchpoints", main["touchpoint"]).goal  # type: ignore[attr-defined]
+            goal = self._tp_goal[main["touchpoint"]]
             if goal:
                 return goal.get(lang) or goal.get("en")
-        goal = self.taxonomy.label("stages", stage).goal  # type: ignore[attr-defined]
+        goal = self._stage_goal[stage]
         return (goal.get(lang) or goal.get("en")) if goal else None
