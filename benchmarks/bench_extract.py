@@ -71,6 +71,16 @@ def run_measured(args: list[str], sample_memory: bool = True) -> tuple[float, fl
     return seconds, peak_rss, peak_pss
 
 
+def reference_loop_seconds() -> float:
+    """Seconds for a fixed pure-Python loop: this machine's speed swings about 2x from hour to hour, so
+    the table says how fast the machine was while it ran (lower is faster)."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return round(time.perf_counter() - started, 2)
+
+
 def count_lines(paths: list[Path]) -> int:
     return sum(sum(1 for line in p.open("rb") if line.strip()) for p in paths)
 
@@ -84,6 +94,7 @@ def main() -> None:
     if not files:
         sys.exit(f"no *.jsonl files in {args.data}")
     rows = []
+    reference = [reference_loop_seconds()]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "records.jsonl"
         doubled = Path(tmp) / "doubled.jsonl"
@@ -104,6 +115,7 @@ def main() -> None:
             rows.append({"input": name, "items": n, "records": records, "errors": errors, "seconds": round(seconds, 2),
                          "items_per_s": round(n / seconds), "peak_rss_mb": round(rss, 1),
                          "peak_pss_mb": round(pss, 1)})
+    reference.append(reference_loop_seconds())
     startup = {}
     for label, cmd in (("journey --help", [JOURNEY, "--help"]),
                        ("journey label \"...\"", [JOURNEY, "label", "Paczka nie dotarła, infolinia nie odbiera."])):
@@ -118,9 +130,10 @@ def main() -> None:
           "the workers share with the parent once per process, PSS divides them among sharers.")
     for label, seconds in startup.items():
         print(f"{label:30} {seconds:.3f} s (best of 5)")
-    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}")
+    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}; reference loop (10M additions) "
+          f"{reference[0]} s before, {reference[1]} s after")
     if args.json_out:
-        Path(args.json_out).write_text(json.dumps({"extract": rows, "startup_s": startup}, indent=2))
+        Path(args.json_out).write_text(json.dumps({"extract": rows, "startup_s": startup, "reference_loop_s": reference}, indent=2))
 
 
 if __name__ == "__main__":

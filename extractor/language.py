@@ -9,7 +9,7 @@ from .lexicons import LANGUAGES, load_lexicon
 
 _SAMPLE_CHARS = 400
 _POLISH_LETTERS = "ąćęłńśźż"
-_PUNCT = re.compile(r"[^\w\s]+")
+_WORD = re.compile(r"\w+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -25,7 +25,7 @@ def detect_language(text: str) -> str | None:
     sample = text[:_SAMPLE_CHARS].lower()
     if not _HAS_LETTER.search(sample):
         return None
-    words = set(_PUNCT.sub(" ", sample).split())
+    words = set(_WORD.findall(sample))
     stop = _stopwords()
     scores = {lang: len(stop[lang].intersection(words)) for lang in LANGUAGES}
     scores["pl"] += 2 * sum(map(sample.count, _POLISH_LETTERS))

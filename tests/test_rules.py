@@ -131,3 +131,38 @@ def test_batch_json_shortcut_writes_exactly_the_validated_record(rules):
         line = rules.record_json(item)
         assert line == rules.extract(item).model_dump_json()
         assert JourneyRecord.model_validate_json(line).item_id == item.item_id
+
+
+def test_lean_spacy_import_skips_the_cli_but_leaves_it_importable():
+    """The extractor imports spaCy without `spacy.cli` (startup time); spaCy stays whole afterwards."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import extractor.extractors.rules\n"
+        "assert 'spacy' in sys.modules and 'spacy.cli' not in sys.modules, sorted(m for m in sys.modules if 'cli' in m)\n"
+        "import spacy, spacy.cli\n"
+        "assert hasattr(spacy.cli, 'download') and spacy.cli.__file__\n"
+        "assert callable(spacy.info) and spacy.blank('en')('a b').text == 'a b'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_anchor_words_do_not_change_what_multiword_cues_match(rules):
+    """Cues are indexed by their rarest word ("stock" in "out of stock"), yet a hit starts at the cue's first
+    word and negation counts from there."""
+    from extractor.extractors.rules.cues import CueIndex, Target
+    from extractor.extractors.rules.tokenizer import lean_tokenizer
+
+    index = CueIndex(lambda: lean_tokenizer("en"), ["not"], ["the", "my"])
+    index.add("where is my parcel", Target("pain_point", "x"))
+    index.add("liczył* na", Target("emotion", "y"))
+    anchors = {c.text: c.words[c.anchor][0] for cues in index._exact.values() for c in cues}
+    anchors.update({c.text: c.words[c.anchor][0] for cues in index._stems.values() for c in cues})
+    assert anchors == {"where is my parcel": "parcel", "liczył* na": "liczyl"}
+
+    hits = rules.analyse("The item was out of stock.", "en").hits
+    assert [(h.kind, h.start) for h in hits if h.kind == "pain_point"] == [("pain_point", 3)]
+    assert not [h for h in rules.analyse("The item was not out of stock.", "en").hits if h.kind == "pain_point"]

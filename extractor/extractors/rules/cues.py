@@ -7,9 +7,11 @@ on the thousands of tokens that are only "my", "the" or "w".
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from . import spacy_lean  # noqa: F401 - first: imports spaCy without its CLI
 from spacy.tokenizer import Tokenizer
 
 # Polish letters and typographic quotes folded so that "dotarla" matches "dotarła" and "don’t" matches "don't".
@@ -21,7 +23,8 @@ CLAUSE_END = frozenset({",", ";", ":", "(", ")", "-", "–", "—", "/", '"', "�
 # Kinds of targets a cue points at.
 STAGE, TOUCHPOINT, EMOTION, PAIN_POINT, MOMENT, POLARITY = "stage", "touchpoint", "emotion", "pain_point", "mot", "polarity"
 
-Pattern = tuple[str, bool]  # (folded word or stem, is a stem)
+Pattern = tuple[str, bool]
+_PLAIN_WORD = re.compile(r"^[^\W_]+$")  # (folded word or stem, is a stem)
 
 
 def fold(word: str) -> str:
@@ -150,6 +153,7 @@ class CueIndex:
         self._cache: dict[int, WordInfo | None] = {}
         self._folded: dict[int, str] = {}
         self._pieces: dict[str, list[str]] = {}
+        self._special_cases = frozenset(self.tokenizer.rules or ())  # "cannot" -> "can" + "not"
 
     def _words(self, cue: str) -> list[Pattern]:
         words: list[Pattern] = []
@@ -158,15 +162,20 @@ class CueIndex:
             raw = raw.rstrip("*")
             pieces = self._pieces.get(raw)
             if pieces is None:
-                pieces = self._pieces[raw] = [fold(t.text) for t in self.tokenizer(raw)] or [fold(raw)]
+                if _PLAIN_WORD.match(raw) and raw not in self._special_cases:  # kept whole: skip the tokenizer
+                    pieces = [fold(raw)]
+                else:
+                    pieces = [fold(t.text) for t in self.tokenizer(raw)] or [fold(raw)]
+                self._pieces[raw] = pieces
             words += [(p, False) for p in pieces[:-1]] + [(pieces[-1], is_stem)]
         return words
 
     def _anchor(self, words: list[Pattern]) -> int:
-        """The most specific word: the longest exact word that is not a common one, else the longest word."""
-        def specificity(k: int) -> tuple[bool, bool, int]:
+        """The most specific word: the longest word that is not a common one (a stop word or a word of one or
+        two letters; an exact word wins a tie with a stem). Short words are frequent: anchoring "liczył* na" on "na" would wake the cue at every "na"."""
+        def specificity(k: int) -> tuple[bool, int]:
             text, is_stem = words[k]
-            return (text not in self._common, not is_stem, len(text))
+            return (len(text) > 2 and text not in self._common, 2 * len(text) + (not is_stem))
         return max(range(len(words)), key=specificity)
 
     def add(self, cue: str, target: Target) -> None:

@@ -13,7 +13,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from spacy.attrs import LOWER, ORTH
+from . import spacy_lean  # noqa: F401 - first: imports spaCy without its CLI
+from spacy.attrs import IDX, LENGTH, LOWER
 
 from ...lexicons import LANGUAGES, load_lexicon
 from ...schema import FeedbackItem, JourneyRecord
@@ -34,7 +35,7 @@ MIN_CLAUSE_TOKENS = 2
 NEGATION_BLIND = frozenset({TOUCHPOINT, STAGE})
 
 
-@dataclass
+@dataclass(slots=True)
 class Hit:
     """One cue match in the text."""
 
@@ -44,16 +45,32 @@ class Hit:
     weight: float
     clause: int
     sentence: int
+    start: int = 0
 
 
 @dataclass
 class Analysis:
-    """Cue hits of one text with the token spans of its clauses and sentences."""
+    """Cue hits of one text with the token spans of its clauses and sentences, and each token's
+    character offset and length (so quotes are cut from the text without spaCy Token objects)."""
 
     hits: list[Hit]
     clauses: list[tuple[int, int]]
     clause_sentence: list[int]
     sentences: list[tuple[int, int]]
+    offsets: list[int]
+    lengths: list[int]
+
+
+def _any_between(positions: list[int], lo: int, hi: int) -> bool:
+    """Whether a position (ascending list) lies in [lo, hi): the cue words before `hi` are checked last."""
+    for p in reversed(positions):
+        if p < hi:
+            return p >= lo
+    return False
+
+
+def _hit_start(hit: Hit) -> int:
+    return hit.start
 
 
 class RulesExtractor:
@@ -119,11 +136,11 @@ class RulesExtractor:
     # -- analysis ---------------------------------------------------------------------------------
 
     def analyse(self, text: str, lang: str | None):
-        """Tokenise `text` and find every cue; returns the spaCy Doc and the Analysis."""
+        """Tokenise `text` and find every cue."""
         index = self.index(lang)
         doc = index.tokenizer(text)
         strings = doc.vocab.strings
-        orths, keys = zip(*doc.to_array([ORTH, LOWER]).tolist()) if len(doc) else ((), ())
+        keys, offsets, lengths = doc.to_array([LOWER, IDX, LENGTH]).T.tolist() if len(doc) else ([], [], [])
         infos = index.infos(keys, strings)
         folded_get = index._folded.get
 
@@ -136,7 +153,9 @@ class RulesExtractor:
         sentence_excl: list[bool] = []
         clause_start = sentence_start = 0
         contrast_open = False
-        last_neg = last_int = last_dim = -99
+        negators: list[int] = []  # token positions, rare: scanned from the end for each matched cue
+        intensifiers: list[int] = []
+        diminishers: list[int] = []
 
         for i, info in enumerate(infos):
             if info is None:
@@ -161,11 +180,11 @@ class RulesExtractor:
                     clause_contrast.append(contrast_open)
                 clause_start, contrast_open = i, True
             if info.negator:
-                last_neg = i
+                negators.append(i)
             if info.intensifier:
-                last_int = i
+                intensifiers.append(i)
             if info.diminisher:
-                last_dim = i
+                diminishers.append(i)
             if not info.starts:
                 continue
             starts = info.starts
@@ -189,7 +208,7 @@ class RulesExtractor:
                 if end > n or not all(word_matches(index.folded(keys[j], strings), words[j - start])
                                       for j in range(i + 2, end)):
                     continue
-                negated = last_neg >= max(clause_start, start - NEGATION_WINDOW)
+                negated = _any_between(negators, max(clause_start, start - NEGATION_WINDOW), start)
                 value = cue.target.value
                 if cue.negated != negated:
                     if cue.negated:
@@ -199,15 +218,15 @@ class RulesExtractor:
                     elif cue.target.kind not in NEGATION_BLIND:
                         continue
                 w = 1.0
-                if start - 2 <= last_int < start:
+                if intensifiers and _any_between(intensifiers, start - 2, start):
                     w *= INTENSIFIER_BOOST
-                if start - 2 <= last_dim < start:
+                if diminishers and _any_between(diminishers, start - 2, start):
                     w *= DIMINISHER_DAMP
                 if cue.target.kind == POLARITY:
-                    word = strings[orths[start]]
+                    word = text[offsets[start]:offsets[start] + lengths[start]]
                     if len(word) > 2 and word.isupper():
                         w *= CAPS_BOOST
-                hits.append(Hit(cue.target.kind, cue.target.label, value, w, len(clauses), len(sentences)))
+                hits.append(Hit(cue.target.kind, cue.target.label, value, w, len(clauses), len(sentences), start))
         if n > clause_start:
             clauses.append((clause_start, n))
             clause_sentence.append(len(sentences))
@@ -215,6 +234,8 @@ class RulesExtractor:
         if n > sentence_start:
             sentences.append((sentence_start, n))
             sentence_excl.append(False)
+
+        hits.sort(key=_hit_start)  # found at their anchor word; the record lists labels in text order
 
         clause_weight = [1.0] * len(clauses)
         seen_contrast: set[int] = set()
@@ -230,7 +251,7 @@ class RulesExtractor:
                 hit.weight *= clause_weight[hit.clause]
             if hit.kind == POLARITY and hit.sentence < len(sentence_excl) and sentence_excl[hit.sentence]:
                 hit.weight *= EXCLAMATION_BOOST
-        return doc, Analysis(hits, clauses, clause_sentence, sentences)
+        return Analysis(hits, clauses, clause_sentence, sentences, offsets, lengths)
 
     # -- labelling --------------------------------------------------------------------------------
 
@@ -246,7 +267,7 @@ class RulesExtractor:
     def record_fields(self, item: FeedbackItem) -> dict:
         """The JourneyRecord fields of one item, in the contract's order."""
         tax = self.taxonomy
-        doc, an = self.analyse(item.text, item.lang)
+        an = self.analyse(item.text, item.lang)
         hits = an.hits
 
         polarity = 0.0
@@ -298,7 +319,7 @@ class RulesExtractor:
             if tp not in touchpoints:
                 touchpoints.append(tp)
 
-        events = self._events(item.text, doc, an, stage, touchpoints)
+        events = self._events(item.text, an, stage, touchpoints)
         lang_for_text = item.lang if item.lang else "en"
         goal = self._goal(events, stage, lang_for_text)
         confidence = min(0.95, 0.25 + 0.12 * min(label_hits, 4) + (0.1 if emotion_from_cue else 0.0)
@@ -322,12 +343,7 @@ class RulesExtractor:
         best = min(self._fallback_emotions, key=lambda e: abs(e.valence - sentiment))
         return best.id, False
 
-    def _span(self, text: str, doc, start: int, end: int) -> dict:
-        a = doc[start].idx
-        b = doc[end - 1].idx + len(doc[end - 1].text)
-        return {"quote": text[a:b], "start": a, "end": b}
-
-    def _events(self, text: str, doc, an: Analysis, stage: str, touchpoints: list[str]) -> list[dict]:
+    def _events(self, text: str, an: Analysis, stage: str, touchpoints: list[str]) -> list[dict]:
         """Events as plain dicts (JourneyEvent fields); JourneyRecord validates them once, in pydantic's core."""
         by_clause: dict[int, list[Hit]] = defaultdict(list)
         for h in an.hits:
@@ -361,7 +377,7 @@ class RulesExtractor:
                 pairs.append((self._pain[p].touchpoint or (tps[0] if tps else default_tp), p))
             if not pairs:
                 pairs.append((default_tp, None))
-            evidence = self._evidence(text, doc, an, c)  # one quote per clause, shared by its events
+            evidence = self._evidence(text, an, c)  # one quote per clause, shared by its events
             for tp, pain in pairs:
                 ev_stage = stages[0].label if stages else (
                     (self._pain[pain].stage if pain else None) or (self._tp_stage.get(tp) if tp else None)
@@ -371,20 +387,28 @@ class RulesExtractor:
                                            evidence=evidence))
         if not events and best_polar is not None and default_tp:
             events.append(dict(stage=stage, touchpoint=default_tp, emotion=None, pain_point=None,
-                                       evidence=self._evidence(text, doc, an, best_polar[1])))
+                                       evidence=self._evidence(text, an, best_polar[1])))
         return events
 
-    def _evidence(self, text: str, doc, an: Analysis, clause: int) -> dict:
+    def _evidence(self, text: str, an: Analysis, clause: int) -> dict:
+        """The clause (or, when it is a single token, its sentence) as a quote with its character offsets."""
         start, end = an.clauses[clause]
         if end - start < MIN_CLAUSE_TOKENS:
             s = an.clause_sentence[clause]
             if s < len(an.sentences):
                 start, end = an.sentences[s]
-        while end > start and doc[end - 1].is_space:
-            end -= 1
-        while start < end and doc[start].is_space:
-            start += 1
-        return self._span(text, doc, start, end)
+        offsets, lengths = an.offsets, an.lengths
+        a = offsets[start]
+        b = offsets[end - 1] + lengths[end - 1]
+        quote = text[a:b]
+        if quote != quote.strip():  # whitespace tokens at the edges (spaCy keeps runs of spaces and newlines)
+            while end > start and text[offsets[end - 1]:offsets[end - 1] + lengths[end - 1]].isspace():
+                end -= 1
+            while start < end and text[offsets[start]:offsets[start] + lengths[start]].isspace():
+                start += 1
+            a, b = offsets[start], offsets[end - 1] + lengths[end - 1]
+            quote = text[a:b]
+        return {"quote": quote, "start": a, "end": b}
 
     def _goal(self, events: list[dict], stage: str, lang: str) -> str | None:
         main = next((e for e in events if e["pain_point"]), events[0] if events else None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from . import spacy_lean  # noqa: F401 - first: imports spaCy without its CLI
 from spacy.attrs import IS_SPACE, LOWER
 from spacy.tokenizer import Tokenizer
 from spacy.vocab import Vocab
