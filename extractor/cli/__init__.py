@@ -18,8 +18,11 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-from . import extract as _extract  # noqa: E402,F401  (registers commands)
+from . import agree as _agree  # noqa: E402,F401  (registers commands)
+from . import eval as _eval  # noqa: E402,F401
+from . import extract as _extract  # noqa: E402,F401
 from . import label as _label  # noqa: E402,F401
+from . import labelstudio as _labelstudio  # noqa: E402,F401
 from . import summary as _summary  # noqa: E402,F401
 from . import taxonomy as _taxonomy  # noqa: E402,F401
 

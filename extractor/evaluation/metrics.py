@@ -56,3 +56,25 @@ def binary_f1(gold: Sequence[bool], pred: Sequence[bool]) -> float:
 def polarity(sentiment: float) -> int:
     """The eval's rounding of a float sentiment: < -0.25 -> -1, > 0.25 -> 1, else 0 (TAXONOMY.md)."""
     return -1 if sentiment < -0.25 else 1 if sentiment > 0.25 else 0
+
+
+def cohen_kappa(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
+    """Cohen's kappa of two labellings of the same items: agreement beyond chance (1 = perfect, 0 = chance)."""
+    n = len(a)
+    if not n:
+        return 0.0
+    observed = sum(x == y for x, y in zip(a, b)) / n
+    ca, cb = Counter(a), Counter(b)
+    expected = sum(ca[label] * cb[label] for label in ca) / (n * n)
+    if expected == 1.0:
+        return 1.0 if observed == 1.0 else 0.0
+    return (observed - expected) / (1 - expected)
+
+
+def confusion(gold: Sequence[str], pred: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Counts as {gold label: {predicted label: n}}."""
+    matrix: dict[str, dict[str, int]] = {}
+    for g, p in zip(gold, pred):
+        row = matrix.setdefault(g, {})
+        row[p] = row.get(p, 0) + 1
+    return matrix

@@ -1,0 +1,118 @@
+"""How `journey eval` shows a report: figure tables beside the majority baseline, confusion matrices,
+worst misses, and the gate verdict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..evaluation.gates import METRICS, GateFailure, figure
+
+SOURCE_METRICS = ("stage.accuracy", "emotion.macro_f1", "sentiment.macro_f1", "touchpoints.micro_f1",
+                  "pain_points.micro_f1")
+
+
+def _console(stderr: bool = False):
+    import sys
+
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, width=None if stream.isatty() else 150, highlight=False)
+
+
+def _cell(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def print_report(report: Mapping[str, Any]) -> None:
+    from rich.table import Table
+
+    console = _console()
+    langs = report.get("by_lang", {})
+    sizes = ", ".join(f"{k} {v['n']}" for k, v in langs.items())
+    console.print(f"[bold]journey eval[/bold]: {report['extractor']} on {', '.join(report.get('gold', []))} "
+                  f"({report['n']} items; {sizes})")
+
+    table = Table(title="Scores (maj. = always the most common gold label)", title_justify="left")
+    table.add_column("figure")
+    scopes: list[tuple[str, Mapping[str, Any]]] = [("all", report)] + list(langs.items())
+    for name, _ in scopes:
+        table.add_column(name, justify="right")
+        table.add_column("maj.", justify="right", style="dim")
+    for metric in METRICS:
+        row = [metric]
+        for _, scope in scopes:
+            row += [_cell(figure(scope, metric)), _cell(figure(scope.get("majority", {}), metric))]
+        table.add_row(*row)
+    console.print(table)
+
+    by_source = report.get("by_source", {})
+    if by_source:
+        table = Table(title="By source", title_justify="left")
+        table.add_column("source")
+        table.add_column("n", justify="right")
+        for metric in SOURCE_METRICS:
+            table.add_column(metric, justify="right")
+        for name, scope in by_source.items():
+            table.add_row(name, str(scope["n"]), *[
+                f"{_cell(figure(scope, m))} [dim]({_cell(figure(scope.get('majority', {}), m))})[/dim]"
+                for m in SOURCE_METRICS])
+        console.print(table)
+
+    for field, matrix in report.get("confusion", {}).items():
+        _print_confusion(console, field, matrix)
+
+    misses = report.get("worst_misses", [])
+    if misses:
+        console.print("[bold]Worst misses[/bold] (gold -> predicted)")
+        for m in misses:
+            diffs = "; ".join(f"{f}: {_short(m['gold'][f])} -> {_short(m['predicted'][f])}" for f in m["wrong"])
+            console.print(f"  [bold]{m['id']}[/bold] ({m['origin']}) {diffs}")
+            console.print(f"    [dim]{m['text']}[/dim]", soft_wrap=True)
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, list):
+        return "{" + ", ".join(value) + "}" if value else "{}"
+    return str(value)
+
+
+def _print_confusion(console, field: str, matrix: Mapping[str, Mapping[str, int]]) -> None:
+    from rich.table import Table
+
+    labels = sorted(set(matrix) | {p for row in matrix.values() for p in row})
+    table = Table(title=f"Confusion: {field} (rows gold, columns predicted)", title_justify="left")
+    table.add_column("gold \\ pred")
+    for label in labels:
+        table.add_column(label[:6], justify="right")
+    for g in labels:
+        row = matrix.get(g, {})
+        cells = []
+        for p in labels:
+            n = row.get(p, 0)
+            cells.append("" if not n else f"[bold]{n}[/bold]" if p == g else str(n))
+        table.add_row(g, *cells)
+    console.print(table)
+
+
+def print_gates(failures: list[GateFailure], compared: list[tuple[str, float, float]],
+                minimums: Mapping[str, float], baseline: Path | None, max_drop: float) -> None:
+    console = _console(stderr=bool(failures))
+    if compared:
+        moved = [(n, b, a) for n, b, a in compared if abs(a - b) >= 0.0005]
+        console.print(f"Against baseline {baseline}: {len(compared)} figures compared, {len(moved)} changed"
+                      + (":" if moved else ""))
+        for name, before, now in moved:
+            arrow = "[green]+[/green]" if now > before else "[red]-[/red]"
+            console.print(f"  {arrow} {name}: {before:.3f} -> {now:.3f} ({now - before:+.3f})")
+    if failures:
+        console.print(f"[bold red]quality gate failed[/bold red] ({len(failures)}):")
+        for f in failures:
+            console.print(f"  {f}")
+        if baseline:
+            console.print(f"If the drop is intended, re-record the baseline: journey eval ... --json {baseline}")
+    else:
+        checks = len(minimums) + len(compared)
+        console.print(f"quality gates passed ({checks} checks"
+                      + (f", max drop {max_drop:.3f} from {baseline}" if baseline else "") + ")")
