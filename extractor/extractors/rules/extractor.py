@@ -30,6 +30,7 @@ PAIN_POLARITY, EMOTION_POLARITY = -0.8, 0.5
 SENTIMENT_ALPHA = 3.0  # squashes summed evidence into (-1, 1): one plain positive word gives 0.5
 STAGE_CUE_WEIGHT, STAGE_HINT_WEIGHT, DEFAULT_STAGE_PRIOR = 1.5, 0.5, 1.0
 MIN_CLAUSE_TOKENS = 2
+OPPOSED_EMOTION_SENTIMENT, OPPOSED_EMOTION_DAMP = 0.5, 0.4
 # A negated mention still names the channel or the stage: "I haven't got the parcel" is about delivery,
 # "I won't buy again" is about loyalty. Pain points, emotions and moments of truth are cancelled.
 NEGATION_BLIND = frozenset({TOUCHPOINT, STAGE})
@@ -334,6 +335,10 @@ class RulesExtractor:
 
     def _emotion(self, scores: dict[str, float], pain_points: list[str], sentiment: float) -> tuple[str, bool]:
         if scores:
+            if abs(sentiment) > OPPOSED_EMOTION_SENTIMENT:
+                # one "super" in an angry review is not satisfaction: emotions against the overall sign weigh less
+                scores = {e: w * (OPPOSED_EMOTION_DAMP if self._valence[e] * sentiment < 0 else 1.0)
+                          for e, w in scores.items()}
             return max(scores, key=scores.__getitem__), True
         hinted = [self._pain[p].emotion for p in pain_points if self._pain[p].emotion]
         if hinted:
