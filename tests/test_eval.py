@@ -96,7 +96,7 @@ def test_report_scores_perfect_and_wrong_records_and_keeps_the_design_keys(small
     report = evaluate(gold, wrong, "test")
     assert report["stage"]["accuracy"] == 0.0
     assert report["evidence_grounded"] == pytest.approx(2 / 3)
-    assert report["confusion"]["stage"] == {"experience": {"awareness": 2}, "loyalty": {"awareness": 1}}
+    assert report["confusion_matrices"]["stage"] == {"experience": {"awareness": 2}, "loyalty": {"awareness": 1}}
     assert {m["id"] for m in report["worst_misses"]} == {"t-1", "t-2", "t-3"}
     assert report["worst_misses"][0]["gold"]["stage"] != report["worst_misses"][0]["predicted"]["stage"]
 

@@ -60,7 +60,7 @@ def print_report(report: Mapping[str, Any]) -> None:
                 for m in SOURCE_METRICS])
         console.print(table)
 
-    for field, matrix in report.get("confusion", {}).items():
+    for field, matrix in report.get("confusion_matrices", {}).items():
         _print_confusion(console, field, matrix)
 
     misses = report.get("worst_misses", [])

@@ -108,7 +108,7 @@ def evaluate(gold: Sequence[GoldItem], records: Sequence[Mapping[str, Any]], ext
             groups.setdefault(getattr(g, attr) or "unknown", []).append(i)
         report[key] = {name: _scope([gold[i] for i in idx], [records[i] for i in idx])
                        for name, idx in sorted(groups.items())}
-    report["confusion"] = {f: confusion([getattr(g, f) for g in gold], [r[f] for r in records])
+    report["confusion_matrices"] = {f: confusion([getattr(g, f) for g in gold], [r[f] for r in records])
                            for f in ("stage", "emotion")}
     report["worst_misses"] = worst_misses(gold, records, misses)
     return report
