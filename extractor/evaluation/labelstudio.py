@@ -1,0 +1,295 @@
+"""Label Studio round trip: a labelling config from the taxonomy, tasks to import (optionally pre-labelled
+with our records as predictions), and a Label Studio JSON export back into gold rows (TAXONOMY.md).
+
+Formats (labelstud.io docs: tags Choices/Choice/Labels, "Label Studio Task Format", "Import pre-annotated data"):
+- every <Choice> shows the label's name and carries the taxonomy id as `alias`; Label Studio writes the alias,
+  not the shown value, into results and matches predictions by alias or value, so ids travel both ways;
+- a choices result is {"from_name": FIELD, "to_name": "text", "type": "choices", "value": {"choices": [ids]}};
+  an evidence span is {"from_name": "evidence", ..., "type": "labels", "value": {"start", "end", "text", "labels"}};
+- an export is a list of tasks {"id", "data", "annotations": [{"result", "was_cancelled", "updated_at", ...}], ...}.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from ..errors import UsageError
+from ..schema import FeedbackItem, JourneyRecord
+from ..taxonomy import Taxonomy
+from .gold import parse_gold_row
+from .metrics import polarity
+
+TEXT = "text"
+EVIDENCE = "evidence"
+YES = "yes"
+KINDS = {"stage": "stages", "touchpoints": "touchpoints", "emotion": "emotions", "pain_points": "pain_points"}
+SINGLE = ("stage", "emotion", "sentiment")
+MULTI = ("touchpoints", "pain_points")
+FIELDS = ("stage", "touchpoints", "emotion", "sentiment", "pain_points", "moment_of_truth")
+SENTIMENT_IDS = ("-1", "0", "1")
+
+# Interface texts of the config (taxonomy labels bring their own names); other languages fall back to English.
+_UI: dict[str, dict[str, str]] = {
+    "en": {"text": "Feedback", EVIDENCE: "Evidence", "stage": "Stage", "touchpoints": "Touchpoints",
+           "emotion": "Emotion", "sentiment": "Sentiment", "pain_points": "Pain points",
+           "moment_of_truth": "Moment of truth", "-1": "negative (-1)", "0": "neutral (0)", "1": "positive (+1)",
+           YES: "yes: the customer's view of the brand changes or is decided",
+           "evidence_hint": "Mark the customer's own words that show a touchpoint, emotion or pain point.",
+           "sentiment_hint": "Overall polarity of the item.",
+           "mot_hint": "Tick when the text shows the view of the brand changing or being decided "
+                       "(\"never again\", \"won me over\", \"I'm switching\"); leave empty otherwise."},
+    "pl": {"text": "Opinia", EVIDENCE: "Dowód", "stage": "Etap", "touchpoints": "Punkty styku",
+           "emotion": "Emocja", "sentiment": "Wydźwięk", "pain_points": "Problemy",
+           "moment_of_truth": "Moment prawdy", "-1": "negatywny (-1)", "0": "neutralny (0)", "1": "pozytywny (+1)",
+           YES: "tak: opinia klienta o marce zmienia się lub rozstrzyga",
+           "evidence_hint": "Zaznacz słowa klienta, które pokazują punkt styku, emocję lub problem.",
+           "sentiment_hint": "Ogólny wydźwięk wypowiedzi.",
+           "mot_hint": "Zaznacz, gdy tekst pokazuje, że opinia o marce się zmienia lub rozstrzyga "
+                       "(„nigdy więcej”, „przekonali mnie”, „odchodzę do konkurencji”); inaczej zostaw puste."},
+}
+
+
+class LabelStudioError(UsageError):
+    """A file is not a Label Studio JSON export, or tasks and records do not belong together."""
+
+
+def _ui(lang: str, key: str) -> str:
+    return _UI.get(lang, _UI["en"]).get(key) or _UI["en"][key]
+
+
+# --- labelling config -------------------------------------------------------------------------------------
+
+
+def _choices(view: ET.Element, name: str, mode: str, options: Sequence[tuple[str, str, str]], lang: str,
+             required: bool) -> None:
+    ET.SubElement(view, "Header", value=_ui(lang, name))
+    attrs = {"name": name, "toName": TEXT, "choice": mode, "showInline": "true"}
+    if required:
+        attrs["required"] = "true"
+    group = ET.SubElement(view, "Choices", attrs)
+    seen: set[str] = set()
+    for alias, shown, hint in options:
+        value = shown if shown not in seen else f"{shown} ({alias})"  # Label Studio needs distinct values
+        seen.add(value)
+        choice = ET.SubElement(group, "Choice", value=value, alias=alias)
+        if hint:
+            choice.set("hint", hint)
+
+
+def _options(taxonomy: Taxonomy, field: str, lang: str) -> list[tuple[str, str, str]]:
+    return [(label.id, label.text("name", lang), label.text("definition", lang) if label.definition else "")
+            for label in getattr(taxonomy, KINDS[field])]
+
+
+def labeling_config(taxonomy: Taxonomy, lang: str = "en") -> str:
+    """The Label Studio labelling config (XML) for this taxonomy: names in `lang`, ids as exported values."""
+    if lang not in taxonomy.languages:
+        raise UsageError(f"language {lang!r} is not in taxonomy {taxonomy.ref} (languages: "
+                         f"{', '.join(taxonomy.languages)})")
+    view = ET.Element("View")
+    ET.SubElement(view, "Header", value=_ui(lang, "text"))
+    labels = ET.SubElement(view, "Labels", name=EVIDENCE, toName=TEXT)
+    ET.SubElement(labels, "Label", value=_ui(lang, EVIDENCE), alias=EVIDENCE, hint=_ui(lang, "evidence_hint"))
+    ET.SubElement(view, "Text", name=TEXT, value="$text")
+    _choices(view, "stage", "single", _options(taxonomy, "stage", lang), lang, required=True)
+    _choices(view, "touchpoints", "multiple", _options(taxonomy, "touchpoints", lang), lang, required=False)
+    _choices(view, "emotion", "single", _options(taxonomy, "emotion", lang), lang, required=True)
+    sentiments = [(s, _ui(lang, s), _ui(lang, "sentiment_hint")) for s in SENTIMENT_IDS]
+    _choices(view, "sentiment", "single", sentiments, lang, required=True)
+    _choices(view, "pain_points", "multiple", _options(taxonomy, "pain_points", lang), lang, required=False)
+    # One checkbox: "multiple" lets the labeller untick it again; unticked means false.
+    _choices(view, "moment_of_truth", "multiple", [(YES, _ui(lang, YES), _ui(lang, "mot_hint"))], lang,
+             required=False)
+    ET.indent(view)
+    return ET.tostring(view, encoding="unicode") + "\n"
+
+
+# --- tasks to import ----------------------------------------------------------------------------------------
+
+
+def _choice_result(field: str, values: Sequence[str]) -> dict[str, Any]:
+    return {"id": field, "from_name": field, "to_name": TEXT, "type": "choices", "value": {"choices": list(values)}}
+
+
+def prediction_results(record: JourneyRecord, text: str) -> list[dict[str, Any]]:
+    """The record's labels as Label Studio results: one choices result per non-empty field, one span per quote."""
+    results = [_choice_result("stage", [record.stage])]
+    if record.touchpoints:
+        results.append(_choice_result("touchpoints", record.touchpoints))
+    results.append(_choice_result("emotion", [record.emotion]))
+    results.append(_choice_result("sentiment", [str(polarity(record.sentiment))]))
+    if record.pain_points:
+        results.append(_choice_result("pain_points", record.pain_points))
+    if record.moment_of_truth:
+        results.append(_choice_result("moment_of_truth", [YES]))
+    spans: set[tuple[int, int]] = set()
+    for event in record.events:
+        ev = event.evidence
+        if (ev.start, ev.end) in spans or text[ev.start:ev.end] != ev.quote:
+            continue
+        spans.add((ev.start, ev.end))
+        results.append({"id": f"{EVIDENCE}-{len(spans)}", "from_name": EVIDENCE, "to_name": TEXT, "type": "labels",
+                        "value": {"start": ev.start, "end": ev.end, "text": ev.quote, "labels": [EVIDENCE]}})
+    return results
+
+
+def export_tasks(items: Iterable[FeedbackItem], records: Iterable[JourneyRecord] | None = None,
+                 model_version: str | None = None) -> list[dict[str, Any]]:
+    """Label Studio import tasks; with `records` (same order as `items`) each task carries one prediction."""
+    items = list(items)
+    recs = list(records) if records is not None else None
+    if recs is not None and len(recs) != len(items):
+        raise LabelStudioError(f"{len(items)} items but {len(recs)} records; they must match one to one")
+    tasks: list[dict[str, Any]] = []
+    for n, item in enumerate(items):
+        record = recs[n] if recs is not None else None
+        lang = item.lang or (record.lang if record else None)
+        task: dict[str, Any] = {"data": {"text": item.text, "item_id": item.item_id, "lang": lang,
+                                         "source": item.source}}
+        if record is not None:
+            if record.item_id != item.item_id:
+                raise LabelStudioError(f"record {n + 1} is for item {record.item_id!r}, not {item.item_id!r}")
+            task["predictions"] = [{"model_version": model_version or f"{record.extractor}@{record.taxonomy_id}",
+                                    "score": record.confidence, "result": prediction_results(record, item.text)}]
+        tasks.append(task)
+    return tasks
+
+
+# --- export back to gold --------------------------------------------------------------------------------------
+
+
+def read_export(path: Path) -> list[Any]:
+    """The parsed JSON of a Label Studio export file; LabelStudioError when it cannot be read."""
+    if not path.is_file():
+        raise LabelStudioError(f"{path}: {'no such file' if not path.exists() else 'not a file'}")
+    try:
+        with path.open(encoding="utf-8-sig") as f:
+            data = json.load(f)
+    except UnicodeDecodeError:
+        raise LabelStudioError(f"{path}: not UTF-8 text; export the project from Label Studio as JSON") from None
+    except json.JSONDecodeError as exc:
+        raise LabelStudioError(f"{path}: not JSON ({exc.msg} at line {exc.lineno}); "
+                               "export the project from Label Studio as JSON") from None
+    return data
+
+
+def _check_export(data: object, source_name: str) -> list[Mapping[str, Any]]:
+    hint = "export the project from Label Studio with the 'JSON' format"
+    if not isinstance(data, list):
+        raise LabelStudioError(f"{source_name}: not a Label Studio JSON export (expected a list of tasks, got a "
+                               f"{type(data).__name__}); {hint}")
+    if not data:
+        raise LabelStudioError(f"{source_name}: the export has no tasks")
+    for n, task in enumerate(data, 1):
+        if not isinstance(task, Mapping) or not isinstance(task.get("data"), Mapping):
+            minimal = isinstance(task, Mapping) and ("annotation_id" in task or "annotator" in task)
+            what = "a JSON-MIN export" if minimal else f"task {n} has no 'data' object"
+            raise LabelStudioError(f"{source_name}: not a Label Studio JSON export ({what}); {hint}")
+    if all("annotations" not in task for task in data):
+        raise LabelStudioError(f"{source_name}: no task has 'annotations': this is a file of tasks to import "
+                               f"(as `journey labelstudio export` writes), not an export; {hint}")
+    return data  # type: ignore[return-value]
+
+
+def _when(annotation: Mapping[str, Any]) -> tuple[datetime, int]:
+    stamp = annotation.get("updated_at") or annotation.get("created_at") or ""
+    try:
+        moment = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.now().astimezone().tzinfo)
+    except ValueError:
+        moment = datetime.min.replace(tzinfo=datetime.now().astimezone().tzinfo)
+    ident = annotation.get("id")
+    return moment, ident if isinstance(ident, int) else 0
+
+
+def latest_annotation(task: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The most recently updated annotation that was not cancelled (skipped), or None."""
+    live = [a for a in task.get("annotations") or [] if isinstance(a, Mapping) and not a.get("was_cancelled")]
+    return max(live, key=_when) if live else None
+
+
+def _chosen(annotation: Mapping[str, Any]) -> tuple[dict[str, list[Any]], list[str]]:
+    chosen: dict[str, list[Any]] = {}
+    problems: list[str] = []
+    result = annotation.get("result")
+    if not isinstance(result, list):
+        return chosen, ["the annotation has no 'result' list"]
+    for region in result:
+        if not isinstance(region, Mapping) or region.get("type") != "choices" or region.get("from_name") not in FIELDS:
+            continue
+        values = (region.get("value") or {}).get("choices") if isinstance(region.get("value"), Mapping) else None
+        if not isinstance(values, list):
+            problems.append(f"'{region.get('from_name')}': a choices result without a 'choices' list")
+            continue
+        chosen.setdefault(str(region["from_name"]), []).extend(values)
+    return chosen, problems
+
+
+def _gold_row(task: Mapping[str, Any], annotation: Mapping[str, Any], taxonomy: Taxonomy,
+              item_id: object) -> tuple[dict[str, Any], list[str]]:
+    chosen, problems = _chosen(annotation)
+    data = task["data"]
+    row: dict[str, Any] = {"id": item_id, "text": data.get("text"), "lang": data.get("lang") or None,
+                           "source": data.get("source") or "other"}
+    for field in SINGLE:
+        values = chosen.get(field, [])
+        if not values:
+            problems.append(f"no {field} chosen")
+        elif len(values) > 1:
+            problems.append(f"more than one {field} chosen: {', '.join(map(str, values))}")
+        else:
+            value = values[0]
+            row[field] = int(value) if field == "sentiment" and value in SENTIMENT_IDS else value
+    for field in MULTI:
+        values = chosen.get(field, [])
+        order = {label_id: n for n, label_id in enumerate(getattr(taxonomy, f"{field[:-1]}_ids")())}
+        row[field] = sorted(dict.fromkeys(values), key=lambda v: order.get(v, len(order))) \
+            if all(isinstance(v, str) for v in values) else values
+    moments = chosen.get("moment_of_truth", [])
+    if any(v != YES for v in moments):
+        problems.append(f"moment_of_truth: unknown choice {', '.join(repr(v) for v in moments if v != YES)} "
+                        f"(the only choice is '{YES}')")
+    row["moment_of_truth"] = YES in moments
+    return row, problems
+
+
+def import_export(data: list[Any], taxonomy: Taxonomy, source_name: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """Gold rows (TAXONOMY.md order) from a Label Studio JSON export, and the problems of the tasks left out.
+
+    Each task gives its latest non-cancelled annotation; tasks without one, with a missing single choice,
+    an unknown id or a duplicate item id are reported as "task ID (item ITEM): ..." and left out.
+    """
+    tasks = _check_export(data, source_name)
+    rows: list[dict[str, Any]] = []
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for n, task in enumerate(tasks, 1):
+        task_id = task.get("id", n)
+        item_id = task["data"].get("item_id")
+        if item_id is None or item_id == "":
+            item_id = task_id
+        who = f"task {task_id} (item {item_id})"
+        annotation = latest_annotation(task)
+        if annotation is None:
+            cancelled = any(isinstance(a, Mapping) and a.get("was_cancelled") for a in task.get("annotations") or [])
+            problems.append(f"{who}: {'every annotation was cancelled (skipped)' if cancelled else 'no annotation'}")
+            continue
+        row, row_problems = _gold_row(task, annotation, taxonomy, item_id)
+        where = f"{source_name}:{n}"
+        item, checked = parse_gold_row(row, taxonomy, where)
+        reported = [f for f in SINGLE if f not in row]  # already said "no stage chosen": skip "'stage' missing"
+        row_problems += [p.removeprefix(f"{where}: ") for p in checked
+                         if not any(p.startswith(f"{where}: '{f}' ") for f in reported)]
+        if item is not None and not row_problems:
+            if item.id in seen:
+                row_problems = [f"duplicate item id (first in {seen[item.id]}); left out"]
+            else:
+                seen[item.id] = f"task {task_id}"
+                rows.append(item.to_row())
+        problems += [f"{who}: {p}" for p in row_problems]
+    return rows, problems
