@@ -130,6 +130,7 @@ def test_eval_command_writes_json_and_a_gate_failure_names_the_figure(small_gold
     assert "quality gates passed" in ok.stdout and "Scores" in ok.stdout and "Confusion: stage" in ok.stdout
     report = json.loads(out.read_text())
     assert report["n"] == 3 and report["extractor"] == "rules" and set(report["by_lang"]) == {"en", "pl"}
+    assert all("text" not in m and m["origin"] for m in report["worst_misses"])  # baselines carry no gold texts
 
     raised = json.loads(out.read_text())
     raised["sentiment"]["macro_f1"] = report["sentiment"]["macro_f1"] + 0.1  # as if it had been 0.1 better

@@ -60,8 +60,11 @@ def eval_command(
     report["gold"] = [str(p) for p in gold]
     report["taxonomy_id"] = tax.ref
     if json_out:
+        # Misses are named by id and file:line, without their texts: baselines are committed, and gold texts
+        # may carry licences that forbid copying them (../shared/gold).
+        saved = dict(report, worst_misses=[{k: v for k, v in m.items() if k != "text"} for m in report["worst_misses"]])
         json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        json_out.write_text(json.dumps(saved, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if not quiet:
         print_report(report)
     if minimums or base is not None:

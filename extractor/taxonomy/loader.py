@@ -57,6 +57,7 @@ def semantic_problems(tax: Taxonomy) -> list[str]:
             problems.append(f"{where}: {value!r} is not one of the {kind} ids ({', '.join(sorted(allowed))})")
 
     must("default_stage", tax.default_stage, stages, "stage")
+    must("question_stage", tax.question_stage, stages, "stage")
     must("default_touchpoint", tax.default_touchpoint, touchpoints, "touchpoint")
     must("default_emotion", tax.default_emotion, emotions, "emotion")
     if tax.default_emotion in emotions and tax.label("emotions", tax.default_emotion).valence != 0:  # type: ignore[attr-defined]

@@ -59,6 +59,7 @@ class Taxonomy(BaseModel):
     name: Texts = Field(default_factory=dict)
     languages: list[str] = Field(min_length=1)
     default_stage: str
+    question_stage: str | None = None
     default_touchpoint: str | None = None
     default_emotion: str
     stages: list[Stage] = Field(min_length=1)

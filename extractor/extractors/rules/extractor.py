@@ -28,8 +28,10 @@ NEGATED_POLARITY = -0.75  # "not good" is weaker than "bad"
 CONTRAST_BEFORE, CONTRAST_AFTER = 0.5, 1.5
 PAIN_POLARITY, EMOTION_POLARITY = -0.8, 0.5
 SENTIMENT_ALPHA = 3.0  # squashes summed evidence into (-1, 1): one plain positive word gives 0.5
-STAGE_CUE_WEIGHT, STAGE_HINT_WEIGHT, DEFAULT_STAGE_PRIOR = 1.5, 0.5, 1.0
+STAGE_CUE_WEIGHT, STAGE_HINT_WEIGHT, PAIN_STAGE_HINT_WEIGHT, DEFAULT_STAGE_PRIOR = 1.5, 1.25, 0.75, 1.0
+QUESTION_WEIGHT = 0.75  # a question naming no problem leans to the taxonomy's question stage (before buying)
 MIN_CLAUSE_TOKENS = 2
+VERDICT_MIN_SENTENCES, VERDICT_WEIGHT = 3, 1.5
 OPPOSED_EMOTION_SENTIMENT, OPPOSED_EMOTION_DAMP = 0.5, 0.4
 # A negated mention still names the channel or the stage: "I haven't got the parcel" is about delivery,
 # "I won't buy again" is about loyalty. Pain points, emotions and moments of truth are cancelled.
@@ -60,6 +62,7 @@ class Analysis:
     sentences: list[tuple[int, int]]
     offsets: list[int]
     lengths: list[int]
+    asks: bool = False
 
 
 def _any_between(positions: list[int], lo: int, hi: int) -> bool:
@@ -153,7 +156,7 @@ class RulesExtractor:
         sentences: list[tuple[int, int]] = []
         sentence_excl: list[bool] = []
         clause_start = sentence_start = 0
-        contrast_open = False
+        contrast_open = asks = False
         negators: list[int] = []  # token positions, rare: scanned from the end for each matched cue
         intensifiers: list[int] = []
         diminishers: list[int] = []
@@ -172,6 +175,7 @@ class RulesExtractor:
                     if i > sentence_start:
                         sentences.append((sentence_start, i))
                         sentence_excl.append("!" in info.folded)
+                    asks = asks or "?" in info.folded
                     sentence_start = i + 1
                 continue
             if info.contrast:
@@ -252,7 +256,13 @@ class RulesExtractor:
                 hit.weight *= clause_weight[hit.clause]
             if hit.kind == POLARITY and hit.sentence < len(sentence_excl) and sentence_excl[hit.sentence]:
                 hit.weight *= EXCLAMATION_BOOST
-        return Analysis(hits, clauses, clause_sentence, sentences, offsets, lengths)
+        if len(sentences) >= VERDICT_MIN_SENTENCES:
+            # a review's last sentence is usually its verdict ("Generally not recommended.", "Polecam.")
+            last = len(sentences) - 1
+            for hit in hits:
+                if hit.sentence >= last and hit.kind == POLARITY:
+                    hit.weight *= VERDICT_WEIGHT
+        return Analysis(hits, clauses, clause_sentence, sentences, offsets, lengths, asks)
 
     # -- labelling --------------------------------------------------------------------------------
 
@@ -275,6 +285,8 @@ class RulesExtractor:
         emotion_scores: dict[str, float] = defaultdict(float)
         stage_scores: dict[str, float] = defaultdict(float)
         stage_scores[tax.default_stage] = DEFAULT_STAGE_PRIOR
+        stage_cues: dict[str, float] = defaultdict(float)
+        pain_weight: dict[str, float] = defaultdict(float)
         touchpoints: list[str] = []
         pain_points: list[str] = []
         moment = False
@@ -288,27 +300,35 @@ class RulesExtractor:
                 emotion_scores[h.label] += h.weight
                 polarity += EMOTION_POLARITY * self._valence[h.label] * h.weight
             elif h.kind == PAIN_POINT:
-                polarity += PAIN_POLARITY * h.weight
+                pain_weight[h.label] += h.weight
                 if h.label not in pain_points:
                     pain_points.append(h.label)
             elif h.kind == TOUCHPOINT:
                 if h.label not in touchpoints:
                     touchpoints.append(h.label)
             elif h.kind == STAGE:
-                stage_scores[h.label] += STAGE_CUE_WEIGHT * h.weight
+                stage_cues[h.label] += h.weight
             elif h.kind == MOMENT:
                 moment = True
+        for weight in pain_weight.values():
+            # one problem described in detail ("scratched... scratches... scratched again") counts with diminishing weight
+            polarity += PAIN_POLARITY * math.sqrt(weight)
+        for label, weight in stage_cues.items():
+            # diminishing: a long story full of usage words should not outvote one clear "third order"
+            stage_scores[label] += STAGE_CUE_WEIGHT * math.sqrt(weight)
         for tp in touchpoints:
             if self._tp_stage.get(tp):
                 stage_scores[self._tp_stage[tp]] += STAGE_HINT_WEIGHT
         for pp in pain_points:
             hint = self._pain[pp].stage
             if hint:
-                stage_scores[hint] += STAGE_HINT_WEIGHT
+                stage_scores[hint] += PAIN_STAGE_HINT_WEIGHT
             implied = self._pain[pp].touchpoint
             if implied and implied not in touchpoints:
                 touchpoints.append(implied)
 
+        if an.asks and tax.question_stage and not pain_points:
+            stage_scores[tax.question_stage] += QUESTION_WEIGHT
         sentiment = polarity / math.sqrt(polarity * polarity + SENTIMENT_ALPHA)
         stage = max(stage_scores, key=lambda s: (stage_scores[s], s == tax.default_stage))
         emotion, emotion_from_cue = self._emotion(emotion_scores, pain_points, sentiment)
