@@ -4,7 +4,15 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 CORPUS := corpora/reviews.csv corpora/tickets.jsonl corpora/survey.csv corpora/social.jsonl
 
-.PHONY: demo test bench clean
+# Quality gates (run by `make test`, so by CI): our gold sets, and the real dev gold when ../shared is beside us.
+OWN_GOLD  := evals/gold/en.jsonl evals/gold/pl.jsonl
+DEV_GOLD  := ../shared/gold/dev.jsonl
+OWN_GATES := --min stage.macro_f1=0.60 --min evidence_grounded=1.0
+DEV_GATES := --min sentiment.macro_f1=0.65 --min emotion.macro_f1=0.35 --min touchpoints.micro_f1=0.70 \
+             --min pain_points.micro_f1=0.50 --min stage.accuracy=0.88 --min evidence_grounded=1.0
+EXTERNAL_GATES := --min airline_sentiment.rules.macro_f1=0.65 --min allegro_polarity.rules.accuracy=0.85
+
+.PHONY: demo test eval baselines bench clean
 
 $(BIN)/journey: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +26,23 @@ demo: $(BIN)/journey
 
 test: $(BIN)/journey
 	$(BIN)/python -m pytest -q
+	@$(MAKE) --no-print-directory eval
+
+eval: $(BIN)/journey
+	$(BIN)/journey eval $(OWN_GOLD) --baseline evals/baselines/rules-own.json --max-drop 0.02 $(OWN_GATES)
+	@if [ -f $(DEV_GOLD) ]; then \
+	  echo "$(BIN)/journey eval $(DEV_GOLD) --baseline evals/baselines/rules-dev.json --max-drop 0.02 $(DEV_GATES)"; \
+	  $(BIN)/journey eval $(DEV_GOLD) --baseline evals/baselines/rules-dev.json --max-drop 0.02 $(DEV_GATES); \
+	else echo "skipped the dev gold gates: no $(DEV_GOLD)"; fi
+	@if [ -d ../shared/data ]; then \
+	  echo "$(BIN)/python benchmarks/external_checks.py $(EXTERNAL_GATES)"; \
+	  $(BIN)/python benchmarks/external_checks.py $(EXTERNAL_GATES); \
+	else echo "skipped the external checks: no ../shared/data"; fi
+
+# Re-record the baselines after an intended change in quality (commit them with the change).
+baselines: $(BIN)/journey
+	$(BIN)/journey eval $(OWN_GOLD) --quiet --json evals/baselines/rules-own.json
+	$(BIN)/journey eval $(DEV_GOLD) --quiet --json evals/baselines/rules-dev.json
 
 bench: $(BIN)/journey
 	$(BIN)/python benchmarks/bench_extract.py

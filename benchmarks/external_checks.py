@@ -364,6 +364,9 @@ def main(argv: list[str] | None = None) -> None:
                     help="folder with the shared datasets (default: ../shared/data)")
     ap.add_argument("--json", dest="json_out", help="also write every number to this JSON file")
     ap.add_argument("--limit", type=int, help="at most N items per check (a quick run)")
+    ap.add_argument("--min", dest="minimums", action="append", default=[], metavar="FIGURE=VALUE",
+                    help="gate: exit 1 unless FIGURE >= VALUE; FIGURE is check.row.metric, e.g. "
+                    "airline_sentiment.rules.macro_f1=0.65 or allegro_polarity.rules.accuracy=0.85 (repeatable)")
     args = ap.parse_args(argv)
     data = Path(args.data)
     missing = [f for f in (AIRLINE_FILE, ALLEGRO_FILE) if not (data / f).exists()]
@@ -371,10 +374,37 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"missing in {data}: {', '.join(missing)}")
     if args.limit is not None and args.limit < 1:
         sys.exit("--limit must be at least 1")
+    gates = [parse_gate(spec) for spec in args.minimums]
     report = run(data, args.limit)
     print(render(report))
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    failed = [f"{name} = {value:.3f}: below the minimum {minimum:.3f}"
+              for name, minimum in gates if (value := gate_value(report, name)) < minimum - 1e-9]
+    if failed:
+        sys.exit("quality gate failed:\n  " + "\n  ".join(failed))
+    if gates:
+        print(f"quality gates passed ({len(gates)} checks)")
+
+
+def parse_gate(spec: str) -> tuple[str, float]:
+    """'check.row.metric=VALUE' -> (name, minimum); exits with a message on a malformed spec."""
+    name, sep, value = spec.partition("=")
+    if not sep or name.count(".") != 2:
+        sys.exit(f"--min {spec!r}: expected check.row.metric=VALUE, e.g. allegro_polarity.rules.accuracy=0.85")
+    try:
+        return name, float(value)
+    except ValueError:
+        sys.exit(f"--min {spec!r}: {value!r} is not a number")
+
+
+def gate_value(report: dict, name: str) -> float:
+    check, row, metric = name.split(".")
+    try:
+        return float(report[check]["rows"][row][metric])
+    except (KeyError, TypeError):
+        sys.exit(f"--min {name}: no such figure (checks: airline_sentiment, allegro_polarity; rows: rules, vader, "
+                 "majority; metrics: accuracy, macro_f1)")
 
 
 if __name__ == "__main__":

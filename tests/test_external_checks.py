@@ -166,3 +166,14 @@ def test_main_prints_tables_and_writes_json(tmp_path, capsys):
         assert section in text
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["limit"] == 10 and data["airline_sentiment"]["rows"]["rules"]["n"] == 10
+
+
+@needs_data
+def test_min_gate_fails_naming_the_figure(capsys):
+    with pytest.raises(SystemExit) as info:
+        ec.main(["--limit", str(LIMIT), "--min", "allegro_polarity.rules.accuracy=1.01"])
+    assert "allegro_polarity.rules.accuracy" in str(info.value) and "below the minimum 1.010" in str(info.value)
+    ec.main(["--limit", str(LIMIT), "--min", "airline_sentiment.majority.accuracy=0.0"])
+    assert "quality gates passed (1 checks)" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="expected check.row.metric"):
+        ec.main(["--min", "accuracy=0.5"])
