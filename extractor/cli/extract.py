@@ -9,7 +9,8 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .options import ExtractorOpt, TaxonomyOpt
+from .options import (CustomerFieldOpt, EncodingOpt, ExtractorOpt, FormatOpt, IdFieldOpt, InputsArg, LangFieldOpt,
+                      MaxCharsOpt, SourceFieldOpt, SourceOpt, TaxonomyOpt, TextFieldOpt, TimeFieldOpt, read_options)
 
 
 class _LazyFile:
@@ -44,8 +45,7 @@ def default_errors_path(out: Optional[Path]) -> Path:
 
 @app.command()
 def extract(
-    inputs: Annotated[list[str], typer.Argument(help="Exports to label: .jsonl, .json, .csv, .tsv, .txt, or - for stdin.",
-                                                show_default=False)],
+    inputs: InputsArg,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write records here (JSON Lines); default stdout.",
                                                 show_default=False)] = None,
     errors: Annotated[Optional[Path], typer.Option(
@@ -55,18 +55,16 @@ def extract(
     taxonomy: TaxonomyOpt = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run: skip items already in --out "
                                          "or the errors file, append the rest.")] = False,
-    text_field: Annotated[Optional[str], typer.Option(help="Field/column holding the text (auto-detected).")] = None,
-    id_field: Annotated[Optional[str], typer.Option(help="Field holding the item id (else a hash of the text).")] = None,
-    customer_field: Annotated[Optional[str], typer.Option(help="Field holding the customer id.")] = None,
-    time_field: Annotated[Optional[str], typer.Option(help="Field holding the creation time.")] = None,
-    source_field: Annotated[Optional[str], typer.Option(help="Field holding the source (review, ticket, ...).")] = None,
-    lang_field: Annotated[Optional[str], typer.Option(help="Field holding the language code (else detected).")] = None,
-    source: Annotated[str, typer.Option(help="Source for items that do not say: review, ticket, survey, social, other.")]
-    = "other",
-    input_format: Annotated[str, typer.Option("--format", help="Input format: auto (by extension), jsonl, json, csv, "
-                                              "tsv, txt.")] = "auto",
-    encoding: Annotated[Optional[str], typer.Option(help="Input encoding, e.g. cp1250 (default: detected).")] = None,
-    max_chars: Annotated[int, typer.Option(help="Longer texts become error lines instead of records.")] = 100_000,
+    text_field: TextFieldOpt = None,
+    id_field: IdFieldOpt = None,
+    customer_field: CustomerFieldOpt = None,
+    time_field: TimeFieldOpt = None,
+    source_field: SourceFieldOpt = None,
+    lang_field: LangFieldOpt = None,
+    source: SourceOpt = "other",
+    input_format: FormatOpt = "auto",
+    encoding: EncodingOpt = None,
+    max_chars: MaxCharsOpt = 100_000,
     workers: Annotated[int, typer.Option(help="Processes that label in parallel; 0 = automatic (all cores for "
                                          "inputs over 4 MB, else 1).", min=0)] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
@@ -74,18 +72,15 @@ def extract(
     """Label every item: one journey record per item, one error line per bad row, nothing dropped."""
     from ..errors import UsageError
     from ..extractors import make_extractor
-    from ..ingest import ReadOptions, open_readers
+    from ..ingest import open_readers
     from ..pipeline import completed_origins, default_workers, run_extraction
     from ..taxonomy import load_taxonomy
     from .progress import progress_bar
     from .render import print_summary
 
-    try:
-        options = ReadOptions(format=input_format, encoding=encoding, text_field=text_field, id_field=id_field,
-                              customer_field=customer_field, time_field=time_field, source_field=source_field,
-                              lang_field=lang_field, default_source=source, max_chars=max_chars)
-    except ValueError as exc:
-        raise UsageError(_first_error(exc)) from None
+    options = read_options(input_format=input_format, encoding=encoding, text_field=text_field, id_field=id_field,
+                           customer_field=customer_field, time_field=time_field, source_field=source_field,
+                           lang_field=lang_field, source=source, max_chars=max_chars)
     if resume and out is None:
         raise UsageError("--resume needs --out: the records file to continue")
     tax = load_taxonomy(taxonomy)
@@ -116,11 +111,3 @@ def extract(
         err_file.close()
     if not quiet:
         print_summary(stats, out, errors_path if err_file.written else None, resume)
-
-
-def _first_error(exc: ValueError) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        e = errors()[0]
-        return f"--{'-'.join(str(p) for p in e['loc']).replace('_', '-')}: {e['msg']}"
-    return str(exc)

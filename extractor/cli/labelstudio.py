@@ -9,7 +9,8 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .options import TaxonomyOpt
+from .options import (EncodingOpt, FormatOpt, IdFieldOpt, InputsArg, LangFieldOpt, SourceFieldOpt, SourceOpt, TaxonomyOpt,
+                      TextFieldOpt, read_options)
 
 labelstudio_app = typer.Typer(
     help="Hand-label in Label Studio: a labelling config from the taxonomy, tasks pre-labelled by an extractor, "
@@ -55,8 +56,7 @@ def config(
 
 @labelstudio_app.command("export")
 def export(
-    inputs: Annotated[list[str], typer.Argument(help="Feedback to label: .jsonl, .json, .csv, .tsv, .txt, or - "
-                                                "for stdin.", show_default=False)],
+    inputs: InputsArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="Tasks file to import into Label Studio (JSON).",
                                       show_default=False)],
     prelabel: Annotated[str, typer.Option(help="Pre-label each task with this extractor's record as a prediction: "
@@ -65,33 +65,23 @@ def export(
     config_out: Annotated[Optional[Path], typer.Option("--config", help="Also write the labelling config (XML) "
                                                        "here.", show_default=False)] = None,
     taxonomy: TaxonomyOpt = None,
-    text_field: Annotated[Optional[str], typer.Option(help="Field/column holding the text (auto-detected).")] = None,
-    id_field: Annotated[Optional[str], typer.Option(help="Field holding the item id (else a hash of the "
-                                                "text).")] = None,
-    source_field: Annotated[Optional[str], typer.Option(help="Field holding the source (review, ticket, ...).")] = None,
-    lang_field: Annotated[Optional[str], typer.Option(help="Field holding the language code (else detected).")] = None,
-    source: Annotated[str, typer.Option(help="Source for items that do not say: review, ticket, survey, social, "
-                                        "other.")] = "other",
-    input_format: Annotated[str, typer.Option("--format", help="Input format: auto (by extension), jsonl, json, "
-                                              "csv, tsv, txt.")] = "auto",
-    encoding: Annotated[Optional[str], typer.Option(help="Input encoding, e.g. cp1250 (default: detected).")] = None,
+    text_field: TextFieldOpt = None,
+    id_field: IdFieldOpt = None,
+    source_field: SourceFieldOpt = None,
+    lang_field: LangFieldOpt = None,
+    source: SourceOpt = "other",
+    input_format: FormatOpt = "auto",
+    encoding: EncodingOpt = None,
 ) -> None:
     """Write Label Studio tasks (data: text, item_id, lang, source), pre-labelled unless --prelabel none."""
-    from pydantic import ValidationError
-
-    from ..errors import UsageError
     from ..evaluation.labelstudio import export_tasks, labeling_config
-    from ..ingest import InputError, ReadOptions, open_readers
+    from ..ingest import InputError, open_readers
     from ..pipeline import label_item, with_language
     from ..schema import FeedbackItem
     from ..taxonomy import load_taxonomy
 
-    try:
-        options = ReadOptions(format=input_format, encoding=encoding, text_field=text_field, id_field=id_field,
-                              source_field=source_field, lang_field=lang_field, default_source=source)
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        raise UsageError(f"--{'-'.join(str(p) for p in e['loc']).replace('_', '-')}: {e['msg']}") from None
+    options = read_options(input_format=input_format, encoding=encoding, text_field=text_field, id_field=id_field,
+                           source_field=source_field, lang_field=lang_field, source=source)
     tax = load_taxonomy(taxonomy)
     xml = labeling_config(tax, lang) if config_out else None
     engine = None

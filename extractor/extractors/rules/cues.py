@@ -14,8 +14,7 @@ from typing import Callable, Iterable
 from . import spacy_lean  # noqa: F401 - first: imports spaCy without its CLI
 from spacy.tokenizer import Tokenizer
 
-# Polish letters and typographic quotes folded so that "dotarla" matches "dotarła" and "don’t" matches "don't".
-_FOLD = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ’‘`´", "acelnoszzACELNOSZZ''''")
+from ...textnorm import fold
 
 SENTENCE_END = frozenset({".", "!", "?", "…", "...", "!!", "!!!", "?!", "!?", "??", "???", "?!?", "!?!"})
 CLAUSE_END = frozenset({",", ";", ":", "(", ")", "-", "–", "—", "/", '"', "“", "”", "„"})
@@ -23,13 +22,8 @@ CLAUSE_END = frozenset({",", ";", ":", "(", ")", "-", "–", "—", "/", '"', "�
 # Kinds of targets a cue points at.
 STAGE, TOUCHPOINT, EMOTION, PAIN_POINT, MOMENT, POLARITY = "stage", "touchpoint", "emotion", "pain_point", "mot", "polarity"
 
-Pattern = tuple[str, bool]
-_PLAIN_WORD = re.compile(r"^[^\W_]+$")  # (folded word or stem, is a stem)
-
-
-def fold(word: str) -> str:
-    """Lowercase and fold Polish letters, as both cues and text tokens are compared."""
-    return word.lower().translate(_FOLD)
+Pattern = tuple[str, bool]  # (folded word or stem, is a stem)
+_PLAIN_WORD = re.compile(r"^[^\W_]+$")
 
 
 def word_matches(folded: str, pattern: Pattern) -> bool:
