@@ -1,0 +1,131 @@
+"""`journey ingest` and `journey search`: the Chroma feedback store."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import app
+from .options import (CustomerFieldOpt, EncodingOpt, FormatOpt, IdFieldOpt, InputsArg, LangFieldOpt, MaxCharsOpt,
+                      SourceFieldOpt, SourceOpt, TextFieldOpt, TimeFieldOpt, read_options)
+
+StoreOpt = Annotated[Optional[Path], typer.Option(
+    "--store", help="Folder of the embedded Chroma store (default: $JOURNEY_STORE or ./.journey/store).",
+    show_default=False)]
+ChromaUrlOpt = Annotated[Optional[str], typer.Option(
+    "--chroma-url", help="A Chroma server instead (`chroma run`, hosted Chroma), e.g. http://localhost:8000; "
+    "default $JOURNEY_CHROMA_URL.", show_default=False)]
+CollectionOpt = Annotated[str, typer.Option(help="Collection name in the store.")]
+EmbeddingOpt = Annotated[Optional[str], typer.Option(
+    "--embedding", help="For a new collection: hashing (offline default) or openai (OPENAI_API_KEY, "
+    "OPENAI_BASE_URL). An existing collection always uses the embedding it was made with.", show_default=False)]
+
+
+def open_store(store: Path | None, chroma_url: str | None, collection: str, embedding: str | None = None,
+               create: bool = True):
+    from ..store.embedding import EmbeddingError, make_embedding
+    from ..store.store import FeedbackStore, StoreError
+
+    try:
+        fn = make_embedding(embedding) if embedding else None
+    except EmbeddingError as exc:
+        raise StoreError(str(exc)) from None
+    return FeedbackStore.open(path=store, url=chroma_url, collection=collection, embedding=fn, create=create)
+
+
+@app.command()
+def ingest(
+    inputs: InputsArg,
+    store: StoreOpt = None,
+    chroma_url: ChromaUrlOpt = None,
+    collection: CollectionOpt = "feedback",
+    embedding: EmbeddingOpt = None,
+    text_field: TextFieldOpt = None,
+    id_field: IdFieldOpt = None,
+    customer_field: CustomerFieldOpt = None,
+    time_field: TimeFieldOpt = None,
+    source_field: SourceFieldOpt = None,
+    lang_field: LangFieldOpt = None,
+    source: SourceOpt = "other",
+    input_format: FormatOpt = "auto",
+    encoding: EncodingOpt = None,
+    max_chars: MaxCharsOpt = 100_000,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
+) -> None:
+    """Embed feedback into the store for search, near-duplicates and themes; items already stored are skipped
+    (ids are content hashes), bad rows are reported and counted."""
+    from ..ingest import InputError, open_readers
+    from ..pipeline import with_language
+    from ..schema import FeedbackItem
+    from .progress import progress_bar
+
+    options = read_options(input_format=input_format, encoding=encoding, text_field=text_field, id_field=id_field,
+                           customer_field=customer_field, time_field=time_field, source_field=source_field,
+                           lang_field=lang_field, source=source, max_chars=max_chars)
+    target = open_store(store, chroma_url, collection, embedding)
+    readers = open_readers(inputs, options)
+    errors: list[str] = []
+
+    def items():
+        for reader in readers:
+            for row in reader:
+                if isinstance(row, InputError):
+                    errors.append(f"{row.file}:{row.line if row.line is not None else '-'}: {row.reason}")
+                elif isinstance(row, FeedbackItem):
+                    yield with_language(row)
+
+    show = not quiet and sys.stderr.isatty()
+    import time
+
+    started = time.perf_counter()
+    with progress_bar(show, sum(r.size or 0 for r in readers), readers) as tick:
+        stats = target.ingest(items(), progress=tick)
+    seconds = time.perf_counter() - started
+    if quiet:
+        return
+    rate = f" ({stats.read / seconds:,.0f} items/s)" if seconds >= 1 else ""
+    typer.echo(f"read {stats.read:,} items in {seconds:.1f} s{rate}: {stats.added:,} added, {stats.present:,} already "
+               f"in the store, {len(errors):,} bad rows; {target.count():,} items in {collection!r} at {target.where}",
+               err=True)
+    for line in errors[:20]:
+        typer.echo(f"  {line}", err=True)
+    if len(errors) > 20:
+        typer.echo(f"  ... and {len(errors) - 20:,} more", err=True)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for, in any words, e.g. \"parcel never arrived\".",
+                                         show_default=False)],
+    k: Annotated[int, typer.Option("-k", help="How many items to show.", min=1, max=1000)] = 10,
+    stage: Annotated[Optional[str], typer.Option(help="Only items labelled with this stage.")] = None,
+    touchpoint: Annotated[Optional[str], typer.Option(help="Only items with this touchpoint.")] = None,
+    pain_point: Annotated[Optional[str], typer.Option(help="Only items with this pain point.")] = None,
+    emotion: Annotated[Optional[str], typer.Option(help="Only items with this emotion.")] = None,
+    lang: Annotated[Optional[str], typer.Option(help="Only items in this language (en, pl).")] = None,
+    source: Annotated[Optional[str], typer.Option(help="Only items from this source (review, ticket, ...).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per hit (id, score, text, metadata).")]
+    = False,
+    store: StoreOpt = None,
+    chroma_url: ChromaUrlOpt = None,
+    collection: CollectionOpt = "feedback",
+) -> None:
+    """Semantic search over the store, with label filters (labels come from `journey extract --store`)."""
+    from ..store.store import filters
+
+    target = open_store(store, chroma_url, collection, create=False)
+    where = filters(stage=stage, touchpoint=touchpoint, pain_point=pain_point, lang=lang, source=source,
+                    emotion=emotion)
+    hits = target.search(query, k, where)
+    if as_json:
+        for h in hits:
+            typer.echo(json.dumps({"id": h.id, "score": round(h.score, 4), "text": h.text, "metadata": h.metadata},
+                                  ensure_ascii=False))
+        return
+    from .store_render import print_hits
+
+    print_hits(query, hits, target.count(), bool(where))
