@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
+from .store import ChromaUrlOpt, CollectionOpt, StoreOpt, open_store
 from .options import (CustomerFieldOpt, EncodingOpt, ExtractorOpt, FormatOpt, IdFieldOpt, InputsArg, LangFieldOpt,
                       MaxCharsOpt, SourceFieldOpt, SourceOpt, TaxonomyOpt, TextFieldOpt, TimeFieldOpt, read_options)
 
@@ -68,6 +69,12 @@ def extract(
     workers: Annotated[int, typer.Option(help="Processes that label in parallel; 0 = automatic (all cores for "
                                          "inputs over 4 MB, else 1).", min=0)] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
+    to_store: Annotated[bool, typer.Option("--to-store", help="Also write each record's labels onto its item in the "
+                                           "feedback store (adding items not yet ingested), for filtered search; "
+                                           "needs --out.")] = False,
+    store: StoreOpt = None,
+    chroma_url: ChromaUrlOpt = None,
+    collection: CollectionOpt = "feedback",
 ) -> None:
     """Label every item: one journey record per item, one error line per bad row, nothing dropped."""
     from ..errors import UsageError
@@ -83,6 +90,8 @@ def extract(
                            lang_field=lang_field, source=source, max_chars=max_chars)
     if resume and out is None:
         raise UsageError("--resume needs --out: the records file to continue")
+    if (to_store or store or chroma_url) and (out is None or "-" in inputs):
+        raise UsageError("writing labels to the store needs --out (the records) and files, not stdin")
     tax = load_taxonomy(taxonomy)
     engine = make_extractor(extractor, tax)
     readers = open_readers(inputs, options)
@@ -111,3 +120,20 @@ def extract(
         err_file.close()
     if not quiet:
         print_summary(stats, out, errors_path if err_file.written else None, resume)
+    if to_store or store or chroma_url:
+        _write_back(inputs, options, out, store, chroma_url, collection, quiet)
+
+
+def _write_back(inputs, options, out, store, chroma_url, collection, quiet: bool) -> None:
+    """The records' labels onto their items in the store (the inputs are read again, in the same order)."""
+    from ..ingest import open_readers
+    from ..pipeline import with_language
+    from ..schema import FeedbackItem
+    from ..store.writeback import records_with_items
+
+    target = open_store(store, chroma_url, collection)
+    items = (with_language(row) for reader in open_readers(inputs, options) for row in reader
+             if isinstance(row, FeedbackItem))
+    n = target.update_labels(records_with_items(items, out))
+    if not quiet:
+        typer.echo(f"labels of {n:,} records written to {collection!r} at {target.where}", err=True)

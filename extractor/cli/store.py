@@ -54,6 +54,8 @@ def ingest(
     input_format: FormatOpt = "auto",
     encoding: EncodingOpt = None,
     max_chars: MaxCharsOpt = 100_000,
+    gold: Annotated[bool, typer.Option("--gold", help="The inputs are gold files (TAXONOMY.md format): store their "
+                                       "labels too, as few-shot examples for the LLM extractor.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
 ) -> None:
     """Embed feedback into the store for search, near-duplicates and themes; items already stored are skipped
@@ -67,6 +69,15 @@ def ingest(
                            customer_field=customer_field, time_field=time_field, source_field=source_field,
                            lang_field=lang_field, source=source, max_chars=max_chars)
     target = open_store(store, chroma_url, collection, embedding)
+    if gold:
+        from ..evaluation.gold import read_gold
+        from ..taxonomy import default_taxonomy
+
+        items_ = read_gold([Path(p) for p in inputs], default_taxonomy())
+        n = target.update_labels((g.to_item(), dict(g.labels(), extractor="gold", taxonomy_id="")) for g in items_)
+        if not quiet:
+            typer.echo(f"{n:,} gold items with their labels in {collection!r} at {target.where}", err=True)
+        return
     readers = open_readers(inputs, options)
     errors: list[str] = []
 
