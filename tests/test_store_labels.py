@@ -43,3 +43,27 @@ def test_gold_ingest_and_few_shot_examples(tmp_path):
     paraphrase = "Kurier nie przyjechał, a paczka od tygodnia leży w sortowni"
     top = st.similar_examples(paraphrase, k=1)[0]
     assert "delivery" in top.labels["touchpoints"], top
+
+
+def test_extract_reuses_labels_of_near_duplicates_with_exact_evidence(tmp_path):
+    rows = [json.loads(line) for line in (ROOT / "corpora" / "tickets.jsonl").read_text(encoding="utf-8").splitlines()]
+    originals = rows[:20]
+    copies = [dict(r, id=f"{r['id']}-copy", text="Dzień dobry. " + r["text"]) for r in rows[:10]]
+    src = tmp_path / "dups.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in originals + copies), encoding="utf-8")
+    out = tmp_path / "records.jsonl"
+    result = run_journey("extract", str(src), "--out", str(out), "--store", str(tmp_path / "store"),
+                         "--reuse-near-duplicates", "0.85")
+    assert result.returncode == 0, result.stderr
+    assert "10 records reused from the store, 20 labelled by rules" in result.stderr
+    texts = {r["id"]: r["text"] for r in originals + copies}
+    records = {r["item_id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert len(records) == 30
+    for item_id, record in records.items():
+        for event in record["events"]:
+            ev = event["evidence"]
+            assert texts[item_id][ev["start"]:ev["end"]] == ev["quote"]
+    for copy in copies:
+        a, b = records[copy["id"]], records[copy["id"].removesuffix("-copy")]
+        assert (a["stage"], a["touchpoints"], a["pain_points"], a["emotion"]) == \
+            (b["stage"], b["touchpoints"], b["pain_points"], b["emotion"])

@@ -72,6 +72,11 @@ def extract(
     to_store: Annotated[bool, typer.Option("--to-store", help="Also write each record's labels onto its item in the "
                                            "feedback store (adding items not yet ingested), for filtered search; "
                                            "needs --out.")] = False,
+    reuse_duplicates: Annotated[Optional[float], typer.Option(
+        "--reuse-near-duplicates", metavar="SIMILARITY", min=0.5, max=1.0,
+        help="Reuse the labels of an item already labelled in the store when a new item is at least this similar "
+        "(e.g. 0.95) and every evidence quote is found in it; saves model calls. Implies one worker.",
+        show_default=False)] = None,
     store: StoreOpt = None,
     chroma_url: ChromaUrlOpt = None,
     collection: CollectionOpt = "feedback",
@@ -94,6 +99,12 @@ def extract(
         raise UsageError("writing labels to the store needs --out (the records) and files, not stdin")
     tax = load_taxonomy(taxonomy)
     engine = make_extractor(extractor, tax)
+    reuse = None
+    if reuse_duplicates is not None:
+        from ..store.reuse import ReuseNearDuplicates
+
+        engine = reuse = ReuseNearDuplicates(engine, open_store(store, chroma_url, collection), reuse_duplicates)
+        workers = 1  # one store client; forked workers cannot share it
     readers = open_readers(inputs, options)
     errors_path = errors or default_errors_path(out)
     done = completed_origins(*(p for p in (out, errors_path) if p is not None)) if resume else set()
@@ -120,7 +131,10 @@ def extract(
         err_file.close()
     if not quiet:
         print_summary(stats, out, errors_path if err_file.written else None, resume)
-    if to_store or store or chroma_url:
+    if reuse is not None and not quiet:
+        typer.echo(f"near-duplicates: {reuse.stats.reused:,} records reused from the store, "
+                   f"{reuse.stats.labelled:,} labelled by {extractor}", err=True)
+    if (to_store or store or chroma_url) and reuse is None:
         _write_back(inputs, options, out, store, chroma_url, collection, quiet)
 
 

@@ -58,9 +58,12 @@ class Hit:
     @property
     def labels(self) -> dict[str, Any]:
         md = self.metadata
+        def listed(key: str) -> list[str]:
+            value = md.get(key)
+            return [x for x in value.split(",") if x] if isinstance(value, str) else []
+
         return {"stage": md.get("stage"), "emotion": md.get("emotion"),
-                "touchpoints": sorted(k[len(TP_PREFIX):] for k, v in md.items() if k.startswith(TP_PREFIX) and v),
-                "pain_points": sorted(k[len(PP_PREFIX):] for k, v in md.items() if k.startswith(PP_PREFIX) and v)}
+                "touchpoints": listed("touchpoints"), "pain_points": listed("pain_points")}
 
 
 def item_metadata(item: FeedbackItem) -> dict[str, Any]:
@@ -77,6 +80,13 @@ def label_metadata(record: Mapping[str, Any]) -> dict[str, Any]:
     md: dict[str, Any] = {"stage": record["stage"], "emotion": record["emotion"],
                           "sentiment": float(record["sentiment"]), "moment_of_truth": bool(record["moment_of_truth"]),
                           "extractor": record.get("extractor") or "", "taxonomy_id": record.get("taxonomy_id") or ""}
+    for key in ("events_json", "customer_goal", "model", "prompt_id"):
+        if isinstance(record.get(key), str):
+            md[key] = record[key]
+    if isinstance(record.get("confidence"), (int, float)):
+        md["confidence"] = float(record["confidence"])
+    md["touchpoints"] = ",".join(record.get("touchpoints") or ())  # in the record's order; flags below filter
+    md["pain_points"] = ",".join(record.get("pain_points") or ())
     for tp in record.get("touchpoints") or ():
         md[TP_PREFIX + tp] = True
     for pp in record.get("pain_points") or ():

@@ -1,0 +1,87 @@
+"""Skip re-labelling near-duplicates: reuse the labels of a near-identical item already labelled in the store.
+
+For the LLM extractor every skipped item is a model call saved. A labelled neighbour is reused only when its
+similarity reaches the threshold and every evidence quote of its record is found verbatim in the new text
+(so the new record's offsets are exact); otherwise the item is labelled normally. Labels found are written
+to the store too, so the next near-duplicate in the same run is caught.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from ..extractors import Extractor
+from ..schema import FeedbackItem, JourneyRecord
+from .store import FeedbackStore
+
+
+@dataclass
+class ReuseStats:
+    reused: int = 0
+    labelled: int = 0
+
+
+class ReuseNearDuplicates:
+    """An extractor that asks the store before it asks the wrapped extractor."""
+
+    def __init__(self, inner: Extractor, store: FeedbackStore, threshold: float = 0.95):
+        self.inner = inner
+        self.name = inner.name
+        self.taxonomy = inner.taxonomy
+        self.store = store
+        self.threshold = threshold
+        self.stats = ReuseStats()
+
+    def warm_up(self) -> None:
+        self.inner.warm_up()
+
+    def record_json(self, item: FeedbackItem) -> str:
+        return self.extract(item).model_dump_json()
+
+    def extract(self, item: FeedbackItem) -> JourneyRecord:
+        reused = self._reuse(item)
+        if reused is not None:
+            self.stats.reused += 1
+            return reused
+        record = self.inner.extract(item)
+        self.stats.labelled += 1
+        self.store.update_labels([(item, dict(record.model_dump(), events_json=_events_json(record)))])
+        return record
+
+    def _reuse(self, item: FeedbackItem) -> JourneyRecord | None:
+        hits = self.store.search(item.text, 1, {"events_json": {"$ne": ""}})
+        if not hits or hits[0].score < self.threshold:
+            return None
+        hit = hits[0]
+        events = json.loads(hit.metadata.get("events_json") or "[]")
+        moved = _relocate(events, item.text)
+        if moved is None:
+            return None
+        labels = hit.labels
+        return JourneyRecord.model_validate(dict(
+            item_id=item.item_id, source=item.source, lang=item.lang, customer_id=item.customer_id,
+            created_at=item.created_at, stage=labels["stage"], touchpoints=labels["touchpoints"],
+            emotion=labels["emotion"], sentiment=float(hit.metadata.get("sentiment", 0.0)),
+            pain_points=labels["pain_points"], moment_of_truth=bool(hit.metadata.get("moment_of_truth")),
+            events=moved, customer_goal=hit.metadata.get("customer_goal") or None,
+            confidence=float(hit.metadata.get("confidence", 0.5)), extractor=self.name,
+            model=hit.metadata.get("model") or None, prompt_id=hit.metadata.get("prompt_id") or None,
+            taxonomy_id=self.taxonomy.ref, origin=item.origin))
+
+
+def _events_json(record: JourneyRecord) -> str:
+    return json.dumps([e.model_dump() for e in record.events], ensure_ascii=False)
+
+
+def _relocate(events: list[dict[str, Any]], text: str) -> list[dict[str, Any]] | None:
+    """The events with their quotes' offsets in `text`, or None when a quote is not in it verbatim."""
+    moved = []
+    for event in events:
+        quote = event["evidence"]["quote"]
+        start = text.find(quote)
+        if start < 0:
+            return None
+        moved.append(dict(event, evidence={"quote": quote, "start": start, "end": start + len(quote)}))
+    return moved
