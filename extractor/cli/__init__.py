@@ -26,6 +26,7 @@ from . import labelstudio as _labelstudio  # noqa: E402,F401
 from . import summary as _summary  # noqa: E402,F401
 from . import store as _store  # noqa: E402,F401
 from . import taxonomy as _taxonomy  # noqa: E402,F401
+from . import themes as _themes  # noqa: E402,F401
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ class Group:
     item_ids: list[str]
     texts: list[str]
     similarity: float  # mean pairwise cosine similarity of the members
-    min_similarity: float = 0.0  # lowest similarity of a member to the group's centre
+    min_similarity: float = 0.0  # lowest pairwise cosine similarity (chains can drift below the threshold)
     metadata: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     @property
@@ -125,6 +125,19 @@ def mean_similarity(matrix: np.ndarray) -> float:
     return float((total @ total - squares) / (n * (n - 1)))
 
 
+def min_similarity(matrix: np.ndarray, block: int = ROW_BLOCK) -> float:
+    """The lowest pairwise cosine similarity of unit rows, in blocks of rows."""
+    n = matrix.shape[0]
+    if n < 2:
+        return 1.0
+    low = np.inf
+    for r0 in range(0, n, block):
+        sims = matrix[r0:r0 + block] @ matrix.T
+        sims[np.arange(sims.shape[0]), np.arange(r0, r0 + sims.shape[0])] = np.inf
+        low = min(low, float(sims.min()))
+    return low
+
+
 def store_duplicates(store: FeedbackStore, threshold: float = 0.92) -> list[Group]:
     """Every group of near-identical items in the store (reads all vectors with `store.iter_vectors`)."""
     ids: list[str] = []
@@ -139,14 +152,13 @@ def store_duplicates(store: FeedbackStore, threshold: float = 0.92) -> list[Grou
     matrix = as_unit_matrix(np.concatenate(blocks))
     del blocks
     groups: list[Group] = []
-    for members in near_duplicate_groups(ids, matrix, threshold):
+    keys = [f"{metas[k].get('item_id', '')}\x00{ids[k]}" for k in range(len(ids))]  # members in item id order
+    for members in near_duplicate_groups(keys, matrix, threshold):
         sub = matrix[members]
-        centre = sub.sum(axis=0)
-        centre /= np.linalg.norm(centre) or 1.0
         groups.append(Group(ids=[ids[k] for k in members],
                             item_ids=[str(metas[k].get("item_id", ids[k])) for k in members],
                             texts=[str(metas[k].get("text", "")) for k in members],
                             similarity=round(mean_similarity(sub), 4),
-                            min_similarity=round(float((sub @ centre).min()), 4),
+                            min_similarity=round(min_similarity(sub), 4),
                             metadata=[metas[k] for k in members]))
     return groups
