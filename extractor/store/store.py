@@ -27,7 +27,7 @@ DEFAULT_COLLECTION = "feedback"
 MAX_BATCH = 5000  # Chroma refuses `add` batches above about 5,400 items
 ENV_PATH, ENV_URL = "JOURNEY_STORE", "JOURNEY_CHROMA_URL"
 TP_PREFIX, PP_PREFIX = "tp_", "pp_"
-OVERFETCH = 10
+OVERFETCH = (10, 50)  # unfiltered neighbours fetched per wanted hit, tried in turn (100k items: 9 ms, 40 ms)
 
 
 class StoreError(UsageError):
@@ -272,14 +272,15 @@ class FeedbackStore:
         return self.nearest(self.embedding([query])[0], k, where)
 
     def nearest(self, vector: Sequence[float], k: int = 10, where: Mapping[str, Any] | None = None) -> list[Hit]:
-        """The k nearest items. With a filter, the nearest OVERFETCH x k items are fetched unfiltered and filtered
-        here first: Chroma's filtered query costs grow with the number of items the filter matches (330 ms at
+        """The k nearest items. With a filter, the nearest 10 x k (then 50 x k) items are fetched unfiltered and
+        filtered here first: Chroma's filtered query costs grow with the number of items the filter matches (330 ms at
         100k items for a language filter), while a rare filter (a pain point) is cheap for Chroma itself."""
         query = np.asarray(vector, dtype=np.float32)
         if where and _simple(where):
-            hits = [h for h in self._query(query, k * OVERFETCH, None) if _matches(h.metadata, where)]
-            if len(hits) >= k:
-                return hits[:k]
+            for factor in OVERFETCH:
+                hits = [h for h in self._query(query, k * factor, None) if _matches(h.metadata, where)]
+                if len(hits) >= k:
+                    return hits[:k]
         return self._query(query, k, where)
 
     def _query(self, query, k: int, where: Mapping[str, Any] | None) -> list[Hit]:
