@@ -25,14 +25,14 @@ def agree(
     from ..evaluation.agreement import agreement
     from ..evaluation.gold import read_gold
     from ..taxonomy import load_taxonomy
-    from .eval_render import _console
+    from .render import make_console
 
     tax = load_taxonomy(taxonomy)
     result = agreement(read_gold([first], tax), read_gold([second], tax))
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    console = _console()
+    console = make_console(pipe_width=150)
     console.print(f"[bold]journey agree[/bold]: {first} vs {second}: {result['n']} items in both"
                   + (f"; only in one file: {result['only_first']} + {result['only_second']}"
                      if result["only_first"] or result["only_second"] else ""))

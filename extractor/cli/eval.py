@@ -83,12 +83,8 @@ def _label(items, extractor_name: str, tax, show: bool) -> list[dict]:
         return [label_item(engine, g.to_item()).model_dump() for g in items]
     from rich.progress import track
 
+    from .render import make_console
+
     return [label_item(engine, g.to_item()).model_dump()
             for g in track(items, description=f"labelling with {extractor_name}", transient=True,
-                           console=_stderr_console())]
-
-
-def _stderr_console():
-    from rich.console import Console
-
-    return Console(stderr=True)
+                           console=make_console(stderr=True))]

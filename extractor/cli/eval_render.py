@@ -13,12 +13,9 @@ SOURCE_METRICS = ("stage.accuracy", "emotion.macro_f1", "sentiment.macro_f1", "t
 
 
 def _console(stderr: bool = False):
-    import sys
+    from .render import make_console
 
-    from rich.console import Console
-
-    stream = sys.stderr if stderr else sys.stdout
-    return Console(stderr=stderr, width=None if stream.isatty() else 150, highlight=False)
+    return make_console(stderr, pipe_width=150)
 
 
 def _cell(value: float | None) -> str:

@@ -9,6 +9,16 @@ from ..schema import JourneyRecord
 from ..taxonomy import Taxonomy
 
 
+def make_console(stderr: bool = False, pipe_width: int = 120):
+    """A rich console for stdout (or stderr): the terminal's width, or `pipe_width` columns when piped."""
+    import sys
+
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, width=None if stream.isatty() else pipe_width, highlight=False)
+
+
 def print_summary(stats: RunStats, out: Path | None, errors: Path | None, resumed: bool) -> None:
     import typer
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -90,8 +91,6 @@ def ingest(
                     yield with_language(row)
 
     show = not quiet and sys.stderr.isatty()
-    import time
-
     started = time.perf_counter()
     with progress_bar(show, sum(r.size or 0 for r in readers), readers) as tick:
         stats = target.ingest(items(), progress=tick)

@@ -8,12 +8,11 @@ TEXT_CHARS = 300
 
 
 def print_hits(query: str, hits: list[Hit], total: int, filtered: bool) -> None:
-    import sys
-
-    from rich.console import Console
     from rich.text import Text
 
-    console = Console(width=None if sys.stdout.isatty() else 120, highlight=False)
+    from .render import make_console
+
+    console = make_console()
     if not hits:
         console.print(f"No items match {query!r}" + (" with these filters" if filtered else "")
                       + f" ({total:,} items in the store).")

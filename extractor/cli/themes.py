@@ -4,7 +4,6 @@ stored items)."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -20,9 +19,9 @@ TaxonomyOpt = Annotated[Optional[Path], typer.Option(
 
 
 def _console():
-    from rich.console import Console
+    from .render import make_console
 
-    return Console(width=None if sys.stdout.isatty() else 120, highlight=False)
+    return make_console()
 
 
 def _short(text: str, limit: int = QUOTE_CHARS) -> str:

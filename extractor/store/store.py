@@ -240,8 +240,9 @@ class FeedbackStore:
             stored = self.collection.get(ids=ids, include=["metadatas"])
             present = set(stored["ids"])
             # Chroma's update merges keys: flags of labels the new record no longer has are set to False
+            meta_of = dict(zip(ids, metas))
             for sid, smd in zip(stored["ids"], stored["metadatas"]):
-                meta = metas[ids.index(sid)]
+                meta = meta_of[sid]
                 for key in smd or {}:
                     if key.startswith((TP_PREFIX, PP_PREFIX)) and key not in meta:
                         meta[key] = False
