@@ -7,6 +7,7 @@ the default, embedded path must work offline, and the server mode only ever talk
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import os
@@ -22,12 +23,15 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
+import numpy as np
 import pytest
 
 from extractor.schema import FeedbackItem
-from extractor.store.embedding import HashingEmbedding
+from extractor.store.embedding import DEFAULT_DIM, HashingEmbedding
 from extractor.store.store import FeedbackStore, StoreError, filters
+from extractor.store.items import FILENAME
 
 from .conftest import ROOT, SHARED, run_journey
 
@@ -57,16 +61,22 @@ def _heartbeat(url: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory) -> str:
+def chroma_server(tmp_path_factory) -> Iterator[str]:
     """A real `chroma run` on a free loopback port for the whole session; its URL."""
+    root = tmp_path_factory.mktemp("chroma-server")
+    with running_chroma(root / "data", root / "server.log") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def running_chroma(data: Path, log_path: Path) -> Iterator[str]:
+    """`chroma run --path DATA` on a free loopback port until the block ends; its URL."""
     if not CHROMA.exists():
         pytest.skip(f"server mode needs chromadb's `chroma` executable, and there is none at {CHROMA}")
-    root = tmp_path_factory.mktemp("chroma-server")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log_path = root / "server.log"
     with open(log_path, "wb") as log:  # a file, not a pipe: a chatty server must never block on a full pipe
-        proc = subprocess.Popen([str(CHROMA), "run", "--path", str(root / "data"), "--host", "127.0.0.1",
+        proc = subprocess.Popen([str(CHROMA), "run", "--path", str(data), "--host", "127.0.0.1",
                                  "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL)
     try:
@@ -247,9 +257,44 @@ def test_another_embedding_config_is_refused(location):
     with pytest.raises(StoreError) as err:
         location.open(embedding=HashingEmbedding(dim=128))
     message = str(err.value)
-    assert location.collection in message and "384" in message and "128" in message
+    assert location.collection in message and str(DEFAULT_DIM) in message and "128" in message
     assert "another --collection" in message
     assert location.open().count() == len(TOPICS)  # nothing was changed
+
+
+def test_texts_and_metadata_live_in_the_item_table_when_embedded_and_in_chroma_on_a_server(location):
+    store = location.open()
+    store.ingest(topic_items())
+    raw = store.collection.get(include=["metadatas"])
+    if location.mode == "embedded":
+        assert set(raw["metadatas"]) == {None}  # Chroma gets ids and vectors only: its metadata slows ingest
+        assert (location.path / FILENAME).is_file()
+    else:
+        assert {m["item_id"]: m["text"] for m in raw["metadatas"]} == {key: text for key, (_, text) in TOPICS.items()}
+    reopened = location.open()  # a new handle finds texts and metadata where they were kept
+    hits = reopened.search("parcel", len(TOPICS))
+    assert {h.metadata["item_id"]: h.text for h in hits} == {key: text for key, (_, text) in TOPICS.items()}
+    assert {h.metadata["item_id"]: h.metadata["lang"] for h in hits} == {key: lang for key, (lang, _) in TOPICS.items()}
+    for ids, _, metas in reopened.iter_vectors(batch=3):
+        assert all(m["text"] == TOPICS[m["item_id"]][1] for m in metas)
+
+
+def test_an_embedded_collection_served_by_chroma_run_is_refused_with_the_way_out(tmp_path):
+    folder = tmp_path / "store"
+    FeedbackStore.open(path=folder, collection="shared-col").ingest(topic_items())
+    with running_chroma(folder, tmp_path / "server.log") as url:
+        with pytest.raises(StoreError) as err:
+            FeedbackStore.open(url=url, collection="shared-col")
+    assert "--store" in str(err.value) and FILENAME in str(err.value)
+    assert FeedbackStore.open(path=folder, collection="shared-col").count() == len(TOPICS)
+
+
+def test_the_same_language_weighs_in_but_concepts_still_cross_languages():
+    embed = HashingEmbedding()
+    en, pl, pl2 = (np.asarray(v) for v in embed([TOPICS["delivery-en"][1], TOPICS["delivery-pl"][1],
+                                                  "Kurier nie przyjechał, przesyłka zaginęła."]))
+    unrelated_en = np.asarray(embed([TOPICS["billing-en"][1]])[0])
+    assert float(pl2 @ pl) > float(pl2 @ en) > float(pl2 @ unrelated_en)
 
 
 # -- search ----------------------------------------------------------------------------------------------
@@ -319,6 +364,28 @@ def test_search_with_label_filters_returns_only_matching_items(location):
     assert top.metadata["sentiment"] == pytest.approx(-0.6) and top.metadata["taxonomy_id"] == "default@1"
     assert store.search("parcel", 5, filters(touchpoint="website")) == []
     assert store.search("parcel", 5, {"sentiment": {"$lt": -0.65}})  # numeric labels filter too
+
+
+def test_a_filter_whose_matches_are_far_from_the_query_still_finds_them(location):
+    """The unfiltered neighbours of an English delivery query hold no Polish billing items: the restricted
+    query (embedded) or Chroma's filter (server) has to find them, and a filter nothing matches finds nothing.
+    The Polish items share no feature with the query: Chroma's filtered HNSW search alone often returned only one
+    of them; a filter matching few items is answered exactly."""
+    store = location.open()
+    english = [FeedbackItem(item_id=f"en-{n}", text=f"Parcel number {n} never arrived, the courier lost it.",
+                            lang="en", source="review") for n in range(60)]
+    polish = [FeedbackItem(item_id=f"pl-{n}", text=f"Faktura numer {n} ma zły NIP, proszę o korektę.",
+                           lang="pl", source="ticket") for n in range(3)]
+    store.ingest(english + polish)
+    query = "parcel never arrived courier"
+    assert all(h.metadata["lang"] == "en" for h in store.search(query, 20))  # the neighbours are English
+    for flt in (filters(lang="pl"), filters(lang="pl", source="ticket"), {"lang": {"$in": ["pl"]}},
+                {"$or": [{"item_id": "pl-1"}, {"item_id": "pl-2"}]}):
+        hits = store.search(query, 2, flt)
+        assert len(hits) == 2 and all(h.metadata["item_id"].startswith("pl-") for h in hits), flt
+        assert all(h.text.startswith("Faktura numer") for h in hits)
+    assert store.search(query, 2, filters(lang="pl", source="review")) == []
+    assert [h.metadata["item_id"] for h in store.search(query, 5, {"item_id": "pl-2"})] == ["pl-2"]
 
 
 def test_an_empty_query_is_refused(location):

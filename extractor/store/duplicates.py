@@ -1,7 +1,7 @@
 """Near-duplicate groups: items whose embeddings point (almost) the same way.
 
 `near_duplicate_groups` compares every pair of vectors with blocked matrix products (a 2,000-row block
-against at most 8,000 columns at a time, upper triangle only), so 100k items x 384 dimensions needs a few
+against at most 8,000 columns at a time, upper triangle only), so 100k items x 256 dimensions needs a few
 hundred MB and no pair list larger than one tile. Pairs at or above the threshold are joined with a
 vectorised union-find; a group is a connected component (a ~ b and b ~ c puts a and c together even when
 a and c themselves are a little further apart).

@@ -6,7 +6,10 @@ becomes a signed, hashed bag of features, L2-normalised:
   "paczka", "paczki" and "paczkę" share features;
 - pairs of neighbouring content words, and "not X" features for words after a negator;
 - journey concepts: the taxonomy labels whose one-word cues occur ("kurier" and "courier" both carry the
-  delivery touchpoint), which brings "lost my bag" near "my luggage never arrived" across wordings.
+  delivery touchpoint), which brings "lost my bag" near "my luggage never arrived" across wordings;
+- the text's language, as a fixed share of the vector (LANGUAGE_SHARE of the cosine): the concepts are
+  shared across languages, and without it a Polish complaint often sits nearer English ones that carry the
+  same concepts than Polish ones in other words.
 The taxonomy the concepts come from is part of the embedding's configuration, so a collection reopens with
 the same embedding in a new process.
 
@@ -25,16 +28,18 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
+from ..language import detect_language
 from ..lexicons import LANGUAGES, load_lexicon
 from ..taxonomy import Taxonomy, default_taxonomy, load_taxonomy
 from ..textnorm import FOLD_TABLE
 
 HASHING = "journey-hashing"
 HASHING_VERSION = 1
-DEFAULT_DIM = 384
+DEFAULT_DIM = 256
 _WORD = re.compile(r"[^\W\d_]+")
 PREFIX_WEIGHTS = ((5, 6, 0.8), (4, 5, 0.6))  # (prefix length, minimum word length, weight)
 PAIR_WEIGHT, NEGATED_WEIGHT, CONCEPT_WEIGHT = 0.5, 1.0, 0.8
+LANGUAGE_SHARE = 0.06  # same language adds up to 0.06 to a cosine similarity
 
 
 class EmbeddingError(ValueError):
@@ -137,20 +142,21 @@ class HashingEmbedding(EmbeddingFunction[Documents]):
                                  f"{embedding.taxonomy_ref}; re-ingest into a new collection")
         return embedding
 
-    def _word_features(self, word: str) -> list[tuple[int, float]]:
+    def _word_features(self, word: str) -> tuple[tuple[int, ...], tuple[float, ...]]:
         found = self._cache.get(word)
         if found is None:
             dim = self.dim
-            found = [_feature(word, 1.0, dim)]
-            found += [_feature(">" + word[:n], w, dim) for n, min_len, w in PREFIX_WEIGHTS if len(word) >= min_len]
-            found += [_feature(c, CONCEPT_WEIGHT, dim) for c in sorted(self._concepts.of(word))]
+            pairs = [_feature(word, 1.0, dim)]
+            pairs += [_feature(">" + word[:n], w, dim) for n, min_len, w in PREFIX_WEIGHTS if len(word) >= min_len]
+            pairs += [_feature(c, CONCEPT_WEIGHT, dim) for c in sorted(self._concepts.of(word))]
+            found = (tuple(c for c, _ in pairs), tuple(w for _, w in pairs))
             if len(self._cache) < 500_000:
                 self._cache[word] = found
         return found
 
-    def _text_features(self, text: str) -> list[tuple[int, float]]:
+    def _text_features(self, text: str, cols: list[int], weights: list[float]) -> None:
+        """Append the (column, signed weight) features of one text."""
         dim, stop, negators = self.dim, self._stop, self._negators
-        features: list[tuple[int, float]] = []
         words: list[str] = []
         negated = False
         for word in _WORD.findall(text.lower().translate(FOLD_TABLE)):
@@ -160,30 +166,47 @@ class HashingEmbedding(EmbeddingFunction[Documents]):
             if len(word) < 2 or word in stop:
                 continue
             if negated:
-                features.append(_feature("!" + word, NEGATED_WEIGHT, dim))
-                concepts = self._concepts.of("!" + word)
-                features += [_feature(c, CONCEPT_WEIGHT, dim) for c in sorted(concepts)]
+                for col, weight in [_feature("!" + word, NEGATED_WEIGHT, dim),
+                                    *(_feature(c, CONCEPT_WEIGHT, dim) for c in sorted(self._concepts.of("!" + word)))]:
+                    cols.append(col)
+                    weights.append(weight)
                 negated = False
-                if concepts:  # "nie dotarła" is a missing delivery, not a delivery
+                if self._concepts.of("!" + word):  # "nie dotarła" is a missing delivery, not a delivery
                     words.append(word)
-                    features.append(_feature(word, 1.0, dim))
+                    col, weight = _feature(word, 1.0, dim)
+                    cols.append(col)
+                    weights.append(weight)
                     continue
             words.append(word)
-            features += self._word_features(word)
-        features += [_feature(a + " " + b, PAIR_WEIGHT, dim) for a, b in zip(words, words[1:])]
-        return features
+            word_cols, word_weights = self._word_features(word)
+            cols.extend(word_cols)
+            weights.extend(word_weights)
+        crc32 = zlib.crc32
+        for a, b in zip(words, words[1:]):
+            h = crc32(f"{a} {b}".encode("utf-8"))
+            cols.append(h % dim)
+            weights.append(PAIR_WEIGHT if h & 0x80000000 else -PAIR_WEIGHT)
 
     def __call__(self, input: Documents) -> Embeddings:
-        dim = self.dim
-        index: list[int] = []
+        dim, n = self.dim, len(input)
+        cols: list[int] = []
         weights: list[float] = []
+        counts = np.zeros(n, dtype=np.int64)
         for row, text in enumerate(input):
-            base = row * dim
-            for col, weight in self._text_features(text):
-                index.append(base + col)
-                weights.append(weight)
-        flat = np.bincount(np.asarray(index, dtype=np.int64), weights=np.asarray(weights), minlength=len(input) * dim)
-        matrix = flat.reshape(len(input), dim).astype(np.float32)
+            before = len(cols)
+            self._text_features(text, cols, weights)
+            counts[row] = len(cols) - before
+        index = np.asarray(cols, dtype=np.int64) + np.repeat(np.arange(n, dtype=np.int64) * dim, counts)
+        flat = np.bincount(index, weights=np.asarray(weights, dtype=np.float64), minlength=n * dim)
+        matrix = flat.reshape(n, dim)
+        norms = np.linalg.norm(matrix, axis=1)
+        scale = (LANGUAGE_SHARE / (1.0 - LANGUAGE_SHARE)) ** 0.5
+        for row, text in enumerate(input):
+            lang = detect_language(text)
+            if lang and norms[row]:
+                col, sign = _feature("lang:" + lang, 1.0, dim)
+                matrix[row, col] += sign * scale * norms[row]
+        matrix = matrix.astype(np.float32)
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         return list(matrix / norms)

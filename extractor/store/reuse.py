@@ -51,7 +51,7 @@ class ReuseNearDuplicates:
         return record
 
     def _reuse(self, item: FeedbackItem) -> JourneyRecord | None:
-        hits = self.store.search(item.text, 1, {"events_json": {"$ne": ""}})
+        hits = self.store.search(item.text, 1, {"has_events": True})
         if not hits or hits[0].score < self.threshold:
             return None
         hit = hits[0]
