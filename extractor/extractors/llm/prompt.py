@@ -1,0 +1,102 @@
+"""The prompt of the llm extractor, rendered from versioned template files in prompts/.
+
+A released template is never edited: a new version is a new file (`journey-batch.v2.*`). The system message
+(instructions + the taxonomy's definitions) is identical for every request of a run, so providers can cache it
+as a prompt prefix; the items, and the few-shot examples that differ per request, come after it. The prompt id
+in every record names the template and hashes everything that shapes an answer except the items themselves:
+the templates, the rendered taxonomy and the answer schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+from typing import Any, Sequence
+
+from ...errors import UsageError
+from ...taxonomy import Taxonomy
+from .answer import answer_models
+
+DEFAULT_PROMPT = "journey-batch.v1"
+PARTS = ("system", "user", "examples", "repair")
+ENV_PROMPTS = "JOURNEY_PROMPTS"
+
+
+def prompts_dir() -> Path:
+    """The prompts folder: $JOURNEY_PROMPTS, else the project's prompts/."""
+    return Path(os.environ.get(ENV_PROMPTS) or Path(__file__).resolve().parents[3] / "prompts")
+
+
+@dataclass(frozen=True)
+class PromptItem:
+    """One item as the model sees it: a number within the request, its language, its (masked) text."""
+
+    id: int
+    text: str
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class PromptExample:
+    """A labelled item shown to the model as a demonstration."""
+
+    text: str
+    labels: dict[str, Any]
+
+
+def _bullets(labels, lang: str = "en") -> str:
+    lines = []
+    for label in labels:
+        definition = label.text("definition", lang)
+        name = label.text("name", lang)
+        lines.append(f"- {label.id}: {name}" + (f". {definition}" if definition and definition != name else ""))
+    return "\n".join(lines) or "- (none: always use null / an empty list)"
+
+
+class JourneyPrompt:
+    """The messages of one request, for one taxonomy and one template version."""
+
+    def __init__(self, taxonomy: Taxonomy, name: str = DEFAULT_PROMPT, folder: Path | None = None):
+        folder = folder or prompts_dir()
+        self.name = name
+        self.taxonomy = taxonomy
+        self.templates: dict[str, Template] = {}
+        for part in PARTS:
+            path = folder / f"{name}.{part}.txt"
+            try:
+                self.templates[part] = Template(path.read_text(encoding="utf-8"))
+            except OSError as exc:
+                raise UsageError(f"prompt {name!r}: cannot read {path}: {exc.strerror or exc}") from None
+        self.answer_model, self.item_model, self.event_model = answer_models(taxonomy)
+        self.schema = self.answer_model.model_json_schema()
+        self.system = self.templates["system"].substitute(
+            taxonomy_name=taxonomy.name.get("en") or taxonomy.taxonomy_id, taxonomy_ref=taxonomy.ref,
+            stages=_bullets(taxonomy.stages), touchpoints=_bullets(taxonomy.touchpoints),
+            emotions=_bullets(taxonomy.emotions), pain_points=_bullets(taxonomy.pain_points)).strip()
+        digest = hashlib.sha256()
+        for part in PARTS:
+            digest.update(self.templates[part].template.encode("utf-8") + b"\x00")
+        digest.update(self.system.encode("utf-8") + b"\x00")
+        digest.update(json.dumps(self.schema, sort_keys=True).encode("utf-8"))
+        self.prompt_id = f"{name}@{digest.hexdigest()[:12]}"
+
+    def user(self, items: Sequence[PromptItem], examples: Sequence[PromptExample] = ()) -> str:
+        """The user message: the examples block (if any), then the items as JSON data."""
+        payload = {"items": [{"id": i.id, "lang": i.lang, "text": i.text} for i in items]}
+        block = ""
+        if examples:
+            shown = "\n".join(json.dumps({"text": e.text, "labels": e.labels}, ensure_ascii=False) for e in examples)
+            block = self.templates["examples"].substitute(examples=shown).strip() + "\n"
+        return self.templates["user"].substitute(examples=block, count=len(items),
+                                                 items=json.dumps(payload, ensure_ascii=False)).lstrip()
+
+    def messages(self, items: Sequence[PromptItem], examples: Sequence[PromptExample] = ()) -> list[dict[str, str]]:
+        return [{"role": "system", "content": self.system}, {"role": "user", "content": self.user(items, examples)}]
+
+    def repair(self, problems: Sequence[str]) -> str:
+        """The follow-up message that sends the validation errors back to the model."""
+        return self.templates["repair"].substitute(problems="\n".join(f"- {p}" for p in problems)).strip()
