@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TextIO
 
-from .errors import ResumeError
+from .errors import JourneyError, ResumeError
 from .extractors import Extractor
 from .ingest.items import make_item
 from .jsonl import read_json_lines
@@ -30,6 +30,8 @@ class RunStats:
     errors: int = 0
     skipped: int = 0
     failed: int = 0
+    unsent: int = 0
+    stopped: str | None = None  # "budget" when --max-cost stopped the run early
     seconds: float = 0.0
     by_file: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -103,6 +105,8 @@ def _label_batch(batch: list[tuple]) -> tuple[str, list[tuple]]:
     """Worker side: label a batch. Returns the record lines joined (one write, one pickle) and one
     (kind, file, error payload or None) row per input row, in order."""
     extractor = _WORKER_EXTRACTOR
+    if hasattr(extractor, "extract_many"):
+        return _label_many(extractor, batch)
     lines: list[str] = []
     rows: list[tuple] = []
     for row in batch:
@@ -120,7 +124,34 @@ def _label_batch(batch: list[tuple]) -> tuple[str, list[tuple]]:
     return ("\n".join(lines) + "\n" if lines else ""), rows
 
 
-def _batches(sources, done: set[str], stats: RunStats, progress: ProgressFn | None) -> Iterator[list[tuple]]:
+def _label_many(extractor, batch: list[tuple]) -> tuple[str, list[tuple]]:
+    """A batch through an extractor that labels many items at once (the llm extractor: several to a request).
+    Items it leaves unlabelled (a cost budget was reached) come back as "unsent" rows: not written, not lost."""
+    at = [n for n, row in enumerate(batch) if row[0] == "item"]
+    items = [with_language(make_item(batch[n][2])) for n in at]
+    try:
+        records = extractor.extract_many(items)
+    except JourneyError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - an item must never vanish, even on a bug
+        records = [exc] * len(items)
+    rows = list(batch)
+    lines: list[str] = []
+    for n, item, record in zip(at, items, records):
+        file = batch[n][1]
+        if record is None:
+            rows[n] = ("unsent", file, None)
+        elif isinstance(record, Exception):
+            rows[n] = ("failed", file, {"file": file, "line": _line_of(item.origin), "item_id": item.item_id,
+                                        "reason": f"extractor failed: {type(record).__name__}: {record}"})
+        else:
+            lines.append(record.model_dump_json())
+            rows[n] = ("record", file, None)
+    return ("\n".join(lines) + "\n" if lines else ""), rows
+
+
+def _batches(sources, done: set[str], stats: RunStats, progress: ProgressFn | None,
+             size: int = BATCH) -> Iterator[list[tuple]]:
     batch: list[tuple] = []
     for file, rows in sources:
         for row in rows:
@@ -136,7 +167,7 @@ def _batches(sources, done: set[str], stats: RunStats, progress: ProgressFn | No
                 err = row.to_dict()  # type: ignore[attr-defined]
                 seen = f"{err['file']}:{err.get('line')}" in done
                 batch.append(("skip", file, None) if seen else ("error", file, err))
-            if len(batch) >= BATCH:
+            if len(batch) >= size:
                 yield batch
                 batch = []
     if batch:
@@ -182,7 +213,7 @@ def run_extraction(
     stats = RunStats()
     started = time.perf_counter()
     _WORKER_EXTRACTOR = extractor
-    batches = _batches(sources, done or set(), stats, progress)
+    batches = _batches(sources, done or set(), stats, progress, getattr(extractor, "batch_rows", BATCH))
     pool = None
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
         extractor.warm_up()
@@ -194,6 +225,10 @@ def run_extraction(
     try:
         for block, rows in results:
             write_out(block)
+            unsent = sum(1 for kind, _, _ in rows if kind == "unsent")
+            if unsent:  # the budget is spent: what was labelled is written, the rest waits for --resume
+                stats.read -= unsent
+                stats.stopped = "budget"
             for kind, file, payload in rows:
                 if kind == "record":
                     stats.extracted += 1
@@ -201,11 +236,15 @@ def run_extraction(
                 elif kind == "skip":
                     stats.skipped += 1
                     stats.count(file, "skipped")
+                elif kind == "unsent":
+                    stats.unsent += 1  # not read: --resume sends it
                 else:
                     write_err(json.dumps(payload, ensure_ascii=False) + "\n")
                     stats.errors += 1
                     stats.failed += kind == "failed"
                     stats.count(file, "errors")
+            if stats.stopped:
+                break
         if pool is not None:
             pool.close()
             pool.join()

@@ -46,6 +46,18 @@ class JourneyEvent(BaseModel):
     evidence: Evidence
 
 
+class LLMOutcome(BaseModel):
+    """How the llm extractor reached a record: answered at once, answered after one repair request, or labelled by
+    the fallback extractor because the model's answer could not be used; `problems` are the validation errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["answered", "repaired", "fallback"]
+    problems: list[str] = Field(default_factory=list)
+    model: str | None = None
+    prompt_id: str | None = None
+
+
 class JourneyRecord(BaseModel):
     """One item's journey labels. Field names and order follow DESIGN.md; fields may be added, never renamed."""
 
@@ -70,3 +82,4 @@ class JourneyRecord(BaseModel):
     prompt_id: str | None = None
     taxonomy_id: str
     origin: str | None = None
+    llm: LLMOutcome | None = Field(default=None, description="set by the llm extractor: answered, repaired or fallback")

@@ -8,7 +8,7 @@ from ..errors import UsageError
 from ..schema import FeedbackItem, JourneyRecord
 from ..taxonomy import Taxonomy
 
-EXTRACTORS = ("rules", "keyword")
+EXTRACTORS = ("rules", "keyword", "llm")
 
 
 class Extractor(Protocol):
@@ -26,8 +26,9 @@ class Extractor(Protocol):
         ...
 
 
-def make_extractor(name: str, taxonomy: Taxonomy) -> Extractor:
-    """The extractor called `name`, labelling with `taxonomy`."""
+def make_extractor(name: str, taxonomy: Taxonomy, llm=None) -> Extractor:
+    """The extractor called `name`, labelling with `taxonomy`; `llm` holds the llm extractor's LLMSettings
+    (default: from the environment and journey.toml)."""
     if name == "rules":
         from .rules import RulesExtractor
 
@@ -36,4 +37,8 @@ def make_extractor(name: str, taxonomy: Taxonomy) -> Extractor:
         from .keyword import KeywordExtractor
 
         return KeywordExtractor(taxonomy)
+    if name == "llm":
+        from .llm import LLMExtractor, resolve_settings
+
+        return LLMExtractor(taxonomy, llm or resolve_settings())
     raise UsageError(f"unknown extractor {name!r}: choose one of {', '.join(EXTRACTORS)}")

@@ -57,6 +57,10 @@ def _bullets(labels, lang: str = "en") -> str:
     return "\n".join(lines) or "- (none: always use null / an empty list)"
 
 
+def _items_json(items: Sequence[PromptItem]) -> str:
+    return json.dumps({"items": [{"id": i.id, "lang": i.lang, "text": i.text} for i in items]}, ensure_ascii=False)
+
+
 class JourneyPrompt:
     """The messages of one request, for one taxonomy and one template version."""
 
@@ -86,17 +90,17 @@ class JourneyPrompt:
 
     def user(self, items: Sequence[PromptItem], examples: Sequence[PromptExample] = ()) -> str:
         """The user message: the examples block (if any), then the items as JSON data."""
-        payload = {"items": [{"id": i.id, "lang": i.lang, "text": i.text} for i in items]}
         block = ""
         if examples:
             shown = "\n".join(json.dumps({"text": e.text, "labels": e.labels}, ensure_ascii=False) for e in examples)
             block = self.templates["examples"].substitute(examples=shown).strip() + "\n"
         return self.templates["user"].substitute(examples=block, count=len(items),
-                                                 items=json.dumps(payload, ensure_ascii=False)).lstrip()
+                                                 items=_items_json(items)).lstrip()
 
     def messages(self, items: Sequence[PromptItem], examples: Sequence[PromptExample] = ()) -> list[dict[str, str]]:
         return [{"role": "system", "content": self.system}, {"role": "user", "content": self.user(items, examples)}]
 
-    def repair(self, problems: Sequence[str]) -> str:
-        """The follow-up message that sends the validation errors back to the model."""
-        return self.templates["repair"].substitute(problems="\n".join(f"- {p}" for p in problems)).strip()
+    def repair(self, problems: Sequence[str], items: Sequence[PromptItem]) -> str:
+        """The follow-up message that sends the validation errors back to the model, with the items to answer again."""
+        return self.templates["repair"].substitute(problems="\n".join(f"- {p}" for p in problems), count=len(items),
+                                                   items=_items_json(items)).strip()

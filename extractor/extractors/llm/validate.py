@@ -1,0 +1,90 @@
+"""Checking a model's answer item by item: JSON, the taxonomy's ids, one entry per item asked, quotes in the text.
+
+One bad item does not spoil the others of its request: each item gets either a usable answer (with its evidence
+located in the original text) or the list of problems that the repair request sends back to the model."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from pydantic import BaseModel, ValidationError
+
+from ...privacy import Masked
+from .grounding import locate
+
+QUOTE_SHOWN = 60
+
+
+@dataclass
+class Checked:
+    """One item's answer: `answer` (validated fields) and `evidence` (original-text offsets per event), or
+    `problems` when it cannot be used."""
+
+    answer: dict[str, Any] | None = None
+    evidence: list[tuple[str, int, int]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def check_reply(content: str, asked: Sequence[tuple[int, Masked]], item_model: type[BaseModel]
+                ) -> tuple[dict[int, Checked], list[str]]:
+    """Per asked item id, its check; and the problems of the reply as a whole (invalid JSON, unknown ids)."""
+    general: list[str] = []
+    try:
+        data = json.loads(content)
+    except ValueError as exc:
+        problem = f"the answer is not valid JSON ({exc.msg} at character {exc.pos})"
+        return {i: Checked(problems=[problem]) for i, _ in asked}, [problem]
+    entries = data.get("items") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        problem = 'the answer has no "items" list'
+        return {i: Checked(problems=[problem]) for i, _ in asked}, [problem]
+    by_id: dict[int, dict] = {}
+    wanted = {i for i, _ in asked}
+    for entry in entries:
+        ident = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(ident, int) or ident not in wanted:
+            general.append(f"the answer has an entry for id {ident!r}, which is not an item of the request")
+        elif ident in by_id:
+            general.append(f"item {ident} is answered more than once")
+        else:
+            by_id[ident] = entry
+    results = {}
+    for ident, masked in asked:
+        entry = by_id.get(ident)
+        if entry is None:
+            results[ident] = Checked(problems=[f"item {ident} is missing from the answer"])
+        else:
+            results[ident] = check_item(ident, entry, masked, item_model)
+    return results, general
+
+
+def check_item(ident: int, entry: dict, masked: Masked, item_model: type[BaseModel]) -> Checked:
+    try:
+        answer = item_model.model_validate(entry).model_dump()
+    except ValidationError as exc:
+        problems = []
+        for e in exc.errors()[:5]:
+            where = ".".join(str(p) for p in e["loc"])
+            problems.append(f"item {ident}: {where}: {e['msg']} (got {_shown(e.get('input'))})")
+        return Checked(problems=problems)
+    answer["sentiment"] = max(-1.0, min(1.0, float(answer["sentiment"])))
+    evidence, problems = [], []
+    for event in answer["events"]:
+        found = locate(event["quote"], masked.text)
+        if found is None:
+            problems.append(f"item {ident}: the quote {_shown(event['quote'])} is not in the item's text; "
+                            "copy the quote character for character")
+            continue
+        start, end = masked.to_original(*found)
+        evidence.append((masked.original[start:end], start, end))
+    if problems:
+        return Checked(problems=problems)
+    return Checked(answer=answer, evidence=evidence)
+
+
+def _shown(value: object) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = text if len(text) <= QUOTE_SHOWN else text[:QUOTE_SHOWN] + "..."
+    return json.dumps(text, ensure_ascii=False) if isinstance(value, str) else text
