@@ -10,6 +10,8 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
+from .llm import (BaseUrlOpt, CassetteOpt, ConcurrencyOpt, FewShotOpt, ItemsPerRequestOpt, LLMConfigOpt, LLMFlags,
+                  ModelOpt, NoCacheOpt, RecordModeOpt)
 from .options import ExtractorOpt, TaxonomyOpt
 
 
@@ -32,6 +34,20 @@ def eval_command(
     misses: Annotated[int, typer.Option(help="How many worst misses to show.", min=0)] = 10,
     taxonomy: TaxonomyOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the gate result.")] = False,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    llm_config: LLMConfigOpt = None,
+    items_per_request: ItemsPerRequestOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    few_shot: Annotated[int, typer.Option(
+        "--few-shot", min=0, max=20, help="Similar labelled items from --store shown as examples (default 0 in "
+        "eval, so a run depends on the gold file alone).", rich_help_panel="LLM extractor (--extractor llm)")] = 0,
+    no_cache: NoCacheOpt = False,
+    cassette: CassetteOpt = None,
+    record_mode: RecordModeOpt = "none",
+    store: Annotated[Optional[Path], typer.Option(
+        "--store", help="Store whose labelled items are the few-shot examples (with --few-shot).",
+        rich_help_panel="LLM extractor (--extractor llm)", show_default=False)] = None,
 ) -> None:
     """Score against hand-labelled gold: accuracy/F1 per field, per language and source, beside a majority-class
     baseline; confusion matrices; the worst misses. Gates (--min, --baseline) exit 1 when quality drops."""
@@ -55,7 +71,9 @@ def eval_command(
         aligned = align_records(items, rows)
         name = str(aligned[0].get("extractor") or "records") if aligned else "records"
     else:
-        aligned, name = _label(items, extractor, tax, show=not quiet and sys.stderr.isatty()), extractor
+        flags = LLMFlags(model, base_url, llm_config, items_per_request, concurrency, None, few_shot, False, no_cache,
+                         cassette=cassette, record_mode=record_mode)
+        aligned, name = _label(items, extractor, tax, flags, store, show=not quiet and sys.stderr.isatty()), extractor
     report = evaluate(items, aligned, name, misses=misses)
     report["gold"] = [str(p) for p in gold]
     report["taxonomy_id"] = tax.ref
@@ -74,17 +92,34 @@ def eval_command(
             raise typer.Exit(1)
 
 
-def _label(items, extractor_name: str, tax, show: bool) -> list[dict]:
-    from ..extractors import make_extractor
-    from ..pipeline import label_item
+def _label(items, extractor_name: str, tax, flags: LLMFlags, store: Path | None, show: bool) -> list[dict]:
+    from ..pipeline import label_item, with_language
+    from .llm import make_engine, model_session, print_usage
 
-    engine = make_extractor(extractor_name, tax)
+    examples = None
+    if extractor_name == "llm" and store is not None and flags.few_shot:
+        from .store import open_store
+
+        examples = open_store(store, None, "feedback", create=False)
+    engine = make_engine(extractor_name, tax, flags, examples)
+    with model_session(engine, flags):
+        if hasattr(engine, "extract_many"):
+            chunks = [items[at:at + engine.batch_rows] for at in range(0, len(items), engine.batch_rows)]
+            records = [r.model_dump() for chunk in _tracked(chunks, extractor_name, show)
+                       for r in engine.extract_many([with_language(g.to_item()) for g in chunk])]
+        else:
+            records = [label_item(engine, g.to_item()).model_dump() for g in _tracked(items, extractor_name, show)]
+    if extractor_name == "llm" and show:
+        print_usage(engine)
+    return records
+
+
+def _tracked(rows: list, extractor_name: str, show: bool):
     if not show:
-        return [label_item(engine, g.to_item()).model_dump() for g in items]
+        return rows
     from rich.progress import track
 
     from .render import make_console
 
-    return [label_item(engine, g.to_item()).model_dump()
-            for g in track(items, description=f"labelling with {extractor_name}", transient=True,
-                           console=make_console(stderr=True))]
+    return track(rows, description=f"labelling with {extractor_name}", transient=True,
+                 console=make_console(stderr=True))

@@ -9,6 +9,9 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
+from .llm import (BaseUrlOpt, CassetteOpt, ConcurrencyOpt, DryRunOpt, FewShotOpt, ItemsPerRequestOpt, LLMConfigOpt,
+                  LLMFlags, MaxCostOpt, ModelOpt, NoCacheOpt, NoMaskOpt, PriceInputOpt, PriceOutputOpt, RecordModeOpt,
+                  RpmOpt)
 from .store import ChromaUrlOpt, CollectionOpt, StoreOpt, open_store
 from .options import (CustomerFieldOpt, EncodingOpt, ExtractorOpt, FormatOpt, IdFieldOpt, InputsArg, LangFieldOpt,
                       MaxCharsOpt, SourceFieldOpt, SourceOpt, TaxonomyOpt, TextFieldOpt, TimeFieldOpt, read_options)
@@ -80,14 +83,32 @@ def extract(
     store: StoreOpt = None,
     chroma_url: ChromaUrlOpt = None,
     collection: CollectionOpt = "feedback",
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    llm_config: LLMConfigOpt = None,
+    items_per_request: ItemsPerRequestOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    rpm: RpmOpt = None,
+    few_shot: FewShotOpt = None,
+    no_mask: NoMaskOpt = False,
+    no_cache: NoCacheOpt = False,
+    max_cost: MaxCostOpt = None,
+    price_input: PriceInputOpt = None,
+    price_output: PriceOutputOpt = None,
+    dry_run: DryRunOpt = False,
+    cassette: CassetteOpt = None,
+    record_mode: RecordModeOpt = "none",
 ) -> None:
-    """Label every item: one journey record per item, one error line per bad row, nothing dropped."""
+    """Label every item: one journey record per item, one error line per bad row, nothing dropped.
+
+    With --extractor llm, items go several to a request to an OpenAI-compatible model (personal data masked),
+    answers are cached on disk, and an answer that fails validation is repaired once, then labelled by rules."""
     from ..errors import UsageError
-    from ..extractors import make_extractor
     from ..ingest import open_readers
     from ..pipeline import completed_origins, default_workers, run_extraction
     from ..taxonomy import load_taxonomy
     from .progress import progress_bar
+    from .llm import default_store, make_engine, model_session, print_usage
     from .render import print_summary
 
     options = read_options(input_format=input_format, encoding=encoding, text_field=text_field, id_field=id_field,
@@ -98,7 +119,13 @@ def extract(
     if (to_store or store or chroma_url) and (out is None or "-" in inputs):
         raise UsageError("writing labels to the store needs --out (the records) and files, not stdin")
     tax = load_taxonomy(taxonomy)
-    engine = make_extractor(extractor, tax)
+    flags = LLMFlags(model, base_url, llm_config, items_per_request, concurrency, rpm, few_shot, no_mask, no_cache,
+                     max_cost, price_input, price_output, cassette, record_mode)
+    examples_store = default_store(store, chroma_url, collection) if extractor == "llm" else None
+    engine = make_engine(extractor, tax, flags, examples_store, dry_run)
+    if dry_run:
+        _dry_run(engine, open_readers(inputs, options))
+        return
     reuse = None
     if reuse_duplicates is not None:
         from ..store.reuse import ReuseNearDuplicates
@@ -115,8 +142,11 @@ def extract(
     err_file = _LazyFile(errors_path, mode)
     total_bytes = sum(r.size or 0 for r in readers)
     show = not quiet and sys.stderr.isatty()
+    labeller = getattr(engine, "inner", engine)
+    if labeller.name == "llm":
+        workers = 1  # one process: the requests are concurrent already
     try:
-        with progress_bar(show, total_bytes, readers) as tick:
+        with model_session(labeller, flags), progress_bar(show, total_bytes, readers) as tick:
             stats = run_extraction(((r.path, r) for r in readers), engine, out_file, err_file, done=done,
                                    progress=tick, workers=workers or default_workers(total_bytes))
     except KeyboardInterrupt:
@@ -131,11 +161,47 @@ def extract(
         err_file.close()
     if not quiet:
         print_summary(stats, out, errors_path if err_file.written else None, resume)
+        if labeller.name == "llm":
+            print_usage(labeller)
+    if stats.stopped == "budget":
+        typer.echo(f"Stopped: --max-cost {max_cost} reached. The records written are complete; re-run the same "
+                   "command with --resume (and a higher --max-cost) to label the rest.", err=True)
+        raise typer.Exit(3)
     if reuse is not None and not quiet:
         typer.echo(f"near-duplicates: {reuse.stats.reused:,} records reused from the store, "
                    f"{reuse.stats.labelled:,} labelled by {extractor}", err=True)
     if (to_store or store or chroma_url) and reuse is None:
         _write_back(inputs, options, out, store, chroma_url, collection, quiet)
+
+
+def _dry_run(engine, readers) -> None:
+    """Estimate an llm run: read every item, count what would be sent; nothing is sent."""
+    from ..extractors.llm.cost import Estimate
+    from ..pipeline import with_language
+    from ..schema import FeedbackItem
+    from .llm import print_estimate
+
+    if engine.name != "llm":
+        typer.echo(f"--dry-run: the {engine.name} extractor sends nothing and costs nothing", err=True)
+        return
+    total, chunk = Estimate(), []
+
+    def add(items) -> None:
+        e = engine.estimate(items)
+        for key in ("items", "cached_items", "requests", "prompt_tokens", "completion_tokens"):
+            setattr(total, key, getattr(total, key) + getattr(e, key))
+
+    for reader in readers:
+        for row in reader:
+            if isinstance(row, FeedbackItem):
+                chunk.append(with_language(row))
+                if len(chunk) >= engine.batch_rows:
+                    add(chunk)
+                    chunk = []
+    if chunk:
+        add(chunk)
+    engine.close()
+    print_estimate(total.priced(engine.settings), engine.settings)
 
 
 def _write_back(inputs, options, out, store, chroma_url, collection, quiet: bool) -> None:

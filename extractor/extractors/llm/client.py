@@ -76,6 +76,7 @@ class ChatModel:
 
         self.settings = settings
         self.usage = usage
+        self.answered = 0  # replies received: a server never reached fails fast instead of falling back to rules
         limiter = None
         if settings.requests_per_minute:
             from langchain_core.rate_limiters import InMemoryRateLimiter
@@ -104,6 +105,10 @@ class ChatModel:
                 kind, wait = self._classify(exc)
                 self.usage.fault(kind)
                 last = f"{kind}: {_short(exc)}"
+                if kind == "connection" and not self.answered and attempt >= 1:
+                    where = self.settings.base_url or "https://api.openai.com/v1"
+                    raise UsageError(f"cannot reach the model server at {where} ({_short(exc)}); check --base-url "
+                                     "or OPENAI_BASE_URL, and that the server is running") from None
                 if kind == "truncated":
                     completion = getattr(exc, "completion", None)
                     usage = getattr(completion, "usage", None)
@@ -112,6 +117,7 @@ class ChatModel:
                     break
                 await asyncio.sleep(wait if wait is not None else self._backoff(attempt))
                 continue
+            self.answered += 1
             raw = result["raw"]
             self.usage.add(getattr(raw, "usage_metadata", None))
             content = raw.content if isinstance(raw.content, str) else "".join(

@@ -1,0 +1,175 @@
+"""The llm extractor's command-line options (shared by extract, eval and label), its set-up and its run summary."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Annotated, Any, Iterator, Optional
+
+import typer
+
+PANEL = "LLM extractor (--extractor llm)"
+
+ModelOpt = Annotated[Optional[str], typer.Option(
+    "--model", help="Chat model name (default $JOURNEY_LLM_MODEL, journey.toml, or gpt-4o-mini).",
+    rich_help_panel=PANEL, show_default=False)]
+BaseUrlOpt = Annotated[Optional[str], typer.Option(
+    "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 for Ollama (default "
+    "$OPENAI_BASE_URL, else OpenAI). The key comes from $OPENAI_API_KEY.", rich_help_panel=PANEL, show_default=False)]
+LLMConfigOpt = Annotated[Optional[Path], typer.Option(
+    "--llm-config", help="TOML file with an [llm] table of settings (default ./journey.toml if present).",
+    rich_help_panel=PANEL, show_default=False)]
+ItemsPerRequestOpt = Annotated[Optional[int], typer.Option(
+    "--items-per-request", min=1, max=100, help="Items labelled by one request (default 16): the instructions "
+    "and taxonomy are sent once per request.", rich_help_panel=PANEL, show_default=False)]
+ConcurrencyOpt = Annotated[Optional[int], typer.Option(
+    "--concurrency", min=1, max=256, help="Requests in flight at once (default 16).", rich_help_panel=PANEL,
+    show_default=False)]
+RpmOpt = Annotated[Optional[float], typer.Option(
+    "--rpm", min=0.1, help="Client-side rate limit in requests per minute (default: none; 429s are retried).",
+    rich_help_panel=PANEL, show_default=False)]
+FewShotOpt = Annotated[Optional[int], typer.Option(
+    "--few-shot", min=0, max=20, help="Similar labelled items from the store shown as examples (default 4; "
+    "0 = off).", rich_help_panel=PANEL, show_default=False)]
+NoMaskOpt = Annotated[bool, typer.Option(
+    "--no-mask", help="Send e-mails, phone, card, IBAN and PESEL numbers unmasked (masked by default).",
+    rich_help_panel=PANEL)]
+NoCacheOpt = Annotated[bool, typer.Option(
+    "--no-cache", help="Neither read nor write the answer cache (~/.cache/journey-extractor/llm).",
+    rich_help_panel=PANEL)]
+MaxCostOpt = Annotated[Optional[float], typer.Option(
+    "--max-cost", min=0.0, metavar="USD", help="Stop cleanly once the run has cost this much (list price or "
+    "--price-input/--price-output); --resume continues.", rich_help_panel=PANEL, show_default=False)]
+PriceInputOpt = Annotated[Optional[float], typer.Option(
+    "--price-input", min=0.0, metavar="USD", help="Price per 1M prompt tokens, for models without a list price.",
+    rich_help_panel=PANEL, show_default=False)]
+PriceOutputOpt = Annotated[Optional[float], typer.Option(
+    "--price-output", min=0.0, metavar="USD", help="Price per 1M completion tokens.", rich_help_panel=PANEL,
+    show_default=False)]
+DryRunOpt = Annotated[bool, typer.Option(
+    "--dry-run", help="Estimate requests, tokens and cost, send nothing.", rich_help_panel=PANEL)]
+CassetteOpt = Annotated[Optional[Path], typer.Option(
+    "--cassette", help="Replay (or record) the model's answers from this vcrpy cassette: no network when "
+    "replaying.", rich_help_panel=PANEL, show_default=False)]
+RecordModeOpt = Annotated[str, typer.Option(
+    "--record-mode", help="With --cassette: none (replay only, fail on a missing recording), once (record a new "
+    "cassette), new_episodes (add missing recordings).", rich_help_panel=PANEL)]
+
+
+@dataclass
+class LLMFlags:
+    """The llm options as given on the command line (None = not given)."""
+
+    model: str | None = None
+    base_url: str | None = None
+    config: Path | None = None
+    items_per_request: int | None = None
+    concurrency: int | None = None
+    requests_per_minute: float | None = None
+    few_shot: int | None = None
+    no_mask: bool = False
+    no_cache: bool = False
+    max_cost: float | None = None
+    price_input: float | None = None
+    price_output: float | None = None
+    cassette: Path | None = None
+    record_mode: str = "none"
+
+    def settings(self):
+        from ..extractors.llm import resolve_settings
+
+        flags: dict[str, Any] = {k: v for k, v in asdict(self).items()
+                                 if k not in ("config", "no_mask", "no_cache", "max_cost", "cassette", "record_mode")}
+        if self.no_mask:
+            flags["mask_personal_data"] = False
+        if self.no_cache:
+            flags["cache"] = False
+        return resolve_settings(flags, self.config)
+
+
+def make_engine(name: str, tax, flags: LLMFlags | None, store=None, dry_run: bool = False):
+    """The extractor to run; for `llm`, checked settings, the store's examples for few-shot, the budget."""
+    from ..extractors import make_extractor
+
+    if name != "llm":
+        return make_extractor(name, tax)
+    from ..errors import UsageError
+    from ..extractors.llm import LLMExtractor
+    from ..extractors.llm.cost import price_of
+    from ..extractors.llm.examples import StoreExamples
+
+    flags = flags or LLMFlags()
+    settings = flags.settings()
+    if flags.cassette is not None:  # every answer from (or into) the cassette, none from the answer cache
+        settings = settings.model_copy(update={"cache": False, "api_key": settings.api_key or "replay"})
+    if settings.api_key is None and settings.base_url is None and not dry_run:
+        raise UsageError("the llm extractor needs a key: set OPENAI_API_KEY (or --base-url for a server that needs "
+                         "none, e.g. Ollama or vLLM). To see the cost first: --dry-run")
+    if flags.max_cost is not None and price_of(settings) is None:
+        raise UsageError(f"--max-cost: no list price is known for {settings.model!r}; give --price-input and "
+                         "--price-output (USD per 1M tokens)")
+    examples = StoreExamples(store, settings.mask_personal_data) if store is not None and settings.few_shot else None
+    return LLMExtractor(tax, settings, examples=examples, max_cost=flags.max_cost)
+
+
+@contextmanager
+def model_session(engine, flags: LLMFlags | None) -> Iterator[None]:
+    """Around a run: the cassette (when asked) and closing the engine's connections and cache."""
+    close = getattr(engine, "close", None)
+    try:
+        if flags is not None and flags.cassette is not None and getattr(engine, "name", None) == "llm":
+            from ..extractors.llm.replay import cassette
+
+            with cassette(flags.cassette, flags.record_mode):
+                yield
+        else:
+            yield
+    finally:
+        if close is not None:
+            close()
+
+
+def default_store(store: Path | None, chroma_url: str | None, collection: str):
+    """The store for few-shot examples: the one named, else the default one when it exists, else None."""
+    from ..store.store import StoreError, resolve_location
+    from .store import open_store
+
+    kind, where = resolve_location(store, chroma_url)
+    if kind == "path" and not (Path(where) / "chroma.sqlite3").exists():
+        return None
+    try:
+        return open_store(store, chroma_url, collection, create=False)
+    except StoreError:  # few-shot is optional: a default store without the collection means no examples
+        if store is not None or chroma_url is not None:
+            raise
+        return None
+
+
+def print_usage(engine) -> None:
+    """The run's llm figures: outcomes, requests, tokens, cost."""
+    outcomes, usage = engine.outcomes, engine.usage
+    total = outcomes.answered + outcomes.repaired + outcomes.fallback
+    lines = [f"llm {engine.settings.model} ({engine.prompt_id}): {total:,} items: {outcomes.answered:,} answered, "
+             f"{outcomes.repaired:,} repaired, {outcomes.fallback:,} labelled by rules after a failed answer; "
+             f"{outcomes.cached:,} from the answer cache"]
+    cached = f" ({usage.cached_tokens / usage.prompt_tokens:.0%} read from the provider's prompt cache)" \
+        if usage.prompt_tokens and usage.cached_tokens else ""
+    lines.append(f"  {usage.requests:,} requests, {usage.retries:,} retries, {usage.prompt_tokens:,} prompt tokens"
+                 f"{cached}, {usage.completion_tokens:,} completion tokens")
+    if usage.faults:
+        lines.append("  faults retried: " + ", ".join(f"{k} x{v}" for k, v in sorted(usage.faults.items())))
+    cost = usage.cost(engine.settings)
+    if cost is not None:
+        lines.append(f"  cost about ${cost:,.4f} at list price")
+    if outcomes.isolated:
+        lines.append(f"  {outcomes.isolated:,} items that read like instructions to the model were sent alone")
+    typer.echo("\n".join(lines), err=True)
+
+
+def print_estimate(estimate, settings, batch_api: bool = False) -> None:
+    cost = "unknown (no list price: give --price-input/--price-output)" if estimate.cost is None \
+        else f"about ${estimate.cost:,.4f}" + (" (Batch API: half price)" if batch_api else "")
+    typer.echo(f"dry run, nothing sent: {estimate.items:,} items ({estimate.cached_items:,} in the answer cache) "
+               f"-> {estimate.requests:,} requests to {settings.model}, about {estimate.prompt_tokens:,} prompt and "
+               f"{estimate.completion_tokens:,} completion tokens; cost {cost}", err=True)

@@ -1,0 +1,66 @@
+"""Recorded model answers (vcrpy cassettes): a team records once with a key, CI replays them with no network.
+
+Requests match on method, path, and the body's model and messages (the prompt and the items), not on the host,
+so a cassette recorded against one server replays for any --base-url. The authorization header and API keys are
+never written to a cassette."""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from ...errors import UsageError
+
+RECORD_MODES = ("none", "once", "new_episodes", "all")
+SECRET_HEADERS = ["authorization", "api-key", "openai-api-key", "openai-organization", "openai-project", "cookie",
+                  "x-api-key"]
+
+
+def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    """Drop response headers that name the account (organization, project, cookies)."""
+    headers = response.get("headers") or {}
+    for name in list(headers):
+        if name.lower() in ("openai-organization", "openai-project", "set-cookie"):
+            del headers[name]
+    return response
+
+
+def _body_key(request: Any) -> Any:
+    body = request.body
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    try:
+        data = json.loads(body) if body else None
+    except ValueError:
+        return body
+    if isinstance(data, dict) and "messages" in data:
+        return {"model": data.get("model"), "messages": data.get("messages")}
+    return data
+
+
+def model_and_messages(r1: Any, r2: Any) -> None:
+    """vcrpy matcher: the same model and the same messages (AssertionError otherwise, as vcrpy expects)."""
+    assert _body_key(r1) == _body_key(r2), "different model or messages"
+
+
+@contextmanager
+def cassette(path: Path, record_mode: str = "none") -> Iterator[Any]:
+    """Every model request inside the block is answered from (or recorded into) the cassette at `path`."""
+    if record_mode not in RECORD_MODES:
+        raise UsageError(f"--record-mode {record_mode!r}: choose one of {', '.join(RECORD_MODES)}")
+    if record_mode == "none" and not path.is_file():
+        raise UsageError(f"--cassette {path}: no such file. Record it once with a key: add --record-mode once "
+                         "(OPENAI_API_KEY set), then commit the file")
+    try:
+        import vcr
+    except ImportError:  # pragma: no cover - vcrpy is a dependency
+        raise UsageError("replaying cassettes needs vcrpy: pip install 'vcrpy>=9.4.2'") from None
+    recorder = vcr.VCR(record_mode=record_mode, decode_compressed_response=True, filter_headers=SECRET_HEADERS,
+                       filter_query_parameters=["api-key", "key"], match_on=["method", "path", "model_and_messages"],
+                       before_record_response=_scrub_response)
+    recorder.register_matcher("model_and_messages", model_and_messages)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with recorder.use_cassette(str(path), allow_playback_repeats=True) as tape:
+        yield tape
