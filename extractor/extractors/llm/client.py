@@ -84,12 +84,20 @@ class ChatModel:
             rps = settings.requests_per_minute / 60.0
             limiter = InMemoryRateLimiter(requests_per_second=rps, check_every_n_seconds=min(0.1, 1 / rps),
                                           max_bucket_size=max(1, min(settings.concurrency, int(rps) or 1)))
+        import openai
+
+        # A client of our own, bound to the extractor's event loop (LangChain's shared default client would be
+        # bound to whichever loop used it first), with room for every concurrent request.
+        self.http = openai.DefaultAsyncHttpxClient(limits=_limits(settings.concurrency))
         self.model = ChatOpenAI(
             model=settings.model, api_key=settings.api_key or "not-needed", base_url=settings.base_url,
             use_responses_api=False, max_retries=0, timeout=settings.timeout, temperature=settings.temperature,
-            max_completion_tokens=settings.max_output_tokens, rate_limiter=limiter)
+            max_completion_tokens=settings.max_output_tokens, rate_limiter=limiter, http_async_client=self.http)
         self.chain = self.model.with_structured_output(
             response_format("BatchAnswer", schema), method="json_schema", strict=True, include_raw=True)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
 
     async def ask(self, messages: list[dict[str, str]]) -> Reply:
         """The model's reply; transient faults are retried with exponential backoff (Retry-After honoured)."""
@@ -105,7 +113,7 @@ class ChatModel:
                 kind, wait = self._classify(exc)
                 self.usage.fault(kind)
                 last = f"{kind}: {_short(exc)}"
-                if kind == "connection" and not self.answered and attempt >= 1:
+                if kind == "connection" and not self.answered and attempt >= 1 and _cannot_connect(exc):
                     where = self.settings.base_url or "https://api.openai.com/v1"
                     raise UsageError(f"cannot reach the model server at {where} ({_short(exc)}); check --base-url "
                                      "or OPENAI_BASE_URL, and that the server is running") from None
@@ -160,6 +168,16 @@ class ChatModel:
         raise exc
 
 
+def _limits(concurrency: int):
+    """Connection limits from the HTTP package openai uses (httpx2 from openai 3 on, httpx before)."""
+    import importlib
+
+    import openai
+
+    httpx = importlib.import_module(openai.DefaultAsyncHttpxClient.__mro__[1].__module__.split(".")[0])
+    return httpx.Limits(max_connections=concurrency + 4, max_keepalive_connections=concurrency + 4)
+
+
 def _retry_after(exc: Any) -> float | None:
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None) or {}
@@ -172,6 +190,18 @@ def _retry_after(exc: Any) -> float | None:
                 continue
             return min(max(seconds, 0.0), 120.0)
     return None
+
+
+def _cannot_connect(exc: BaseException) -> bool:
+    """True when the connection was refused or the host not found (not a reset of a working connection)."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if type(seen).__name__ == "ConnectError":
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _replay_missing(exc: BaseException) -> str | None:

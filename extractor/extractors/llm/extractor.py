@@ -98,6 +98,9 @@ class LLMExtractor:
 
     def close(self) -> None:
         if self._loop is not None:
+            if self._model is not None:
+                self._loop.run_until_complete(self._model.aclose())
+                self._model = None
             pending = [t for t in asyncio.all_tasks(self._loop) if not t.done()]
             for task in pending:
                 task.cancel()

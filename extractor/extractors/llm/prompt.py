@@ -51,7 +51,7 @@ class PromptExample:
 def _bullets(labels, lang: str = "en") -> str:
     lines = []
     for label in labels:
-        definition = label.text("definition", lang)
+        definition = label.text("definition", lang) if label.definition else ""
         name = label.text("name", lang)
         lines.append(f"- {label.id}: {name}" + (f". {definition}" if definition and definition != name else ""))
     return "\n".join(lines) or "- (none: always use null / an empty list)"
