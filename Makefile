@@ -12,7 +12,7 @@ DEV_GATES := --min sentiment.macro_f1=0.65 --min emotion.macro_f1=0.35 --min tou
              --min pain_points.micro_f1=0.50 --min stage.accuracy=0.88 --min evidence_grounded=1.0
 EXTERNAL_GATES := --min airline_sentiment.rules.macro_f1=0.65 --min allegro_polarity.rules.accuracy=0.85
 
-.PHONY: demo test eval baselines bench clean
+.PHONY: demo test eval baselines bench cassettes clean
 
 $(BIN)/journey: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,13 @@ test: $(BIN)/journey
 	$(BIN)/python -m pytest -q
 	@$(MAKE) --no-print-directory eval
 
+# The llm path replayed from a cassette recorded from the loopback stand-in (plumbing, not model quality), with
+# no key and a base URL where nothing listens: any request not in the cassette fails the run.
+LLM_REPLAY := --extractor llm --model standin --cassette evals/cassettes/standin-own.yaml --min evidence_grounded=1.0
+
 eval: $(BIN)/journey
 	$(BIN)/journey eval $(OWN_GOLD) --baseline evals/baselines/rules-own.json --max-drop 0.02 $(OWN_GATES)
+	env -u OPENAI_API_KEY OPENAI_BASE_URL=http://127.0.0.1:9/v1 $(BIN)/journey eval $(OWN_GOLD) $(LLM_REPLAY) --quiet
 	@if [ -f $(DEV_GOLD) ]; then \
 	  echo "$(BIN)/journey eval $(DEV_GOLD) --baseline evals/baselines/rules-dev.json --max-drop 0.02 $(DEV_GATES)"; \
 	  $(BIN)/journey eval $(DEV_GOLD) --baseline evals/baselines/rules-dev.json --max-drop 0.02 $(DEV_GATES); \
@@ -43,6 +48,10 @@ eval: $(BIN)/journey
 baselines: $(BIN)/journey
 	$(BIN)/journey eval $(OWN_GOLD) --quiet --misses 0 --json evals/baselines/rules-own.json
 	$(BIN)/journey eval $(DEV_GOLD) --quiet --misses 0 --json evals/baselines/rules-dev.json
+
+# Re-record the stand-in cassette after a prompt or schema change (a real model's: see the README).
+cassettes: $(BIN)/journey
+	$(BIN)/python evals/cassettes/record_standin.py
 
 bench: $(BIN)/journey
 	$(BIN)/python benchmarks/bench_extract.py

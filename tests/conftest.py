@@ -14,6 +14,20 @@ SHARED = ROOT.parent / "shared"
 DATA = Path(__file__).resolve().parent / "data"
 
 
+def pytest_addoption(parser):
+    parser.addoption("--live", action="store_true", default=False,
+                     help="also run the live tier: real model requests with OPENAI_API_KEY (costs money; never in CI)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--live"):
+        return
+    skip = pytest.mark.skip(reason="live tier: needs --live and OPENAI_API_KEY")
+    for item in items:
+        if "live" in item.keywords:
+            item.add_marker(skip)
+
+
 def journey_cmd() -> list[str]:
     exe = Path(sys.executable).with_name("journey")
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "extractor"]
