@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
+from .llm import BaseUrlOpt, LLMConfigOpt, ModelOpt, NoMaskOpt
 from .options import ExtractorOpt, TaxonomyOpt
 
 
@@ -30,11 +31,15 @@ def label(
                                                   "default: the text's language.")] = None,
     extractor: ExtractorOpt = "rules",
     taxonomy: TaxonomyOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    llm_config: LLMConfigOpt = None,
+    no_mask: NoMaskOpt = False,
 ) -> None:
     """Label one item (a ticket, a review) and show its stage, touchpoints, emotion, pain points and evidence."""
     from ..errors import UsageError
-    from ..extractors import make_extractor
     from ..pipeline import label_item
+    from .llm import LLMFlags, make_engine, model_session
     from ..schema import SOURCES, FeedbackItem
     from ..taxonomy import load_taxonomy
 
@@ -44,12 +49,14 @@ def label(
     if source not in SOURCES:
         raise UsageError(f"--source must be one of {', '.join(SOURCES)}")
     tax = load_taxonomy(taxonomy)
-    engine = make_extractor(extractor, tax)
+    flags = LLMFlags(model, base_url, llm_config, few_shot=0, no_mask=no_mask)
+    engine = make_engine(extractor, tax, flags)
     from ..ingest.fields import stable_id
 
     item = FeedbackItem(item_id=stable_id(body), text=body, source=source,
                         lang=lang, origin="<label>:1")
-    record = label_item(engine, item)
+    with model_session(engine, flags):
+        record = label_item(engine, item)
     if as_json:
         typer.echo(record.model_dump_json(indent=2))
         return
@@ -58,3 +65,8 @@ def label(
     from .render import render_card
 
     Console().print(render_card(record, body, tax, labels or record.lang or "en"))
+    if record.llm is not None:
+        how = {"answered": "answered by", "repaired": "answered after one repair by",
+               "fallback": "labelled by rules: the answer could not be used from"}[record.llm.outcome]
+        typer.echo(f"{how} {record.llm.model} ({record.llm.prompt_id})"
+                   + (f"; {record.llm.problems[0]}" if record.llm.problems else ""), err=True)

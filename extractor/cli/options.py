@@ -14,7 +14,8 @@ TaxonomyOpt = Annotated[
 ]
 ExtractorOpt = Annotated[
     str,
-    typer.Option("--extractor", "-x", help="Extractor: [b]rules[/b] (offline default) or [b]keyword[/b] (baseline)."),
+    typer.Option("--extractor", "-x", help="Extractor: [b]rules[/b] (offline default), [b]llm[/b] (an OpenAI-compatible model; see the LLM "
+                 "options) or [b]keyword[/b] (baseline)."),
 ]
 
 # The reader options of every command that reads feedback exports (extract, ingest, labelstudio export).
