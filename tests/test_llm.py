@@ -270,3 +270,25 @@ def test_few_shot_examples_come_from_the_store_and_are_masked(base, tmp_path):
     user = captured_requests(base)[0]["messages"][-1]["content"]
     assert "Labelled examples" in user and "My parcel was late again" in user and PERSONAL["email"] not in user
     assert '"stage": "experience"' in user
+
+
+def test_the_rate_limit_spaces_requests_out(base, tmp_path):
+    import time
+
+    engine = make(base, tmp_path, items_per_request=1, concurrency=8, requests_per_minute=300)  # 5 per second
+    started = time.perf_counter()
+    engine.extract_many(items(6))
+    assert stats(base)["chat"] == 6 and time.perf_counter() - started >= 0.9  # unlimited: about 0.05 s
+
+
+def test_near_duplicate_reuse_keeps_the_llm_requests_batched(base, tmp_path):
+    from extractor.store.reuse import ReuseNearDuplicates
+    from extractor.store.store import FeedbackStore
+
+    store = FeedbackStore.open(path=tmp_path / "store", collection="feedback")
+    engine = ReuseNearDuplicates(make(base, tmp_path, items_per_request=16), store, 0.95)
+    first = engine.extract_many(items(8))
+    assert stats(base)["chat"] == 1 and all(r.llm.outcome == "answered" for r in first)
+    again = engine.extract_many(items(8, prefix="copy"))  # the same texts under new ids: reused from the store
+    assert stats(base)["chat"] == 1 and engine.stats.reused == 8
+    assert [r.item_id for r in again] == [f"copy{k}" for k in range(8)]

@@ -50,6 +50,34 @@ class ReuseNearDuplicates:
         self.store.update_labels([(item, dict(record.model_dump(), events_json=_events_json(record)))])
         return record
 
+    def extract_many(self, items: list[FeedbackItem]) -> list[JourneyRecord | None]:
+        """A batch: reused records from the store, the rest labelled by the inner extractor in one go when it
+        labels many at once (the llm extractor's requests), else one by one as `extract` does."""
+        many = getattr(self.inner, "extract_many", None)
+        if many is None:
+            return [self.extract(item) for item in items]
+        reused = [self._reuse(item) for item in items]
+        todo = [item for item, record in zip(items, reused) if record is None]
+        fresh = iter(many(todo))
+        records: list[JourneyRecord | None] = []
+        labelled = []
+        for item, record in zip(items, reused):
+            if record is not None:
+                self.stats.reused += 1
+                records.append(record)
+                continue
+            new = next(fresh)
+            records.append(new)
+            if new is not None:
+                self.stats.labelled += 1
+                labelled.append((item, dict(new.model_dump(), events_json=_events_json(new))))
+        self.store.update_labels(labelled)
+        return records
+
+    @property
+    def batch_rows(self) -> int:
+        return getattr(self.inner, "batch_rows", 256)
+
     def _reuse(self, item: FeedbackItem) -> JourneyRecord | None:
         hits = self.store.search(item.text, 1, {"has_events": True})
         if not hits or hits[0].score < self.threshold:

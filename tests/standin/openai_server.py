@@ -602,6 +602,12 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 1024
     daemon_threads = True
 
+    def handle_error(self, request, client_address) -> None:
+        """A client that gave up (a timeout fault, a cancelled run) is normal here: no traceback for it."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
 
 
 def main() -> None:
