@@ -292,3 +292,15 @@ def test_near_duplicate_reuse_keeps_the_llm_requests_batched(base, tmp_path):
     again = engine.extract_many(items(8, prefix="copy"))  # the same texts under new ids: reused from the store
     assert stats(base)["chat"] == 1 and engine.stats.reused == 8
     assert [r.item_id for r in again] == [f"copy{k}" for k in range(8)]
+
+
+def test_short_items_share_a_request_long_ones_fewer_and_repeats_are_asked_once(base, tmp_path):
+    short = [FeedbackItem(item_id=f"s{k}", text=f"Late again #{k}", lang="en") for k in range(40)]
+    long = [FeedbackItem(item_id=f"l{k}", text=f"The parcel was late, day {k}. " * 70, lang="en") for k in range(6)]
+    engine = make(base, tmp_path, items_per_request=48, request_chars=8000)
+    records = engine.extract_many(short + long + short[:5])
+    sent = [json.loads(r["messages"][-1]["content"].split("\n", 1)[1])["items"] for r in captured_requests(base)]
+    assert [len(r) for r in sent] == [43, 3]  # 40 short items and 3 of 2,100 characters fill the first 8,000
+    assert all(sum(len(i["text"]) for i in r) <= 8000 for r in sent)  # the 5 repeats were not sent again
+    assert [r.item_id for r in records[-5:]] == [f"s{k}" for k in range(5)] and all(grounded(r, i.text)
+                                                                                   for r, i in zip(records, short))

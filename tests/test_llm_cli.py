@@ -62,7 +62,7 @@ def test_extract_labels_every_item_and_a_rerun_sends_nothing(llm_env, tmp_path):
     done = run_journey("extract", TICKETS, "--extractor", "llm", "--out", str(out))
     assert done.returncode == 0, done.stderr
     records = lines(out)
-    assert len(records) == count_inputs() and stats(llm_env)["chat"] == -(-len(records) // 16)
+    assert len(records) == count_inputs() and 0 < stats(llm_env)["chat"] <= len(records) // 10
     assert {r["extractor"] for r in records} == {"llm"} and {r["llm"]["outcome"] for r in records} == {"answered"}
     assert "requests" in done.stderr and "answered" in done.stderr
     sent = stats(llm_env)["chat"]

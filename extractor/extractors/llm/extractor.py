@@ -20,7 +20,6 @@ from .prompt import JourneyPrompt, PromptItem
 from .settings import LLMSettings
 from .validate import Checked, check_reply
 
-MAX_REQUEST_CHARS = 24_000  # long items go fewer to a request, so an answer stays well within the output limit
 CONFIDENCE = {"answered": 0.8, "repaired": 0.7}  # not calibrated: a fixed level per outcome, below rules' best
 
 
@@ -118,10 +117,18 @@ class LLMExtractor:
         """One record per item, in order; None for items left unsent because --max-cost was reached."""
         pending = [self._pending(item) for item in items]
         todo = self._from_cache(pending)
-        if todo and not self.budget_reached:
+        first: dict[str, Pending] = {}
+        repeats: list[tuple[Pending, Pending]] = []
+        for p in todo:
+            original = first.setdefault(p.key, p)
+            if original is not p:
+                repeats.append((p, original))
+        if first and not self.budget_reached:
             if self._loop is None:
                 self._loop = asyncio.new_event_loop()
-            self._loop.run_until_complete(self._label(todo))
+            self._loop.run_until_complete(self._label(list(first.values())))
+        for repeat, original in repeats:  # the same text twice in a batch is asked once
+            repeat.checked, repeat.outcome, repeat.problems = original.checked, original.outcome, original.problems
         records: list[JourneyRecord | None] = []
         for p in pending:
             if p.checked is None and p.outcome != "fallback":
@@ -173,7 +180,9 @@ class LLMExtractor:
         return todo
 
     def _requests(self, todo: list[Pending]) -> list[list[Pending]]:
-        """Items packed into requests, in input order; an item that reads like instructions goes alone."""
+        """Items packed into requests, in input order, up to `items_per_request` items or `request_chars` of text
+        (short items share the instructions with many others, long ones with fewer, so the tokens sent per item
+        stay within about twice the item's own plus its answer); an item that reads like instructions goes alone."""
         requests: list[list[Pending]] = []
         current: list[Pending] = []
         chars = 0
@@ -183,7 +192,8 @@ class LLMExtractor:
                 requests.append([p])
                 continue
             size = len(p.masked.text)
-            if current and (len(current) >= self.settings.items_per_request or chars + size > MAX_REQUEST_CHARS):
+            if current and (len(current) >= self.settings.items_per_request
+                            or chars + size > self.settings.request_chars):
                 requests.append(current)
                 current, chars = [], 0
             current.append(p)

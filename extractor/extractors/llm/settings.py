@@ -21,6 +21,7 @@ ENV = {
     "api_key": "OPENAI_API_KEY",
     "base_url": "OPENAI_BASE_URL",
     "items_per_request": "JOURNEY_LLM_ITEMS_PER_REQUEST",
+    "request_chars": "JOURNEY_LLM_REQUEST_CHARS",
     "concurrency": "JOURNEY_LLM_CONCURRENCY",
     "requests_per_minute": "JOURNEY_LLM_RPM",
     "timeout": "JOURNEY_LLM_TIMEOUT",
@@ -42,10 +43,11 @@ class LLMSettings(BaseModel):
     model: str = DEFAULT_MODEL
     api_key: str | None = Field(default=None, repr=False)
     base_url: str | None = None
-    items_per_request: int = Field(default=16, ge=1, le=100, description="items labelled by one request")
+    items_per_request: int = Field(default=48, ge=1, le=100, description="most items labelled by one request")
+    request_chars: int = Field(default=8000, ge=500, description="a request closes at this much item text")
     concurrency: int = Field(default=16, ge=1, le=256, description="requests in flight at once")
     requests_per_minute: float | None = Field(default=None, gt=0, description="client-side rate limit")
-    timeout: float = Field(default=60.0, gt=0, description="seconds to wait for one answer")
+    timeout: float = Field(default=120.0, gt=0, description="seconds to wait for one answer")
     max_retries: int = Field(default=5, ge=0, le=20, description="retries of a failed request (429, 5xx, ...)")
     backoff: float = Field(default=1.0, ge=0, description="first retry wait in seconds, doubled each time")
     cache_dir: Path | None = Field(default=None, description="answer cache folder; default ~/.cache/journey-extractor")
