@@ -13,7 +13,7 @@ read with the project's readers as `journey extract` reads them (rows with no us
 `lang` comes from each row's `lang` field), then `--items` of them sampled with the seed (so English and Polish
 files are mixed in their natural proportion). Every run goes through `extractor.pipeline.run_extraction` with a
 fresh `LLMExtractor` (few_shot=0, default concurrency 16), records and errors to memory, and a reset stand-in:
-1. tokens: items_per_request=1 vs the batched default 16 (same prompt), latency 0: prompt and completion tokens
+1. tokens: items_per_request=1 vs the batched defaults (48 items or 8,000 characters a request; same prompt), latency 0: prompt and completion tokens
    per item (server usage), requests, prompt-cache reads; the DESIGN.md budget, tokens sent per item within 2x
    of the item's own tokens (chars / 4) plus its answer: (prompt + completion) / (item + completion) per item;
 2. cache: the batched run again over the same cache folder (must send 0 requests);
@@ -47,7 +47,7 @@ from extractor.taxonomy import load_taxonomy  # noqa: E402
 from tests.standin.fixture import control, reset, standin_server, stats  # noqa: E402
 
 EXCLUDED = {"goemotions.jsonl"}  # Reddit comments, not customer feedback
-BATCHED, SINGLE = 16, 1  # items per request
+BATCHED, SINGLE = LLMSettings().items_per_request, 1  # at most this many items per request (and request_chars)
 RATIO_BUDGET = 5.0  # batched prompt tokens per item at least 5x lower than one item per request
 TOKEN_BUDGET = 2.0  # DESIGN.md: tokens sent per item within 2x of the item's own tokens plus its answer
 THROUGHPUT_BUDGET, THROUGHPUT_LATENCY = 20.0, 1.0  # items/s at 1 s stand-in latency
@@ -174,11 +174,9 @@ def report(read: dict, tokens: dict, cache: dict, throughput: list[dict]) -> str
               f"**{batched['budget_ratio']:.2f}x** ({verdict(batched['budget_ratio'] <= TOKEN_BUDGET)} the "
               f"{TOKEN_BUDGET:.0f}x budget; one item per request: {single['budget_ratio']:.2f}x)",
               f"- the system prefix alone is {tokens['system_tokens']:,} tokens (chars / 4): "
-              f"{tokens['system_tokens'] / BATCHED:.1f} per item when {BATCHED} items share it; prompt overhead per "
-              f"item (prompt - item tokens) {tokens['overhead_per_item']:.1f}, so the 2x budget holds only for items of "
-              f"at least overhead - answer = {tokens['break_even_tokens']:.0f} tokens (~{4 * tokens['break_even_tokens']:.0f}"
-              f" chars): {tokens['items_below_break_even']:.0%} of the sampled items are shorter (the mean passes "
-              f"because long items pull it down)",
+              f"{tokens['system_tokens'] * batched['requests'] / read['sample']:.1f} per item when "
+              f"{read['sample'] / batched['requests']:.1f} items share it on average; prompt overhead per "
+              f"item (prompt - item tokens) {tokens['overhead_per_item']:.1f}",
               f"- client-side usage agrees with the server: {tokens['client_matches_server']}",
               "",
               "## 2. Answer cache (the batched run again, same cache folder)\n",
@@ -190,7 +188,8 @@ def report(read: dict, tokens: dict, cache: dict, throughput: list[dict]) -> str
               f"- re-run requests: {cache['server']['chat']} ({verdict(cache['server']['chat'] == 0)} the 0-request "
               f"target)",
               "",
-              "## 3. Throughput (run_extraction, batched defaults: 16 items/request, concurrency 16, fresh cache)\n",
+              f"## 3. Throughput (run_extraction, batched defaults: up to {BATCHED} items/request, concurrency "
+              f"{LLMSettings().concurrency}, fresh cache)\n",
               "| stand-in latency s | items | requests | seconds | items/s | latency floor s | above the floor s | "
               "outcomes |",
               "|---:|---:|---:|---:|---:|---:|---:|---|"]
@@ -206,8 +205,8 @@ def report(read: dict, tokens: dict, cache: dict, throughput: list[dict]) -> str
                          f"({verdict(run['items_per_s'] >= THROUGHPUT_BUDGET)} the >= {THROUGHPUT_BUDGET:.0f} items/s "
                          f"target)")
     lines.append("- latency floor: ceil(requests / concurrency) x latency, the least time any client needs for these "
-                 "requests with 16 in flight; above the floor: the extractor's and the pipeline's own time (including "
-                 "waves left part-full at the pipeline's 256-row batch boundaries)")
+                 f"requests with {LLMSettings().concurrency} in flight; above the floor: the extractor's and the "
+                 "pipeline's own time (including waves left part-full at the pipeline's batch boundaries)")
     problems = [f"{name}: {run['records']} records + {run['errors']} errors for {run['items']} items"
                 for name, run in [*tokens["runs"].items(), ("cache", cache),
                                   *((f"latency {r['latency_s']}", r) for r in throughput)]
@@ -254,9 +253,6 @@ def main() -> None:
     tokens["system_tokens"] = system_tokens
     batched = tokens["batched"]
     tokens["overhead_per_item"] = round(batched["prompt_per_item"] - batched["item_tokens_per_item"], 1)
-    tokens["break_even_tokens"] = round(tokens["overhead_per_item"] - batched["completion_per_item"], 1)
-    tokens["items_below_break_even"] = round(
-        sum(math.ceil(len(item.text) / 4) < tokens["break_even_tokens"] for item in items) / len(items), 3)
     tokens["client_matches_server"] = all(
         run["client"][k] == run["server"][k] for run in runs.values()
         for k in ("prompt_tokens", "completion_tokens", "cached_tokens"))
