@@ -12,7 +12,7 @@ _PATTERNS = [
     r"\bdisregard\b.{0,40}\b(instructions?|rules?|prompts?|above|previous)\b",
     r"\b(forget|override)\b.{0,30}\b(instructions?|rules?|prompt)\b",
     r"\b(system|developer)\s+(prompt|message|instructions?)\b",
-    r"\byou\s+are\s+now\b",
+    r"\byou\s+are\s+now\s+(a|an|in|acting|my)\b",
     r"\b(label|mark|classify|tag)\s+(all|every|each|the other|other)\s+(items?|reviews?|tickets?|messages?)\b",
     r"\bnew\s+instructions?\b",
     # Polish
