@@ -52,6 +52,7 @@ baselines: $(BIN)/journey
 # Re-record the stand-in cassette after a prompt or schema change (a real model's: see the README).
 cassettes: $(BIN)/journey
 	$(BIN)/python evals/cassettes/record_standin.py
+	$(BIN)/python tests/cassettes/record_batch_api.py
 
 bench: $(BIN)/journey
 	$(BIN)/python benchmarks/bench_extract.py

@@ -174,3 +174,32 @@ def test_a_team_records_once_and_replays_offline(base, tmp_path, monkeypatch):
     assert stats(base)["chat"] == sent
     a, b = (json.loads((tmp_path / n).read_text(encoding="utf-8")) for n in ("a.json", "b.json"))
     assert a["stage"]["accuracy"] == b["stage"]["accuracy"] and a["n"] == b["n"]
+
+
+def test_batch_api_fills_the_records_at_half_price_and_resumes_after_ctrl_c(tmp_path, monkeypatch):
+    with standin_server(batch_polls=40) as url:
+        for key, value in {"OPENAI_BASE_URL": url, "OPENAI_API_KEY": "test",
+                           "JOURNEY_LLM_CACHE": str(tmp_path / "cache"), "JOURNEY_STORE": str(tmp_path / "none")}.items():
+            monkeypatch.setenv(key, value)
+        out = tmp_path / "records.jsonl"
+        state = tmp_path / "records.jsonl.batch.json"
+        cmd = journey_cmd() + ["extract", TICKETS, "--extractor", "llm", "--out", str(out), "--batch-api",
+                               "--batch-poll", "0.05"]
+        proc = subprocess.Popen(cmd, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 30
+        while time.time() < deadline and not state.exists():
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130 and "keeps running on the server" in err and "Traceback" not in err, err
+        assert stats(url)["batches"] == 1 and stats(url)["chat"] == 0
+
+        done = run_journey(*cmd[1:])
+        assert done.returncode == 0, done.stderr
+        assert "resuming batch" in done.stderr and "half price" in done.stderr
+        assert stats(url)["batches"] == 1 and stats(url)["chat"] == 0  # one batch in all, nothing sent live
+        records = lines(out)
+        assert len(records) == count_inputs() and {r["llm"]["outcome"] for r in records} == {"answered"}
+
+        again = run_journey(*cmd[1:])
+        assert again.returncode == 0 and "nothing to send" in again.stderr and stats(url)["batches"] == 1

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .llm import (BaseUrlOpt, CassetteOpt, ConcurrencyOpt, DryRunOpt, FewShotOpt, ItemsPerRequestOpt, LLMConfigOpt,
+from .llm import (BaseUrlOpt, BatchApiOpt, BatchIdOpt, BatchPollOpt, CassetteOpt, ConcurrencyOpt, DryRunOpt, FewShotOpt, ItemsPerRequestOpt, LLMConfigOpt,
                   LLMFlags, MaxCostOpt, ModelOpt, NoCacheOpt, NoMaskOpt, PriceInputOpt, PriceOutputOpt, RecordModeOpt,
                   RpmOpt)
 from .store import ChromaUrlOpt, CollectionOpt, StoreOpt, open_store
@@ -98,6 +98,9 @@ def extract(
     dry_run: DryRunOpt = False,
     cassette: CassetteOpt = None,
     record_mode: RecordModeOpt = "none",
+    batch_api: BatchApiOpt = False,
+    batch_id: BatchIdOpt = None,
+    batch_poll: BatchPollOpt = 30.0,
 ) -> None:
     """Label every item: one journey record per item, one error line per bad row, nothing dropped.
 
@@ -123,8 +126,15 @@ def extract(
                      max_cost, price_input, price_output, cassette, record_mode)
     examples_store = default_store(store, chroma_url, collection) if extractor == "llm" else None
     engine = make_engine(extractor, tax, flags, examples_store, dry_run)
+    if batch_api or batch_id:
+        if extractor != "llm":
+            raise UsageError("--batch-api works with --extractor llm only")
+        if out is None or "-" in inputs:
+            raise UsageError("--batch-api needs --out (the batch's state is kept beside it) and files, not stdin")
+        if no_cache or cassette is not None:
+            raise UsageError("--batch-api fills the answer cache: it cannot run with --no-cache or --cassette")
     if dry_run:
-        _dry_run(engine, open_readers(inputs, options))
+        _dry_run(engine, open_readers(inputs, options), batch_api or bool(batch_id))
         return
     reuse = None
     if reuse_duplicates is not None:
@@ -135,6 +145,8 @@ def extract(
     readers = open_readers(inputs, options)
     errors_path = errors or default_errors_path(out)
     done = completed_origins(*(p for p in (out, errors_path) if p is not None)) if resume else set()
+    if batch_api or batch_id:
+        _batch_phase(engine, open_readers(inputs, options), done, out, batch_id, batch_poll, quiet)
     mode = "a" if resume else "w"
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -174,7 +186,63 @@ def extract(
         _write_back(inputs, options, out, store, chroma_url, collection, quiet)
 
 
-def _dry_run(engine, readers) -> None:
+def _batch_phase(engine, readers, done: set[str], out: Path, batch_id: str | None, poll: float, quiet: bool) -> None:
+    """Phase 1 of --batch-api: every item not yet done goes through one batch into the answer cache; the normal
+    run that follows writes the records from the cache (and sends live only what the batch could not answer)."""
+    from ..extractors.llm.batchapi import BatchFailed, BatchPending, pending_batch_id, run_batch
+    from ..pipeline import with_language
+    from ..schema import FeedbackItem
+
+    items = [with_language(row) for reader in readers for row in reader
+             if isinstance(row, FeedbackItem) and row.origin not in done]
+    state = out.with_name(out.name + ".batch.json")
+    resume_id = batch_id or pending_batch_id(state)
+    show = not quiet and sys.stderr.isatty()
+
+    def say(message: str) -> None:
+        if not quiet:
+            typer.echo(message, err=True)
+
+    if resume_id:
+        say(f"resuming batch {resume_id} (from {'--batch-id' if batch_id else state})")
+    try:
+        report = run_batch(engine, items, batch_id=resume_id, state_path=state, poll_interval=poll,
+                           progress=_batch_progress(show))
+    except KeyboardInterrupt:
+        named = pending_batch_id(state)
+        typer.echo("Interrupted: " + (f"batch {named} keeps running on the server; re-run the same command to "
+                                      f"collect it (or pass --batch-id {named})." if named else "no batch was created."),
+                   err=True)
+        raise typer.Exit(130)
+    except BatchPending as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(75)
+    except BatchFailed as exc:
+        say(f"{exc}; the items it did not answer are now sent live")
+        return
+    engine.batch_usage = report.usage  # billed at half price: the run's cost says so
+    if report.batch_id is None:
+        say(f"batch: nothing to send, all {report.items:,} items are in the answer cache")
+    else:
+        say(f"batch {report.batch_id} {report.status}: {report.requests:,} requests, {report.answered_items:,} items "
+            f"answered in {report.seconds:.0f} s" + (f", {report.invalid_items:,} to send live"
+                                                     if report.invalid_items else ""))
+
+
+def _batch_progress(show: bool):
+    if not show:
+        return None
+    from .render import make_console
+
+    console = make_console(stderr=True)
+
+    def tick(completed: int, total: int) -> None:
+        console.print(f"batch: {completed:,}/{total:,} requests done", end="\r")
+
+    return tick
+
+
+def _dry_run(engine, readers, batch_api: bool = False) -> None:
     """Estimate an llm run: read every item, count what would be sent; nothing is sent."""
     from ..extractors.llm.cost import Estimate
     from ..pipeline import with_language
@@ -187,7 +255,7 @@ def _dry_run(engine, readers) -> None:
     total, chunk = Estimate(), []
 
     def add(items) -> None:
-        e = engine.estimate(items)
+        e = engine.estimate(items, batch_api)
         for key in ("items", "cached_items", "requests", "prompt_tokens", "completion_tokens"):
             setattr(total, key, getattr(total, key) + getattr(e, key))
 
@@ -201,7 +269,7 @@ def _dry_run(engine, readers) -> None:
     if chunk:
         add(chunk)
     engine.close()
-    print_estimate(total.priced(engine.settings), engine.settings)
+    print_estimate(total.priced(engine.settings, batch_api), engine.settings, batch_api)
 
 
 def _write_back(inputs, options, out, store, chroma_url, collection, quiet: bool) -> None:

@@ -58,6 +58,16 @@ RecordModeOpt = Annotated[str, typer.Option(
     "cassette), new_episodes (add missing recordings).", rich_help_panel=PANEL)]
 
 
+BatchApiOpt = Annotated[bool, typer.Option(
+    "--batch-api", help="Send the items through the OpenAI Batch API (half price, answers within 24 h), then write "
+    "the records; re-running the same command resumes the batch. Needs --out.", rich_help_panel=PANEL)]
+BatchIdOpt = Annotated[Optional[str], typer.Option(
+    "--batch-id", help="With --batch-api: resume this batch instead of creating one (default: the unfinished batch "
+    "named in OUT.batch.json).", rich_help_panel=PANEL, show_default=False)]
+BatchPollOpt = Annotated[float, typer.Option(
+    "--batch-poll", min=0.01, help="With --batch-api: seconds between status checks.", rich_help_panel=PANEL)]
+
+
 @dataclass
 class LLMFlags:
     """The llm options as given on the command line (None = not given)."""
@@ -161,8 +171,11 @@ def print_usage(engine) -> None:
     if usage.faults:
         lines.append("  faults retried: " + ", ".join(f"{k} x{v}" for k, v in sorted(usage.faults.items())))
     cost = usage.cost(engine.settings)
+    batch = getattr(engine, "batch_usage", None)
     if cost is not None:
-        lines.append(f"  cost about ${cost:,.4f} at list price")
+        discount = 0.5 * (batch.cost(engine.settings) or 0.0) if batch is not None else 0.0
+        lines.append(f"  cost about ${cost - discount:,.4f} at list price"
+                     + (" (the Batch API's tokens at half price)" if discount else ""))
     if outcomes.isolated:
         lines.append(f"  {outcomes.isolated:,} items that read like instructions to the model were sent alone")
     typer.echo("\n".join(lines), err=True)
