@@ -33,7 +33,6 @@ import platform
 import random
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,7 +148,7 @@ def verdict(ok: bool) -> str:
 def report(read: dict, tokens: dict, cache: dict, throughput: list[dict]) -> str:
     single, batched = tokens["single"], tokens["batched"]
     langs = ", ".join(f"{k} {v}" for k, v in read["langs"].items())
-    lines = [f"# LLM extractor benchmark\n",
+    lines = ["# LLM extractor benchmark\n",
              f"**{HEADER}**\n",
              f"{read['sample']:,} items sampled (seed {read['seed']}) from {read['usable_items']:,} usable items of "
              f"{len(read['files'])} files ({read['skipped_rows']} rows skipped: no usable text); languages: {langs}; "

@@ -53,3 +53,21 @@ def shared_data() -> Path:
     if not path.is_dir():
         pytest.skip("../shared/data is not beside the project")
     return path
+
+
+@pytest.fixture(scope="module")
+def base():
+    """A stand-in OpenAI-compatible server process on loopback, one per test module; its base URL."""
+    from .standin.fixture import standin_server
+
+    with standin_server(batch_polls=2) as url:
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def fresh_standin(request):
+    """Every test that uses the stand-in starts from its clean state (counters, faults, captured requests)."""
+    if "base" in request.fixturenames:
+        from .standin.fixture import reset
+
+        reset(request.getfixturevalue("base"))

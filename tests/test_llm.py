@@ -17,7 +17,7 @@ from extractor.errors import UsageError
 from extractor.schema import FeedbackItem
 from extractor.taxonomy import load_taxonomy
 
-from .standin.fixture import captured_requests, control, reset, standin_server, stats
+from .standin.fixture import captured_requests, control, reset, stats
 
 TAX = load_taxonomy(None)
 SNAPSHOTS = Path(__file__).parent / "data" / "prompts"
@@ -35,18 +35,6 @@ TEXTS = [
 def items(n: int = 12, prefix: str = "i") -> list[FeedbackItem]:
     return [FeedbackItem(item_id=f"{prefix}{k}", text=f"{TEXTS[k % len(TEXTS)][1]} (#{k})", lang=TEXTS[k % len(TEXTS)][0],
                          origin=f"test:{k + 1}") for k in range(n)]
-
-
-@pytest.fixture(scope="module")
-def base():
-    with standin_server() as url:
-        yield url
-
-
-@pytest.fixture(autouse=True)
-def fresh(request):
-    if "base" in request.fixturenames:
-        reset(request.getfixturevalue("base"))
 
 
 def make(base: str, tmp_path: Path, **settings) -> LLMExtractor:

@@ -20,7 +20,7 @@ from extractor.extractors.llm.replay import SECRET_HEADERS, _scrub_response
 from extractor.schema import FeedbackItem
 from extractor.taxonomy import load_taxonomy
 
-from .standin.fixture import captured_requests, reset, standin_server, stats
+from .standin.fixture import captured_requests, stats
 from .standin.openai_server import chat_completion, request_items
 
 TAX = load_taxonomy(None)
@@ -65,18 +65,6 @@ def batch_vcr(record_mode: str):
 
 def api(base: str) -> openai.OpenAI:
     return openai.OpenAI(api_key="test", base_url=base, max_retries=0)
-
-
-@pytest.fixture(scope="module")
-def base():
-    with standin_server(batch_polls=2) as url:
-        yield url
-
-
-@pytest.fixture(autouse=True)
-def fresh(request):
-    if "base" in request.fixturenames:
-        reset(request.getfixturevalue("base"))
 
 
 def assert_all_answered_from_cache(engine: LLMExtractor, items: list[FeedbackItem], base: str | None) -> None:

@@ -25,12 +25,6 @@ CASSETTE = ROOT / "evals" / "cassettes" / "standin-own.yaml"
 CLOSED = "http://127.0.0.1:9/v1"  # nothing listens there: a request that is not replayed fails
 
 
-@pytest.fixture(scope="module")
-def base():
-    with standin_server() as url:
-        yield url
-
-
 @pytest.fixture
 def llm_env(base, tmp_path, monkeypatch):
     reset(base)

@@ -51,18 +51,6 @@ def ask(api: openai.OpenAI, items: list[dict] = ITEMS, schema: dict = SCHEMA, sy
                                        response_format=response_format(schema), temperature=0)
 
 
-@pytest.fixture(scope="module")
-def base():
-    with standin_server() as url:
-        yield url
-
-
-@pytest.fixture(autouse=True)
-def fresh(request):
-    if "base" in request.fixturenames:
-        reset(request.getfixturevalue("base"))
-
-
 def test_answers_follow_the_schema_the_items_and_the_usage_rules(base):
     api = client(base)
     first = ask(api)

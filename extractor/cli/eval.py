@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .llm import (BaseUrlOpt, CassetteOpt, ConcurrencyOpt, FewShotOpt, ItemsPerRequestOpt, LLMConfigOpt, LLMFlags,
+from .llm import (BaseUrlOpt, CassetteOpt, ConcurrencyOpt, ItemsPerRequestOpt, LLMConfigOpt, LLMFlags,
                   ModelOpt, NoCacheOpt, RecordModeOpt)
 from .options import ExtractorOpt, TaxonomyOpt
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from ...errors import JourneyError, UsageError
 from ...schema import FeedbackItem
-from .client import ReplayMissingError, Usage, _replay_missing, _short, response_format
+from .client import ReplayMissingError, Usage, _replay_missing, _short, key_refused, response_format
 from .extractor import LLMExtractor, Pending
 from .prompt import PromptItem
 from .validate import check_reply
@@ -340,8 +340,7 @@ def _call(api: Any, do: Callable[[], Any], what: str) -> Any:
         return do()
     except openai.APIStatusError as exc:
         if exc.status_code in (401, 403):
-            raise UsageError(f"the model server refused the key ({exc.status_code}): set OPENAI_API_KEY to a valid "
-                             "key for this server") from None
+            raise key_refused(exc.status_code) from None
         if exc.status_code == 404:
             raise BatchError(f"cannot {what}: the server does not know it (404): {_short(exc)}; the Batch API "
                              "needs OpenAI or a server that implements /v1/files and /v1/batches") from None

@@ -157,8 +157,7 @@ class ChatModel:
             if exc.status_code >= 500 or exc.status_code in (408, 409):
                 return str(exc.status_code), _retry_after(exc)
             if exc.status_code in (401, 403):
-                raise UsageError(f"the model server refused the key ({exc.status_code}): set OPENAI_API_KEY "
-                                 "to a valid key for this server") from None
+                raise key_refused(exc.status_code) from None
             if exc.status_code == 404:
                 raise UsageError(f"the model server does not know this model or route (404): {_short(exc)}; "
                                  "check --model and --base-url") from None
@@ -166,6 +165,11 @@ class ChatModel:
         if isinstance(exc, (asyncio.TimeoutError, ConnectionError)):
             return "timeout" if isinstance(exc, asyncio.TimeoutError) else "connection", None
         raise exc
+
+
+def key_refused(status: int) -> UsageError:
+    return UsageError(f"the model server refused the key ({status}): set OPENAI_API_KEY to a valid key for this "
+                      "server")
 
 
 def _limits(concurrency: int):
