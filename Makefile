@@ -1,4 +1,4 @@
-# The two quick-start commands of the README: `make demo` (set up, label the bundled corpus) and `make test`.
+# The two quick-start commands of the README: `make demo` (set up, label the bundled corpus, map it) and `make test`.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -23,6 +23,7 @@ $(BIN)/journey: pyproject.toml
 demo: $(BIN)/journey
 	$(BIN)/journey extract $(CORPUS) --source survey --out out/records.jsonl
 	$(BIN)/journey summary out/records.jsonl
+	$(BIN)/journey map out/records.jsonl --out out/journey-map.html --title "Journey map of the bundled corpus"
 
 test: $(BIN)/journey
 	$(BIN)/python -m pytest -q

@@ -21,6 +21,7 @@ class FeedbackItem(BaseModel):
     lang: str | None = None
     customer_id: str | None = None
     created_at: str | None = None
+    segment: str | None = Field(default=None, description="customer segment, from --segment-field")
     origin: str | None = Field(default=None, description="where the item was read: 'file:line'")
 
 
@@ -83,3 +84,4 @@ class JourneyRecord(BaseModel):
     taxonomy_id: str
     origin: str | None = None
     llm: LLMOutcome | None = Field(default=None, description="set by the llm extractor: answered, repaired or fallback")
+    segment: str | None = Field(default=None, description="the item's customer segment, for filtering maps")

@@ -80,12 +80,13 @@ def test_jsonl_auto_fields(tmp_path):
         "time": "created_at",
         "source": "channel",
         "lang": "lang",
+        "segment": None,
     }
     items = list(reader)
     assert [i.item_id for i in items] == ["7", "r2", blake("no id here")]
     assert items[0].model_dump() == {
         "item_id": "7", "text": "Late flight", "source": "social", "lang": "en", "customer_id": "u1",
-        "created_at": "2024-05-01", "origin": f"{path}:1",
+        "created_at": "2024-05-01", "segment": None, "origin": f"{path}:1",
     }  # fmt: skip
     assert (items[1].source, items[1].lang, items[1].origin) == ("review", "pl", f"{path}:2")
     # an unknown source falls back to the default; a language name is not a code
@@ -176,6 +177,7 @@ def test_csv_auto_fields_multiline_records_and_line_numbers(tmp_path):
         "time": "Date",
         "source": "Channel",
         "lang": None,
+        "segment": None,
     }
     items = list(reader)
     assert len(items) == 3

@@ -41,3 +41,7 @@ def test_demo_command_labels_the_whole_bundled_corpus():
     assert f"{len(items)} records, 0 errors" in result.stderr
     assert "records" in result.stdout and "stage" in result.stdout  # the summary
     assert {r["lang"] for r in records} == {"en", "pl"}
+    report = ROOT / "out" / "journey-map.html"  # the demo ends with the journey map of the corpus
+    assert f"journey map of {len(items)} records: out/journey-map.html" in result.stderr
+    html = report.read_text(encoding="utf-8")
+    assert "Journey map of the bundled corpus" in html and 'id="map"' in html

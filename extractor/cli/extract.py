@@ -14,7 +14,8 @@ from .llm import (BaseUrlOpt, BatchApiOpt, BatchIdOpt, BatchPollOpt, CassetteOpt
                   RpmOpt)
 from .store import ChromaUrlOpt, CollectionOpt, StoreOpt, open_store
 from .options import (CustomerFieldOpt, EncodingOpt, ExtractorOpt, FormatOpt, IdFieldOpt, InputsArg, LangFieldOpt,
-                      MaxCharsOpt, SourceFieldOpt, SourceOpt, TaxonomyOpt, TextFieldOpt, TimeFieldOpt, read_options)
+                      MaxCharsOpt, SegmentFieldOpt, SourceFieldOpt, SourceOpt, TaxonomyOpt, TextFieldOpt, TimeFieldOpt,
+                      read_options)
 
 
 class _LazyFile:
@@ -65,6 +66,7 @@ def extract(
     time_field: TimeFieldOpt = None,
     source_field: SourceFieldOpt = None,
     lang_field: LangFieldOpt = None,
+    segment_field: SegmentFieldOpt = None,
     source: SourceOpt = "other",
     input_format: FormatOpt = "auto",
     encoding: EncodingOpt = None,
@@ -116,7 +118,7 @@ def extract(
 
     options = read_options(input_format=input_format, encoding=encoding, text_field=text_field, id_field=id_field,
                            customer_field=customer_field, time_field=time_field, source_field=source_field,
-                           lang_field=lang_field, source=source, max_chars=max_chars)
+                           lang_field=lang_field, segment_field=segment_field, source=source, max_chars=max_chars)
     if resume and out is None:
         raise UsageError("--resume needs --out: the records file to continue")
     if (to_store or store or chroma_url) and (out is None or "-" in inputs):

@@ -26,6 +26,8 @@ IdFieldOpt = Annotated[Optional[str], typer.Option(help="Field holding the item 
 CustomerFieldOpt = Annotated[Optional[str], typer.Option(help="Field holding the customer id.")]
 TimeFieldOpt = Annotated[Optional[str], typer.Option(help="Field holding the creation time.")]
 SourceFieldOpt = Annotated[Optional[str], typer.Option(help="Field holding the source (review, ticket, ...).")]
+SegmentFieldOpt = Annotated[Optional[str], typer.Option(help="Field holding the customer segment (for `journey map "
+                                                        "--segment`).")]
 LangFieldOpt = Annotated[Optional[str], typer.Option(help="Field holding the language code (else detected).")]
 SourceOpt = Annotated[str, typer.Option(help="Source for items that do not say: review, ticket, survey, social, other.")]
 FormatOpt = Annotated[str, typer.Option("--format", help="Input format: auto (by extension), jsonl, json, csv, tsv, "
@@ -36,7 +38,8 @@ MaxCharsOpt = Annotated[int, typer.Option(help="Longer texts become error lines 
 
 def read_options(*, input_format: str = "auto", encoding: str | None = None, text_field: str | None = None,
                  id_field: str | None = None, customer_field: str | None = None, time_field: str | None = None,
-                 source_field: str | None = None, lang_field: str | None = None, source: str = "other",
+                 source_field: str | None = None, lang_field: str | None = None, segment_field: str | None = None,
+                 source: str = "other",
                  max_chars: int = 100_000):
     """ReadOptions from the command's options; a bad value becomes a UsageError naming the option."""
     from ..errors import UsageError
@@ -45,7 +48,7 @@ def read_options(*, input_format: str = "auto", encoding: str | None = None, tex
     try:
         return ReadOptions(format=input_format, encoding=encoding, text_field=text_field, id_field=id_field,
                            customer_field=customer_field, time_field=time_field, source_field=source_field,
-                           lang_field=lang_field, default_source=source, max_chars=max_chars)
+                           lang_field=lang_field, segment_field=segment_field, default_source=source, max_chars=max_chars)
     except ValueError as exc:
         errors = getattr(exc, "errors", None)
         if callable(errors):

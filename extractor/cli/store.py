@@ -12,7 +12,7 @@ import typer
 
 from . import app
 from .options import (CustomerFieldOpt, EncodingOpt, FormatOpt, IdFieldOpt, InputsArg, LangFieldOpt, MaxCharsOpt,
-                      SourceFieldOpt, SourceOpt, TextFieldOpt, TimeFieldOpt, read_options)
+                      SegmentFieldOpt, SourceFieldOpt, SourceOpt, TextFieldOpt, TimeFieldOpt, read_options)
 
 StoreOpt = Annotated[Optional[Path], typer.Option(
     "--store", help="Folder of the embedded Chroma store (default: $JOURNEY_STORE or ./.journey/store).",
@@ -51,6 +51,7 @@ def ingest(
     time_field: TimeFieldOpt = None,
     source_field: SourceFieldOpt = None,
     lang_field: LangFieldOpt = None,
+    segment_field: SegmentFieldOpt = None,
     source: SourceOpt = "other",
     input_format: FormatOpt = "auto",
     encoding: EncodingOpt = None,
@@ -68,7 +69,7 @@ def ingest(
 
     options = read_options(input_format=input_format, encoding=encoding, text_field=text_field, id_field=id_field,
                            customer_field=customer_field, time_field=time_field, source_field=source_field,
-                           lang_field=lang_field, source=source, max_chars=max_chars)
+                           lang_field=lang_field, segment_field=segment_field, source=source, max_chars=max_chars)
     target = open_store(store, chroma_url, collection, embedding)
     if gold:
         from ..evaluation.gold import read_gold

@@ -65,7 +65,7 @@ class KeywordExtractor:
         sentiment = 0.0 if pos == neg else (1.0 if pos > neg else -1.0)
         top = [lid for lid, n in emotions.most_common(1) if n > 0]
         return JourneyRecord(
-            item_id=item.item_id, source=item.source, lang=item.lang, customer_id=item.customer_id,
+            item_id=item.item_id, source=item.source, lang=item.lang, customer_id=item.customer_id, segment=item.segment,
             created_at=item.created_at,
             stage=next((s for s in stages if s != self.taxonomy.default_stage), self.taxonomy.default_stage),
             touchpoints=found(self._touchpoints), emotion=top[0] if top else self.taxonomy.default_emotion,

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-ROLES: tuple[str, ...] = ("text", "id", "customer", "time", "source", "lang")
+ROLES: tuple[str, ...] = ("text", "id", "customer", "time", "source", "lang", "segment")
 
 CANDIDATES: dict[str, tuple[str, ...]] = {
     "text": (
@@ -26,6 +26,7 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     ),
     "source": ("source", "channel", "zrodlo", "źródło"),
     "lang": ("lang", "language", "jezyk", "język"),
+    "segment": ("segment", "customer_segment", "segment_klienta"),
 }  # fmt: skip
 
 SOURCE_SYNONYMS: dict[str, str] = {

@@ -19,7 +19,7 @@ from extractor.ingest.fields import (
 from extractor.ingest.options import InputError, ReadOptions
 from extractor.schema import FeedbackItem
 
-_ITEM_FIELDS = ("item_id", "text", "source", "lang", "customer_id", "created_at", "origin")
+_ITEM_FIELDS = ("item_id", "text", "source", "lang", "customer_id", "created_at", "segment", "origin")
 _TRUSTED = tuple(FeedbackItem.model_fields) == _ITEM_FIELDS and FeedbackItem.__pydantic_post_init__ is None
 _CACHE_SIZE = 1000
 _new, _set = object.__new__, object.__setattr__
@@ -52,6 +52,7 @@ class ItemBuilder:
             "time": options.time_field,
             "source": options.source_field,
             "lang": options.lang_field,
+            "segment": options.segment_field,
         }
         self._max_chars = options.max_chars
         self._default_source = options.default_source
@@ -86,6 +87,8 @@ class ItemBuilder:
         customer = as_str(read(record)) if read else None
         read = get["time"]
         created = as_str(read(record)) if read else None
+        read = get["segment"]
+        segment = as_str(read(record)) if read else None
         return make_item(
             {
                 "item_id": item_id or stable_id(text),
@@ -94,6 +97,7 @@ class ItemBuilder:
                 "lang": lang,
                 "customer_id": customer,
                 "created_at": created,
+                "segment": segment,
                 "origin": f"{self.file}:{line}",
             }
         )
@@ -110,6 +114,7 @@ class ItemBuilder:
                 "lang": None,
                 "customer_id": None,
                 "created_at": None,
+                "segment": None,
                 "origin": f"{self.file}:{line}",
             }
         )

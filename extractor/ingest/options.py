@@ -25,6 +25,7 @@ class ReadOptions(BaseModel):
     time_field: str | None = None
     source_field: str | None = None
     lang_field: str | None = None
+    segment_field: str | None = None
     default_source: Source = "other"
     max_chars: int = Field(default=100_000, gt=0)
 

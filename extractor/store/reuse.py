@@ -89,7 +89,7 @@ class ReuseNearDuplicates:
             return None
         labels = hit.labels
         return JourneyRecord.model_validate(dict(
-            item_id=item.item_id, source=item.source, lang=item.lang, customer_id=item.customer_id,
+            item_id=item.item_id, source=item.source, lang=item.lang, customer_id=item.customer_id, segment=item.segment,
             created_at=item.created_at, stage=labels["stage"], touchpoints=labels["touchpoints"],
             emotion=labels["emotion"], sentiment=float(hit.metadata.get("sentiment", 0.0)),
             pain_points=labels["pain_points"], moment_of_truth=bool(hit.metadata.get("moment_of_truth")),

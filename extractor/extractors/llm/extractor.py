@@ -291,7 +291,7 @@ class LLMExtractor:
                                pain_point=e["pain_point"], evidence=Evidence(quote=q, start=s, end=t))
                   for e, (q, s, t) in zip(a["events"], p.checked.evidence)]
         return JourneyRecord(
-            item_id=item.item_id, source=item.source, lang=item.lang, customer_id=item.customer_id,
+            item_id=item.item_id, source=item.source, lang=item.lang, customer_id=item.customer_id, segment=item.segment,
             created_at=item.created_at, stage=a["stage"], touchpoints=_unique(a["touchpoints"]), emotion=a["emotion"],
             sentiment=round(a["sentiment"], 3), pain_points=_unique(a["pain_points"]),
             moment_of_truth=a["moment_of_truth"], events=events, customer_goal=_goal(a["customer_goal"]),

@@ -350,7 +350,7 @@ class RulesExtractor:
             created_at=item.created_at, stage=stage, touchpoints=touchpoints, emotion=emotion,
             sentiment=round(sentiment, 3), pain_points=pain_points, moment_of_truth=moment, events=events,
             customer_goal=goal, confidence=round(confidence, 2), extractor=self.name, model=None,
-            prompt_id=None, taxonomy_id=tax.ref, origin=item.origin, llm=None,
+            prompt_id=None, taxonomy_id=tax.ref, origin=item.origin, llm=None, segment=item.segment,
         )
 
     def _emotion(self, scores: dict[str, float], pain_points: list[str], sentiment: float) -> tuple[str, bool]:

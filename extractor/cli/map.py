@@ -1,0 +1,146 @@
+"""`journey map`: records into a customer journey map (a self-contained HTML page, Markdown or JSON)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import app
+
+FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".json": "json"}
+SHOWN_SKIPS = 10
+DEFAULT_TITLES = {"en": "Customer journey map", "pl": "Mapa podróży klienta"}
+
+
+@app.command("map")
+def map_command(
+    records: Annotated[list[Path], typer.Argument(help="Records files written by `journey extract` (- for stdin).",
+                                                  show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Report file: .html (self-contained, opens offline), "
+                                      ".md (for a wiki or a ticket) or .json (for other tools).")
+                   ] = Path("journey-map.html"),
+    lang: Annotated[str, typer.Option("--lang", help="Language of the report's labels: en or pl.")] = "en",
+    title: Annotated[Optional[str], typer.Option(help="Report title (default: 'Customer journey map' in the "
+                                                 "report's language).", show_default=False)] = None,
+    taxonomy: Annotated[Optional[Path], typer.Option(
+        "--taxonomy", "-t", help="Taxonomy the records were labelled with (default: the packaged one).",
+        show_default=False)] = None,
+    source: Annotated[Optional[list[str]], typer.Option(
+        "--source", help="Only records of this source (review, ticket, survey, social, other); repeatable.",
+        show_default=False)] = None,
+    item_lang: Annotated[Optional[list[str]], typer.Option(
+        "--item-lang", help="Only records in this language (en, pl); repeatable.", show_default=False)] = None,
+    segment: Annotated[Optional[list[str]], typer.Option(
+        "--segment", help="Only records of this customer segment (read with `journey extract --segment-field`); "
+        "repeatable.", show_default=False)] = None,
+    since: Annotated[Optional[str], typer.Option(help="Only records created on or after this date (YYYY-MM-DD).",
+                                                 show_default=False)] = None,
+    until: Annotated[Optional[str], typer.Option(help="Only records created on or before this date (YYYY-MM-DD).",
+                                                 show_default=False)] = None,
+    quotes: Annotated[int, typer.Option(min=1, max=10, help="Quotes per pain point, stage and opportunity.")] = 3,
+    journeys: Annotated[int, typer.Option(min=0, max=5000, help="Customer journeys listed in the report (all are "
+                                          "counted).")] = 200,
+) -> None:
+    """Aggregate records into a customer journey map: stages as columns with touchpoints, emotions, pain points,
+    moments of truth and opportunities; the emotion curve, a pain-point Pareto, the stage x touchpoint heatmap,
+    quotes, and the journeys of customers whose items carry a customer id."""
+    import time
+
+    from ..errors import UsageError
+    from ..journeymap import MapBuilder, MapOptions
+    from ..journeymap.dates import parse_bound
+    from ..journeymap.records import SkippedLine, read_records
+    from ..taxonomy import load_taxonomy
+    from .render import make_console
+
+    kind = FORMATS.get(out.suffix.lower())
+    if kind is None:
+        raise UsageError(f"--out {out}: unknown report format '{out.suffix}'; use .html, .md or .json")
+    if lang not in ("en", "pl"):
+        raise UsageError(f"--lang {lang}: the report's labels are in en or pl")
+    try:
+        bounds = [parse_bound(v, end=end) if v else None for v, end in ((since, False), (until, True))]
+    except ValueError as exc:
+        raise UsageError(f"--since/--until: {exc}") from None
+    tax = load_taxonomy(taxonomy)
+    options = MapOptions(title=title or DEFAULT_TITLES[lang], lang=lang, sources=source or [],
+                         langs=item_lang or [], segments=segment or [], since=bounds[0], until=bounds[1],
+                         quotes=quotes, journeys=journeys)
+    builder = MapBuilder(tax, options)
+    skipped: list[SkippedLine] = []
+    err = make_console(stderr=True)
+    started = time.perf_counter()
+    with _progress(err) as tick:
+        for n, record in enumerate(read_records(records, skipped), 1):
+            builder.add(record)
+            if tick is not None and n % 5000 == 0:
+                tick(n)
+    labelled_with = set(builder.taxonomy_ids())
+    if labelled_with and labelled_with != {tax.ref}:
+        raise UsageError(f"the records were labelled with {', '.join(sorted(labelled_with))}, but the map reads them "
+                         f"with {tax.ref}: pass the same --taxonomy as to `journey extract`")
+    journey_map = builder.build([str(p) for p in records])
+    _write(out, kind, journey_map)
+    for line in skipped[:SHOWN_SKIPS]:
+        err.print(f"skipped {line}", markup=False, soft_wrap=True)
+    if len(skipped) > SHOWN_SKIPS:
+        err.print(f"... and {len(skipped) - SHOWN_SKIPS:,} more lines that are not journey records")
+    meta = journey_map.meta
+    scope = f"{meta.records:,} records" + (f" of {meta.records_read:,} (filters left out {meta.filtered_out:,})"
+                                            if meta.filtered_out else "")
+    if meta.records == 0:
+        err.print(f"[yellow]warning:[/yellow] no records in scope ({meta.records_read:,} read); the report is empty",
+                  soft_wrap=True)
+    size = out.stat().st_size
+    err.print(f"journey map of {scope}: {out} ({_size(size)}, {time.perf_counter() - started:.1f} s)"
+              + (f"; {len(skipped):,} lines skipped" if skipped else ""), soft_wrap=True)
+
+
+def _write(out: Path, kind: str, journey_map) -> None:
+    from ..errors import UsageError
+
+    if kind == "html":
+        from ..journeymap.html import render_html
+
+        text = render_html(journey_map)
+    elif kind == "md":
+        from ..journeymap.markdown import render_markdown
+
+        text = render_markdown(journey_map)
+    else:
+        text = journey_map.model_dump_json(indent=2)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_048_576:.1f} MB" if n >= 1_048_576 else f"{n / 1024:.0f} kB"
+
+
+class _progress:
+    """A records counter on a terminal while a large map is read; nothing when piped."""
+
+    def __init__(self, console):
+        self.console = console
+        self.progress = None
+
+    def __enter__(self):
+        if not self.console.is_terminal:
+            return None
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
+        self.progress = Progress(SpinnerColumn(), TextColumn("[bold]mapping[/bold] {task.fields[n]} records"),
+                                 console=self.console, transient=True)
+        self.progress.start()
+        task = self.progress.add_task("map", n="0")
+        return lambda n: self.progress.update(task, n=f"{n:,}")
+
+    def __exit__(self, *exc):
+        if self.progress is not None:
+            self.progress.stop()
+        return False
