@@ -39,9 +39,11 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One headless Chromium (a playwright Browser) for the whole test session."""
+    """One headless Chromium (a playwright Browser) per test module. Not per session: while playwright's sync API
+    runs, its event loop counts as running in the main thread, and code under test that runs its own loop (the llm
+    extractor) would fail in every later module."""
     try:
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright

@@ -99,8 +99,10 @@ class LLMFlags:
         return resolve_settings(flags, self.config)
 
 
-def make_engine(name: str, tax, flags: LLMFlags | None, store=None, dry_run: bool = False):
-    """The extractor to run; for `llm`, checked settings, the store's examples for few-shot, the budget."""
+def make_engine(name: str, tax, flags: LLMFlags | None, store=None, dry_run: bool = False,
+                reviewed: Path | None = None):
+    """The extractor to run; for `llm`, checked settings, few-shot examples (reviewed items, then the store's), the
+    budget. `reviewed` defaults to ./.journey/reviewed.jsonl when it exists."""
     from ..extractors import make_extractor
 
     if name != "llm":
@@ -108,7 +110,8 @@ def make_engine(name: str, tax, flags: LLMFlags | None, store=None, dry_run: boo
     from ..errors import UsageError
     from ..extractors.llm import LLMExtractor
     from ..extractors.llm.cost import price_of
-    from ..extractors.llm.examples import StoreExamples
+    from ..extractors.llm.examples import few_shot_source
+    from ..serve.reviewed import DEFAULT_REVIEWED
 
     flags = flags or LLMFlags()
     settings = flags.settings()
@@ -120,7 +123,9 @@ def make_engine(name: str, tax, flags: LLMFlags | None, store=None, dry_run: boo
     if flags.max_cost is not None and price_of(settings) is None:
         raise UsageError(f"--max-cost: no list price is known for {settings.model!r}; give --price-input and "
                          "--price-output (USD per 1M tokens)")
-    examples = StoreExamples(store, settings.mask_personal_data) if store is not None and settings.few_shot else None
+    if reviewed is None and flags.cassette is None and DEFAULT_REVIEWED.is_file():  # replayed prompts stay as recorded
+        reviewed = DEFAULT_REVIEWED
+    examples = few_shot_source(store, reviewed, settings.mask_personal_data) if settings.few_shot else None
     return LLMExtractor(tax, settings, examples=examples, max_cost=flags.max_cost)
 
 

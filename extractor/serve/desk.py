@@ -1,0 +1,23 @@
+"""The support desk: everything a request may use, built once when the server starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..taxonomy import Taxonomy
+from .config import ServeConfig
+from .labeller import Labeller
+from .reviewed import ReviewedLog
+from .similar import SimilarItems
+
+
+@dataclass
+class SupportDesk:
+    config: ServeConfig
+    taxonomy: Taxonomy
+    labeller: Labeller
+    similar: SimilarItems
+    reviewed: ReviewedLog
+
+    def close(self) -> None:
+        self.labeller.close()
