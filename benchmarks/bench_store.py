@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 from extractor.ingest import InputError, ReadOptions, open_readers  # noqa: E402
 from extractor.schema import FeedbackItem  # noqa: E402
 from extractor.store.store import FeedbackStore, filters  # noqa: E402
+from tests.processes import stop_process  # noqa: E402
 
 EXCLUDED = {"goemotions.jsonl"}  # Reddit comments, not customer feedback
 QUERY_CHARS = 60
@@ -91,13 +92,7 @@ def start_chroma_server(path: Path, timeout: float = 60.0) -> tuple[subprocess.P
 
 
 def stop_chroma_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+    stop_process(proc)
 
 
 # -- data ----------------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from extractor.serve.reviewed import ReviewedLog
 from extractor.taxonomy import default_taxonomy
 
 from .conftest import ROOT, journey_cmd, run_journey
+from .processes import stop_process
 from .standin.fixture import captured_requests
 from .test_reviewed import reviewed
 
@@ -90,12 +91,7 @@ def journey_server(*args: str, cwd: Path, env: dict[str, str] | None = None,
         wait_healthy(server, headers or {})
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_process(proc)
 
 
 def wait_healthy(server: RunningServer, headers: dict[str, str]) -> None:

@@ -34,6 +34,7 @@ from extractor.store.store import FeedbackStore, StoreError, filters
 from extractor.store.items import FILENAME
 
 from .conftest import ROOT, SHARED, run_journey
+from .processes import stop_process
 
 LOOPBACK = [r"127\.\d+\.\d+\.\d+$", r"::1$", r"localhost$"]
 pytestmark = pytest.mark.block_network(allowed_hosts=LOOPBACK)
@@ -90,12 +91,7 @@ def running_chroma(data: Path, log_path: Path) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+        stop_process(proc)
 
 
 @dataclass

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from ..processes import stop_process
+
 SERVER = Path(__file__).with_name("openai_server.py")
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only: never through a proxy
 
@@ -27,12 +29,7 @@ def standin_server(*, latency: float = 0.0, batch_polls: int = 2) -> Iterator[st
             raise RuntimeError(f"stand-in server did not start: {line!r}")
         yield f"http://127.0.0.1:{int(line.split()[1])}/v1"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_process(proc, timeout=10)
         if proc.stdout:
             proc.stdout.close()
 
