@@ -88,12 +88,19 @@ def test_max_cost_stops_cleanly_and_resume_finishes_without_duplicates(llm_env, 
     assert len(seen) == len(set(seen)) == count_inputs()
 
 
+def ctrl_c_as_in_a_terminal() -> None:
+    """Give the child SIGINT's default action: a test run started in the background (`cmd &` in a script) inherits
+    an ignored SIGINT, and Python then never raises KeyboardInterrupt, so Ctrl-C could not be tested."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_leaves_complete_lines_and_resume_continues(llm_env, tmp_path):
     control(llm_env, latency=0.3)
     out = tmp_path / "records.jsonl"
     cmd = journey_cmd() + ["extract", TICKETS, "--extractor", "llm", "--out", str(out), "--concurrency", "1",
                            "--items-per-request", "4"]
-    proc = subprocess.Popen(cmd, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=ctrl_c_as_in_a_terminal)
     deadline = time.time() + 60
     while time.time() < deadline and stats(llm_env)["chat"] < 18:  # past the first batch of 64 rows (16 requests)
         time.sleep(0.1)
@@ -179,7 +186,8 @@ def test_batch_api_fills_the_records_at_half_price_and_resumes_after_ctrl_c(tmp_
         state = tmp_path / "records.jsonl.batch.json"
         cmd = journey_cmd() + ["extract", TICKETS, "--extractor", "llm", "--out", str(out), "--batch-api",
                                "--batch-poll", "0.05"]
-        proc = subprocess.Popen(cmd, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(cmd, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=ctrl_c_as_in_a_terminal)
         deadline = time.time() + 30
         while time.time() < deadline and not state.exists():
             time.sleep(0.05)
