@@ -206,6 +206,11 @@ def esc(text: object) -> str:
 
 # -- colours ---------------------------------------------------------------------------------------------------
 
+def definitions(pairs: Iterable[tuple[object, object]]) -> str:
+    """The <dt>/<dd> pairs of a definition list, escaped."""
+    return "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in pairs)
+
+
 def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, int, int]:
     return tuple(round(x + (y - x) * t) for x, y in zip(a, b))  # type: ignore[return-value]
 
@@ -318,7 +323,7 @@ class HtmlReport:
         ]
         if meta.segments:
             rows.insert(8, (t["meta_segments"], self._counts_text(meta.segments)))
-        grid = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows)
+        grid = definitions(rows)
         return (f'<header id="meta" class="section">\n<h1>{esc(meta.title)}</h1>\n'
                 f'<p class="muted">{esc(t["generated"])}: {esc(meta.generated_at)} · '
                 f"{esc(fmt_records(meta.records, lang))}</p>\n"
@@ -583,7 +588,7 @@ class HtmlReport:
         facts = [(t["col_count"], fmt_int(o.count, lang)), (t["col_negativity"], fmt_num(o.negativity, lang)),
                  (t["col_stage"], self.names.stage(o.stage)),
                  (t["col_touchpoint"], self.names.touchpoint(o.touchpoint) if o.touchpoint else "–")]
-        facts_html = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts)
+        facts_html = definitions(facts)
         return (f'<li class="opportunity" data-pain-point="{esc(o.pain_point)}" data-rank="{o.rank}">'
                 f'<div class="opp-head"><span class="rank">{o.rank}</span><strong>{esc(o.name)}</strong>'
                 f'<span class="score">{esc(t["col_score"])} <b>{fmt_num(o.score, lang, 1)}</b></span></div>'

@@ -39,6 +39,18 @@ async def send_json(send: Send, status: int, payload: dict[str, Any], headers: l
     await send({"type": "http.response.body", "body": body})
 
 
+class WatchedSend:
+    """`send`, remembering whether the response has started (after that, no other answer can be sent)."""
+
+    def __init__(self, send: Send):
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        self.started = self.started or message["type"] == "http.response.start"
+        await self.send(message)
+
+
 class BodyLimit:
     """413 for request bodies over `limit` bytes, with or without a Content-Length."""
 
@@ -58,7 +70,7 @@ class BodyLimit:
             await send_json(send, 413, {"detail": BodyTooLarge(self.limit).detail})
             return
         received = 0
-        started = False
+        watched = WatchedSend(send)
 
         async def counted() -> Message:
             nonlocal received
@@ -69,15 +81,10 @@ class BodyLimit:
                     raise BodyTooLarge(self.limit)
             return message
 
-        async def watched(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
         try:
             await self.app(scope, counted, watched)
         except BodyTooLarge as exc:  # read outside the framework's routing (it answers the rest itself)
-            if not started:
+            if not watched.started:
                 await send_json(send, 413, {"detail": exc.detail})
 
 
@@ -99,18 +106,12 @@ class ErrorGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def watched(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        watched = WatchedSend(send)
         try:
             await self.app(scope, receive, watched)
         except Exception as exc:  # noqa: BLE001 - the server must keep serving whatever a request did
             log.error("%s %s failed: %s", scope.get("method"), scope.get("path"), describe(exc))
-            if not started:
+            if not watched.started:
                 await send_json(send, 500, {"detail": "internal error while handling the request; the server "
                                                       "logged it and keeps serving"})
 
