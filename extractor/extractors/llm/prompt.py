@@ -27,8 +27,13 @@ ENV_PROMPTS = "JOURNEY_PROMPTS"
 
 
 def prompts_dir() -> Path:
-    """The prompts folder: $JOURNEY_PROMPTS, else the project's prompts/."""
-    return Path(os.environ.get(ENV_PROMPTS) or Path(__file__).resolve().parents[3] / "prompts")
+    """The prompts folder: $JOURNEY_PROMPTS, else the package's own templates (`extractor.prompts`, which is the
+    project's top-level prompts/ folder, shipped inside the wheel as package data)."""
+    if os.environ.get(ENV_PROMPTS):
+        return Path(os.environ[ENV_PROMPTS])
+    from importlib import resources
+
+    return Path(str(resources.files("extractor.prompts")))
 
 
 @dataclass(frozen=True)

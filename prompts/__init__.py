@@ -1,0 +1,1 @@
+"""The prompt templates, versioned files (`NAME.vN.PART.txt`); shipped inside the package as `extractor.prompts`."""
