@@ -49,7 +49,7 @@ def batch_items(n: int = 40) -> list[FeedbackItem]:
 
 def make(base: str, tmp_path: Path, **settings: Any) -> LLMExtractor:
     options: dict[str, Any] = dict(base_url=base, api_key="test", cache_dir=tmp_path / "cache", backoff=0.01,
-                                   few_shot=0)
+                                   few_shot=0, provider="openai")  # the Batch API is OpenAI's
     options.update(settings)
     return LLMExtractor(TAX, LLMSettings(**options))
 
@@ -112,7 +112,9 @@ def test_one_batch_fills_the_cache_so_the_live_run_sends_nothing(base, tmp_path)
 
 def canonical(body: dict) -> str:
     """What decides an answer in a chat request body: the model, the messages and the answer format."""
-    return json.dumps({k: body.get(k) for k in ("model", "messages", "response_format", "temperature")}, sort_keys=True)
+    return json.dumps({k: body.get(k) for k in ("model", "messages", "response_format", "temperature",
+                                                 "max_completion_tokens", "max_tokens", "reasoning_effort")},
+                      sort_keys=True)
 
 
 def test_requests_are_the_bodies_the_live_path_sends(base, tmp_path):
@@ -128,8 +130,19 @@ def test_requests_are_the_bodies_the_live_path_sends(base, tmp_path):
     assert all(line["method"] == "POST" and line["url"] == "/v1/chat/completions" for line in lines)
     body = lines[0]["body"]
     assert body["model"] == engine.settings.model and body["temperature"] == engine.settings.temperature
-    assert body["max_completion_tokens"] == engine.settings.max_output_tokens
+    assert 0 < body["max_completion_tokens"] <= engine.limits.max_output_tokens and "max_tokens" not in body
     assert sorted(canonical(line["body"]) for line in lines) == sent
+    engine.close()
+
+
+def test_reasoning_models_get_no_temperature_in_batch_lines_either(base, tmp_path):
+    items = batch_items(6)
+    engine = make(base, tmp_path, model="gpt-5-mini", reasoning_effort="low")
+    report = run_batch(engine, items, poll_interval=0.05)
+    lines = [json.loads(line) for line in api(base).files.content(report.input_file_id).text.splitlines()]
+    assert lines and all("temperature" not in line["body"] for line in lines)
+    assert all(line["body"]["reasoning_effort"] == "low" and line["body"]["max_completion_tokens"] > 0
+               for line in lines)
     engine.close()
 
 

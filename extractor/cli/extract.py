@@ -9,9 +9,10 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .llm import (BaseUrlOpt, BatchApiOpt, BatchIdOpt, BatchPollOpt, CassetteOpt, ConcurrencyOpt, DryRunOpt, FewShotOpt, ItemsPerRequestOpt, LLMConfigOpt,
-                  LLMFlags, MaxCostOpt, ModelOpt, NoCacheOpt, NoMaskOpt, PriceInputOpt, PriceOutputOpt, RecordModeOpt,
-                  RpmOpt)
+from .llm import (BaseUrlOpt, BatchApiOpt, BatchFailedOpt, BatchIdOpt, BatchPollOpt, CassetteOpt, ConcurrencyOpt,
+                  ContextWindowOpt, DryRunOpt, FewShotOpt, ItemsPerRequestOpt, LLMConfigOpt, LLMFlags, MaxCostOpt,
+                  MaxOutputOpt, ModelOpt, NoCacheOpt, NoMaskOpt, PriceInputOpt, PriceOutputOpt, ProviderOpt,
+                  RecordModeOpt, RpmOpt, TpmOpt)
 from .store import ChromaUrlOpt, CollectionOpt, StoreOpt, open_store
 from .options import (CustomerFieldOpt, EncodingOpt, ExtractorOpt, FormatOpt, IdFieldOpt, InputsArg, LangFieldOpt,
                       MaxCharsOpt, SegmentFieldOpt, SourceFieldOpt, SourceOpt, TaxonomyOpt, TextFieldOpt, TimeFieldOpt,
@@ -103,6 +104,11 @@ def extract(
     batch_api: BatchApiOpt = False,
     batch_id: BatchIdOpt = None,
     batch_poll: BatchPollOpt = 30.0,
+    batch_failed: BatchFailedOpt = "live",
+    provider: ProviderOpt = None,
+    context_window: ContextWindowOpt = None,
+    max_output_tokens: MaxOutputOpt = None,
+    tpm: TpmOpt = None,
 ) -> None:
     """Label every item: one journey record per item, one error line per bad row, nothing dropped.
 
@@ -125,9 +131,12 @@ def extract(
         raise UsageError("writing labels to the store needs --out (the records) and files, not stdin")
     tax = load_taxonomy(taxonomy)
     flags = LLMFlags(model, base_url, llm_config, items_per_request, concurrency, rpm, few_shot, no_mask, no_cache,
-                     max_cost, price_input, price_output, cassette, record_mode)
+                     max_cost, price_input, price_output, cassette, record_mode, provider=provider,
+                     context_window=context_window, max_output_tokens=max_output_tokens, tokens_per_minute=tpm)
     examples_store = default_store(store, chroma_url, collection) if extractor == "llm" else None
     engine = make_engine(extractor, tax, flags, examples_store, dry_run)
+    if batch_failed not in ("live", "fallback"):
+        raise UsageError(f"--batch-failed {batch_failed!r}: use live or fallback")
     if batch_api or batch_id:
         if extractor != "llm":
             raise UsageError("--batch-api works with --extractor llm only")
@@ -148,7 +157,7 @@ def extract(
     errors_path = errors or default_errors_path(out)
     done = completed_origins(*(p for p in (out, errors_path) if p is not None)) if resume else set()
     if batch_api or batch_id:
-        _batch_phase(engine, open_readers(inputs, options), done, out, batch_id, batch_poll, quiet)
+        _batch_phase(engine, open_readers(inputs, options), done, out, batch_id, batch_poll, quiet, batch_failed)
     mode = "a" if resume else "w"
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -188,7 +197,8 @@ def extract(
         _write_back(inputs, options, out, store, chroma_url, collection, quiet)
 
 
-def _batch_phase(engine, readers, done: set[str], out: Path, batch_id: str | None, poll: float, quiet: bool) -> None:
+def _batch_phase(engine, readers, done: set[str], out: Path, batch_id: str | None, poll: float, quiet: bool,
+                 failed: str = "live") -> None:
     """Phase 1 of --batch-api: every item not yet done goes through one batch into the answer cache; the normal
     run that follows writes the records from the cache (and sends live only what the batch could not answer)."""
     from ..extractors.llm.batchapi import BatchFailed, BatchPending, pending_batch_id, run_batch
@@ -220,15 +230,37 @@ def _batch_phase(engine, readers, done: set[str], out: Path, batch_id: str | Non
         typer.echo(str(exc), err=True)
         raise typer.Exit(75)
     except BatchFailed as exc:
-        say(f"{exc}; the items it did not answer are now sent live")
+        say(str(exc))
+        _say_failures(exc.report, failed, say)
+        if failed == "fallback":
+            engine.settle_as_fallback({k: f"batch {exc.batch_id} {exc.status}: {why}"
+                                       for k, why in exc.report.failed_keys.items()})
         return
     engine.batch_usage = report.usage  # billed at half price: the run's cost says so
+    _say_failures(report, failed, say)
+    if failed == "fallback" and report.failed_keys:
+        engine.settle_as_fallback({k: f"batch {report.batch_id}: {why}" for k, why in report.failed_keys.items()})
     if report.batch_id is None:
         say(f"batch: nothing to send, all {report.items:,} items are in the answer cache")
     else:
         say(f"batch {report.batch_id} {report.status}: {report.requests:,} requests, {report.answered_items:,} items "
             f"answered in {report.seconds:.0f} s" + (f", {report.invalid_items:,} to send live"
                                                      if report.invalid_items else ""))
+
+
+def _say_failures(report, failed: str, say) -> None:
+    """The batch's failed requests, grouped by error message (the error file's own words)."""
+    if not report.failures:
+        return
+    from collections import Counter
+
+    counts = Counter(report.failures.values())
+    what = "labelled by rules (--batch-failed fallback)" if failed == "fallback" else "sent live now"
+    say(f"batch: {len(report.failures):,} requests failed ({len(report.failed_keys):,} items, {what}):")
+    for message, n in counts.most_common(5):
+        say(f"  {n:,} x {message}")
+    if len(counts) > 5:
+        say(f"  ... and {len(counts) - 5:,} other errors")
 
 
 def _batch_progress(show: bool):

@@ -25,11 +25,30 @@ ItemsPerRequestOpt = Annotated[Optional[int], typer.Option(
     "closes at 8,000 characters of text): the instructions and taxonomy are sent once per request.",
     rich_help_panel=PANEL, show_default=False)]
 ConcurrencyOpt = Annotated[Optional[int], typer.Option(
-    "--concurrency", min=1, max=256, help="Requests in flight at once (default 16).", rich_help_panel=PANEL,
+    "--concurrency", min=1, max=256, help="Requests in flight at once (default 4, which a new OpenAI account's "
+    "limits take; raise it for a local server with parallel slots or a higher tier).", rich_help_panel=PANEL,
     show_default=False)]
 RpmOpt = Annotated[Optional[float], typer.Option(
-    "--rpm", min=0.1, help="Client-side rate limit in requests per minute (default: none; 429s are retried).",
+    "--rpm", min=0.1, help="Client-side limit of requests per minute (default: the limit the provider reports in "
+    "its x-ratelimit headers, once seen; 429s are retried).", rich_help_panel=PANEL, show_default=False)]
+TpmOpt = Annotated[Optional[float], typer.Option(
+    "--tpm", min=1, help="Client-side limit of tokens per minute, counting each request's prompt and answer cap as "
+    "providers do (default: the provider's reported limit, once seen).", rich_help_panel=PANEL, show_default=False)]
+ProviderOpt = Annotated[Optional[str], typer.Option(
+    "--provider", help="The kind of server: openai, azure, ollama, vllm, llamacpp, llama-cpp-python, lmstudio, "
+    "other (default auto: from the URL, then by asking the server). Decides the answer-cap parameter, the "
+    "structured-output form and the default context window.", rich_help_panel=PANEL, show_default=False)]
+ContextWindowOpt = Annotated[Optional[int], typer.Option(
+    "--context-window", min=512, help="Tokens of prompt + answer the model takes (default: what the server reports "
+    "(llama.cpp, vLLM, Ollama, LM Studio), else the provider's default). Requests are sized to fit it.",
     rich_help_panel=PANEL, show_default=False)]
+MaxOutputOpt = Annotated[Optional[int], typer.Option(
+    "--max-output-tokens", min=64, help="Most tokens one answer may take (default: the provider's).",
+    rich_help_panel=PANEL, show_default=False)]
+BatchFailedOpt = Annotated[str, typer.Option(
+    "--batch-failed", help="With --batch-api: what happens to the items of requests the batch failed: live (send "
+    "them again, live) or fallback (label them with rules; their records name the batch's error).",
+    rich_help_panel=PANEL)]
 FewShotOpt = Annotated[Optional[int], typer.Option(
     "--few-shot", min=0, max=20, help="Similar labelled items from the store shown as examples (default 4; "
     "0 = off).", rich_help_panel=PANEL, show_default=False)]
@@ -86,6 +105,10 @@ class LLMFlags:
     price_output: float | None = None
     cassette: Path | None = None
     record_mode: str = "none"
+    provider: str | None = None
+    context_window: int | None = None
+    max_output_tokens: int | None = None
+    tokens_per_minute: float | None = None
 
     def settings(self):
         from ..extractors.llm import resolve_settings
@@ -173,6 +196,14 @@ def print_usage(engine) -> None:
         if usage.prompt_tokens and usage.cached_tokens else ""
     lines.append(f"  {usage.requests:,} requests, {usage.retries:,} retries, {usage.prompt_tokens:,} prompt tokens"
                  f"{cached}, {usage.completion_tokens:,} completion tokens")
+    provider, limits = engine.provider, engine.limits
+    sized = f"  server: {provider.name}, context {limits.context_window:,} tokens" + (
+        " (reported by the server)" if provider.detected_context and not engine.settings.context_window else "")
+    if outcomes.split:
+        sized += f"; {outcomes.split:,} requests split after a cut, filtered or refused answer"
+    if outcomes.too_long:
+        sized += f"; {outcomes.too_long:,} items too long for the context, labelled by rules"
+    lines.append(sized)
     if usage.faults:
         lines.append("  faults retried: " + ", ".join(f"{k} x{v}" for k, v in sorted(usage.faults.items())))
     cost = usage.cost(engine.settings)
@@ -192,3 +223,8 @@ def print_estimate(estimate, settings, batch_api: bool = False) -> None:
     typer.echo(f"dry run, nothing sent: {estimate.items:,} items ({estimate.cached_items:,} in the answer cache) "
                f"-> {estimate.requests:,} requests to {settings.model}, about {estimate.prompt_tokens:,} prompt and "
                f"{estimate.completion_tokens:,} completion tokens; cost {cost}", err=True)
+    learnt = (f"answer length learnt from {estimate.measured_items:,} items answered by this model and prompt"
+              if estimate.measured_items else "answer length not yet measured for this model and prompt: "
+              "estimated from the format's typical answers (a first run corrects it)")
+    typer.echo(f"  {learnt}" + (f"; {estimate.too_long:,} items too long for the model's context would be labelled "
+                                "by rules" if estimate.too_long else ""), err=True)

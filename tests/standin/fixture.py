@@ -48,7 +48,8 @@ def _call(base_url: str, route: str, payload: dict | None = None, method: str = 
 
 
 def control(base_url: str, **payload: Any) -> dict:
-    """POST /control: latency=float, faults=[kind, ...] (queued), retry_after=float; returns the resulting state."""
+    """POST /control: latency=float, faults=[kind, ...] (queued), retry_after=float, triggers={WORD: kind} (a fault
+    for every request carrying WORD), context=int (tokens); returns the resulting state."""
     return _call(base_url, "control", payload, "POST")
 
 

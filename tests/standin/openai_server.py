@@ -11,10 +11,20 @@ Prints `PORT <n>` once listening. Stdlib only, so it starts fast. Routes (the /v
     POST /v1/batches, GET /v1/batches/{id}, POST /v1/batches/{id}/cancel     (the OpenAI Batch API)
     GET  /stats, GET /requests, POST /control, POST /reset                   (test controls)
 
-POST /control takes {"latency": float, "faults": [kind, ...], "retry_after": float} (all optional): faults queue up
-first-in first-out and each chat completion request takes at most one. Kinds: "429", "500", "503", "timeout",
-"timeout:SECONDS", "reset", "truncated", "invalid_json", "unknown_id", "bad_quote", "missing_item". Latency applies
-to answered requests only: 429/500/503/reset faults answer at once. Batches ignore faults and latency.
+POST /control takes {"latency": float, "faults": [kind, ...], "retry_after": float, "triggers": {"WORD": kind},
+"context": int} (all optional): faults queue up first-in first-out and each chat completion request takes at most
+one; a trigger gives its fault to every request whose items contain WORD (a fault that follows an item). Kinds:
+"429", "429_reset" (x-ratelimit-reset-* headers, no retry-after), "500", "503", "timeout", "timeout:SECONDS",
+"reset", "truncated" (finish_reason length), "invalid_json", "unknown_id", "bad_quote", "missing_item",
+"content_filter_400" (Azure's prompt filter), "content_filter" (finish_reason content_filter), "refusal",
+"context_length" (400 context_length_exceeded), "bad_request" (400 unsupported parameter), "format_500"
+(llama-cpp-python's 500 for a response_format it does not take). Latency applies to answered requests only.
+Batches ignore queued faults and latency; a batch line gets a 400 in the output file for a temperature sent
+to a reasoning model (as OpenAI's) and for a content_filter_400 trigger word.
+
+Like a real server, an answer longer than the request's `max_tokens` / `max_completion_tokens` is cut
+(finish_reason length), and with `--context N` (or "context" in /control) a request whose prompt plus that cap
+exceeds N tokens gets vLLM's 400; GET /v1/models then reports `max_model_len` as vLLM does.
 """
 
 from __future__ import annotations
@@ -37,8 +47,10 @@ DIM = 64
 _WORD = re.compile(r"\w+")
 ITEMS_MARK = '{"items": ['
 NEGATIVE_WORDS = frozenset("not never no bad worst late broken nie zły źle brak reklamacja".split())
-FAULT_KINDS = ("429", "500", "503", "timeout", "reset", "truncated", "invalid_json", "unknown_id", "bad_quote",
-               "missing_item")
+FAULT_KINDS = ("429", "429_reset", "500", "503", "timeout", "reset", "truncated", "invalid_json", "unknown_id",
+               "bad_quote", "missing_item", "content_filter_400", "content_filter", "refusal", "context_length",
+               "bad_request", "format_500")
+REFUSAL = "I'm sorry, but I can't help with that request."
 MAX_CAPTURED = 5000
 QUOTE_MAX = 120
 TIMEOUT_FAULT_SECONDS = 30.0
@@ -51,6 +63,7 @@ class State:
     def __init__(self, latency: float = 0.0, batch_polls: int = 2) -> None:
         self.lock = threading.RLock()  # reentrant: a batch completes under it
         self.base_latency = latency
+        self.base_context: int | None = None
         self.batch_polls = batch_polls
         self.files: dict[str, dict] = {}
         self.batches: dict[str, dict] = {}
@@ -58,7 +71,9 @@ class State:
 
     def reset(self) -> None:
         self.latency = self.base_latency
+        self.context = self.base_context
         self.retry_after = DEFAULT_RETRY_AFTER
+        self.triggers: dict[str, str] = {}
         self.faults: collections.deque[str] = collections.deque()
         self.captured: collections.deque[dict] = collections.deque(maxlen=MAX_CAPTURED)
         self.seen_system: set[str] = set()
@@ -196,14 +211,18 @@ def _answer_item(item: dict, labels: Labels) -> dict:
     def event_value(allowed: list | None, value: object) -> object:
         return value if allowed is None or value in allowed else None
 
-    event = {"stage": event_value(labels.event_stage, stage) or _pick(labels.event_stage, "experience"),
-             "touchpoint": event_value(labels.event_touchpoint, touchpoints[0] if touchpoints else None),
-             "emotion": event_value(labels.event_emotion, emotion),
-             "pain_point": event_value(labels.event_pain_point, pain_points[0] if pain_points else None),
-             "quote": _first_sentence(text)}
+    # one event per touchpoint and pain point (paired in order), so every listed label is carried by an event
+    events = []
+    for n in range(max(1, len(touchpoints), len(pain_points))):
+        events.append({
+            "stage": event_value(labels.event_stage, stage) or _pick(labels.event_stage, "experience"),
+            "touchpoint": event_value(labels.event_touchpoint, touchpoints[n] if n < len(touchpoints) else None),
+            "emotion": event_value(labels.event_emotion, emotion),
+            "pain_point": event_value(labels.event_pain_point, pain_points[n] if n < len(pain_points) else None),
+            "quote": _first_sentence(text)})
     return {"id": item.get("id"), "stage": stage, "touchpoints": touchpoints, "emotion": emotion,
             "sentiment": -0.6 if negative else 0.3, "pain_points": pain_points, "moment_of_truth": False,
-            "customer_goal": None, "events": [event]}
+            "customer_goal": None, "events": events}
 
 
 def request_items(body: dict) -> list[dict]:
@@ -228,7 +247,21 @@ def _schema_of(body: dict) -> object:
     fmt = body.get("response_format")
     if isinstance(fmt, dict) and isinstance(fmt.get("json_schema"), dict):
         return fmt["json_schema"].get("schema")
+    if isinstance(fmt, dict) and isinstance(fmt.get("schema"), dict):  # llama-cpp-python's json_object + schema
+        return fmt["schema"]
     return None
+
+
+def max_tokens_of(body: dict) -> int | None:
+    for key in ("max_completion_tokens", "max_tokens"):
+        if isinstance(body.get(key), int) and body[key] > 0:
+            return body[key]
+    return None
+
+
+def prompt_tokens_of(body: dict) -> int:
+    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+    return _tokens(sum(len(_text_of(m.get("content"))) for m in messages))
 
 
 def chat_completion(body: dict, fault: str | None = None) -> dict:
@@ -242,14 +275,21 @@ def chat_completion(body: dict, fault: str | None = None) -> dict:
     elif fault == "missing_item" and answer["items"]:
         answer["items"].pop()
     content = json.dumps(answer, ensure_ascii=False)
-    finish = "stop"
+    finish, refusal = "stop", None
+    cap = max_tokens_of(body)
     if fault == "invalid_json":
         content = '{"items": [oops'
     elif fault == "truncated":
         content, finish = content[: len(content) // 2], "length"
+    elif fault == "content_filter":
+        content, finish = "", "content_filter"
+    elif fault == "refusal":
+        content, refusal = None, REFUSAL
+    if content and cap is not None and _tokens(len(content)) > cap:  # a real server stops at the cap
+        content, finish = content[: cap * 4], "length"
 
     messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
-    prompt = _tokens(sum(len(_text_of(m.get("content"))) for m in messages))
+    prompt = prompt_tokens_of(body)
     system = next((_text_of(m.get("content")) for m in messages if m.get("role") in ("system", "developer")), None)
     cached = 0
     with STATE.lock:
@@ -257,13 +297,13 @@ def chat_completion(body: dict, fault: str | None = None) -> dict:
             if system in STATE.seen_system:
                 cached = _tokens(len(system)) // 128 * 128
             STATE.seen_system.add(system)
-        completion = _tokens(len(content))
+        completion = _tokens(len(content or refusal or ""))
         STATE.stats["prompt_tokens"] += prompt
         STATE.stats["completion_tokens"] += completion
         STATE.stats["cached_tokens"] += cached
     return {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "object": "chat.completion", "created": int(time.time()),
             "model": str(body.get("model") or "standin"), "system_fingerprint": "standin",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content, "refusal": None},
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content, "refusal": refusal},
                          "logprobs": None, "finish_reason": finish}],
             "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
                       "prompt_tokens_details": {"cached_tokens": cached},
@@ -284,6 +324,24 @@ def _new_file(content: bytes, filename: str, purpose: str) -> dict:
     with STATE.lock:
         STATE.files[meta["id"]] = {"meta": meta, "content": content}
     return meta
+
+
+_REASONING = re.compile(r"^(o\d|gpt-5)(?!-chat)")
+
+
+def _batch_refusal(body: dict) -> dict | None:
+    """The error body OpenAI gives a batch line it refuses: a temperature for a reasoning model, or (by trigger
+    word) Azure's content filter."""
+    if _REASONING.match(str(body.get("model") or "")) and body.get("temperature") not in (None, 1):
+        return _error(f"Unsupported value: 'temperature' does not support {body['temperature']} with this model. "
+                      "Only the default (1) value is supported.", code="unsupported_value")
+    with STATE.lock:
+        triggers = dict(STATE.triggers)
+    texts = " ".join(str(i.get("text") or "") for i in request_items(body))
+    if any(word in texts and kind == "content_filter_400" for word, kind in triggers.items()):
+        return _error("The response was filtered due to the prompt triggering Azure OpenAI's content management "
+                      "policy.", code="content_filter")
+    return None
 
 
 def _run_batch(batch: dict) -> None:
@@ -313,6 +371,12 @@ def _run_batch(batch: dict) -> None:
             custom_id = request.get("custom_id") if isinstance(request, dict) else None
             errors.append({"id": request_id, "custom_id": custom_id, "response": None,
                            "error": {"code": "invalid_request", "message": problem}})
+            continue
+        refused = _batch_refusal(request["body"])
+        if refused is not None:
+            output.append({"id": request_id, "custom_id": request["custom_id"],
+                           "response": {"status_code": 400, "request_id": uuid.uuid4().hex, "body": refused},
+                           "error": None})
             continue
         answer = chat_completion(request["body"])
         usage["input"] += answer["usage"]["prompt_tokens"]
@@ -422,6 +486,9 @@ class Handler(BaseHTTPRequestHandler):
             with STATE.lock:
                 captured = list(STATE.captured)
             self._send(200, captured)
+        elif route == ["models"] and STATE.context:  # as vLLM reports its context window
+            self._send(200, {"object": "list", "data": [{"id": "standin", "object": "model", "owned_by": "vllm",
+                                                         "max_model_len": STATE.context}]})
         elif len(route) in (2, 3) and route[0] == "files" and route[2:] in ([], ["content"]):
             with STATE.lock:
                 found = STATE.files.get(route[1])
@@ -491,7 +558,12 @@ class Handler(BaseHTTPRequestHandler):
         if not isinstance(faults, list) or any(str(f).split(":")[0] not in FAULT_KINDS for f in faults):
             self._send(400, _error(f"faults must be a list of {', '.join(FAULT_KINDS)} (or timeout:SECONDS)"))
             return
+        triggers = body.get("triggers") or {}
+        if not isinstance(triggers, dict) or any(str(k) not in FAULT_KINDS for k in triggers.values()):
+            self._send(400, _error(f"triggers must map words to one of {', '.join(FAULT_KINDS)}"))
+            return
         try:
+            context = int(body["context"]) if body.get("context") is not None else None
             latency = float(body["latency"]) if body.get("latency") is not None else None
             retry_after = float(body["retry_after"]) if body.get("retry_after") is not None else None
             for fault in faults:
@@ -501,6 +573,9 @@ class Handler(BaseHTTPRequestHandler):
             self._send(400, _error("latency, retry_after and timeout:SECONDS must be numbers"))
             return
         with STATE.lock:
+            STATE.triggers.update({str(k): str(v) for k, v in triggers.items()})
+            if context is not None:
+                STATE.context = context or None
             if latency is not None:
                 STATE.latency = latency
             if retry_after is not None:
@@ -516,7 +591,11 @@ class Handler(BaseHTTPRequestHandler):
             STATE.stats["chat_items"] += len(items)
             STATE.captured.append(body)
             fault = STATE.faults.popleft() if STATE.faults else None
+            if fault is None and STATE.triggers:
+                texts = " ".join(str(i.get("text") or "") for i in items)
+                fault = next((kind for word, kind in STATE.triggers.items() if word in texts), None)
             kind = fault.split(":")[0] if fault else None
+            context = STATE.context
             if kind:
                 STATE.stats["faults"][kind] = STATE.stats["faults"].get(kind, 0) + 1
             latency, retry_after = STATE.latency, STATE.retry_after
@@ -525,8 +604,39 @@ class Handler(BaseHTTPRequestHandler):
                        {"retry-after-ms": str(int(round(retry_after * 1000))),
                         "retry-after": str(max(0, math.ceil(retry_after)))})
             return
+        if kind == "429_reset":
+            self._send(429, _error("Rate limit reached for requests (stand-in fault)", "requests", "rate_limit_exceeded"),
+                       {"x-ratelimit-limit-requests": "60", "x-ratelimit-remaining-requests": "0",
+                        "x-ratelimit-reset-requests": f"{int(round(retry_after * 1000))}ms",
+                        "x-ratelimit-limit-tokens": "200000", "x-ratelimit-remaining-tokens": "150000",
+                        "x-ratelimit-reset-tokens": "7.5s"})
+            return
         if kind in ("500", "503"):
             self._send(int(kind), _error(f"The server had an error (stand-in fault {kind})", "server_error"))
+            return
+        if kind == "format_500":  # what llama-cpp-python's server answers to a json_schema response_format
+            self._send(500, _error("response_format.type must be 'text' or 'json_object'", "server_error"))
+            return
+        if kind == "content_filter_400":  # Azure OpenAI's prompt filter
+            self._send(400, {"error": {
+                "message": "The response was filtered due to the prompt triggering Azure OpenAI's content management "
+                           "policy. Please modify your prompt and retry.", "type": None, "param": "prompt",
+                "code": "content_filter", "status": 400,
+                "innererror": {"code": "ResponsibleAIPolicyViolation",
+                               "content_filter_result": {"violence": {"filtered": True, "severity": "high"}}}}})
+            return
+        if kind == "bad_request":
+            self._send(400, _error("Unsupported parameter: 'temperature' is not supported with this model.",
+                                   code="unsupported_parameter"))
+            return
+        cap = max_tokens_of(body) or 0
+        prompt = prompt_tokens_of(body)
+        if kind == "context_length" or (context and prompt + cap > context):
+            limit = context or 8192
+            self._send(400, _error(f"This model's maximum context length is {limit} tokens. However, you requested "
+                                   f"{prompt + cap} tokens ({prompt} in the messages, {cap} in the completion). "
+                                   "Please reduce the length of the messages or completion.",
+                                   code="context_length_exceeded"))
             return
         if kind == "reset":
             self.close_connection = True
@@ -615,8 +725,10 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--latency", type=float, default=0.0, help="seconds every chat completion waits (default 0)")
     ap.add_argument("--batch-polls", type=int, default=2, help="retrieves until a batch completes (default 2)")
+    ap.add_argument("--context", type=int, default=None, help="context window in tokens: longer requests get a 400")
     args = ap.parse_args()
     STATE.base_latency, STATE.latency, STATE.batch_polls = args.latency, args.latency, args.batch_polls
+    STATE.base_context = STATE.context = args.context
     server = Server(("127.0.0.1", args.port), Handler)
     print(f"PORT {server.server_address[1]}", flush=True)
     try:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from ...errors import JourneyError, UsageError
 from ...schema import FeedbackItem
-from .client import ReplayMissingError, Usage, _replay_missing, _short, key_refused, response_format
+from .client import ReplayMissingError, Usage, _replay_missing, _short, key_refused, request_params
 from .extractor import LLMExtractor, Pending
 from .prompt import PromptItem
 from .validate import check_reply
@@ -62,7 +62,7 @@ class BatchFailed(BatchError):
         self.batch_id, self.status, self.report, self.errors = batch_id, status, report, list(errors)
         why = f": {'; '.join(self.errors[:3])}" if self.errors else ""
         super().__init__(f"batch {batch_id} {status}{why}. {report.answered_items} item(s) answered by it are cached; "
-                         "run again to send the rest (live, or with --batch-api as a new batch)")
+                         "the rest are sent live now (or labelled by rules with --batch-failed fallback)")
 
 
 @dataclass
@@ -77,6 +77,8 @@ class BatchReport:
     invalid_items: int = 0
     failed_requests: int = 0
     unmatched_requests: int = 0
+    failures: dict[str, str] = field(default_factory=dict)  # custom_id -> the error the batch gave for it
+    failed_keys: dict[str, str] = field(default_factory=dict)  # cache key of each item of a failed request -> error
     status: str = "nothing to send"
     input_file_id: str | None = None
     seconds: float = 0.0
@@ -124,10 +126,9 @@ def request_line(extractor: LLMExtractor, request: Sequence[Pending]) -> dict[st
     settings = extractor.settings
     asked = [PromptItem(n + 1, p.masked.text, p.item.lang) for n, p in enumerate(request)]
     examples = extractor._examples_for(list(request))
+    max_tokens = extractor._max_tokens(request, extractor._prompt_estimate(request))
     body = {"model": settings.model, "messages": extractor.prompt.messages(asked, examples),
-            "response_format": {"type": "json_schema",
-                                "json_schema": response_format("BatchAnswer", extractor.prompt.schema)},
-            "temperature": settings.temperature, "max_completion_tokens": settings.max_output_tokens}
+            **request_params(settings, extractor.provider, extractor.prompt.schema, max_tokens, settings.temperature)}
     return {"custom_id": custom_id(request), "method": "POST", "url": ENDPOINT, "body": body}
 
 
@@ -279,6 +280,7 @@ def _harvest(extractor: LLMExtractor, api: "openai.OpenAI", batch: Any, index: d
         body = response.get("body") if isinstance(response, dict) else None
         if row.get("error") or not isinstance(body, dict) or response.get("status_code") != 200:
             failed.add(cid)
+            _fail(report, cid, request, row)
             continue
         extractor.usage.requests += 1
         report.usage.requests += 1
@@ -287,6 +289,7 @@ def _harvest(extractor: LLMExtractor, api: "openai.OpenAI", batch: Any, index: d
         content = _content(body)
         if content is None:
             failed.add(cid)
+            _fail(report, cid, request, row)
             continue
         checks, _ = check_reply(content, [(n + 1, p.masked) for n, p in enumerate(request)],
                                 extractor.prompt.item_model)
@@ -297,19 +300,52 @@ def _harvest(extractor: LLMExtractor, api: "openai.OpenAI", batch: Any, index: d
             elif p.key not in hits:
                 keep[p.key] = {"answer": answer, "outcome": "answered", "problems": []}
     for row in _lines(api, getattr(batch, "error_file_id", None)):
-        failed.add(str(row.get("custom_id")))
+        cid = str(row.get("custom_id"))
+        failed.add(cid)
+        _fail(report, cid, index.get(cid) or [], row)
     if keep:
         extractor._cache.put_many(keep)  # type: ignore[union-attr]
     report.answered_items = len(keep)
     report.failed_requests = len(failed)
 
 
+def _fail(report: BatchReport, cid: str, request: Sequence[Pending], row: dict[str, Any]) -> None:
+    """Note why a request of the batch failed, for it and for each of its items."""
+    why = error_of(row)
+    report.failures[cid] = why
+    for p in request:
+        report.failed_keys[p.key] = why
+
+
+def error_of(row: dict[str, Any]) -> str:
+    """The message a batch output or error line gives for a failed request."""
+    error = row.get("error")
+    response = row.get("response") if isinstance(row.get("response"), dict) else {}
+    body = response.get("body") if isinstance(response.get("body"), dict) else {}
+    for found in (error, body.get("error")):
+        if isinstance(found, dict) and (found.get("message") or found.get("code")):
+            code = f" ({found['code']})" if found.get("code") and found.get("message") else ""
+            return str(found.get("message") or found.get("code"))[:300] + code
+    choices = body.get("choices") if isinstance(body.get("choices"), list) else []
+    if choices and isinstance(choices[0], dict):
+        finish = choices[0].get("finish_reason")
+        refusal = (choices[0].get("message") or {}).get("refusal")
+        if refusal:
+            return f"refusal: {str(refusal)[:300]}"
+        if finish and finish != "stop":
+            return f"finish_reason {finish}"
+    status = response.get("status_code")
+    return f"HTTP {status}" if status and status != 200 else "no answer"
+
+
 def _content(body: dict[str, Any]) -> str | None:
     choices = body.get("choices")
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         return None
+    if choices[0].get("finish_reason") in ("length", "content_filter"):
+        return None  # cut or filtered: error_of() says which
     content = (choices[0].get("message") or {}).get("content")
-    return content if isinstance(content, str) else None
+    return content if isinstance(content, str) and content else None
 
 
 def _lines(api: "openai.OpenAI", file_id: str | None) -> Iterable[dict[str, Any]]:

@@ -1,22 +1,41 @@
-"""One chat request through LangChain's ChatOpenAI with strict structured output, retried on transient faults.
+"""One chat request through LangChain's ChatOpenAI, with the provider's parameters, a strict JSON schema as the
+response format, rate limits on requests and tokens, and retries of what a retry can fix.
 
-The answer's JSON is validated by the caller (per item, so one bad item does not spoil a whole request), so only
-the raw text, the finish reason and the token usage come back from here. Every attempt's usage is counted,
-retries included."""
+What comes back is the raw answer (text, finish reason, refusal, usage): the caller validates it item by item and
+decides what a cut answer, a filtered one or a refusal means for its items. Faults are sorted here:
+- transient (429, 5xx, timeouts, resets): retried with backoff, honouring `retry-after` and `x-ratelimit-reset-*`;
+- the request's content refused (content filter, context length, an over-long message): `RequestRejected`, so the
+  caller can split the request until the offending item is alone;
+- the request itself malformed (bad key, unknown model, a parameter or response format the server does not take,
+  no quota left): `UsageError` at once, the same answer would come back for every request.
+Every attempt's usage is counted, retries included."""
 
 from __future__ import annotations
 
 import asyncio
 import random
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import JourneyError, UsageError
+from .provider import Provider, is_reasoning_model, response_format
+from .ratelimit import RateLimiter, reset_seconds
 from .settings import LLMSettings
 
 
 class ModelRequestError(JourneyError):
     """A request still failed after every retry (the items it carried fall back to the rules extractor)."""
+
+
+class RequestRejected(JourneyError):
+    """The server refused this request for what it carries (`kind`: content_filter, context_length, too_long):
+    another request, without the offending item, can succeed."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(f"{kind}: {message}")
+        self.kind = kind
+        self.detail = message
 
 
 class ReplayMissingError(UsageError):
@@ -60,30 +79,34 @@ class Reply:
     content: str
     finish_reason: str | None
     usage: dict[str, Any] | None
+    refusal: str | None = None
 
 
-def response_format(name: str, schema: dict[str, Any]) -> dict[str, Any]:
-    """The strict JSON schema a request carries (the Batch API's request lines carry the same)."""
-    return {"name": name, "schema": schema, "strict": True,
-            "description": "Journey labels for every item of the request"}
+def request_params(settings: LLMSettings, provider: Provider, schema: dict[str, Any], max_tokens: int,
+                   temperature: float | None) -> dict[str, Any]:
+    """The body parameters of one request besides model and messages (the Batch API's lines carry the same)."""
+    params: dict[str, Any] = {"response_format": response_format(provider, "BatchAnswer", schema),
+                              provider.max_tokens_param: max_tokens}
+    if is_reasoning_model(settings.model):
+        if settings.reasoning_effort is not None:
+            params["reasoning_effort"] = settings.reasoning_effort
+    elif temperature is not None:
+        params["temperature"] = temperature
+    return params
 
 
 class ChatModel:
-    """The structured-output chain for one model and one answer schema, with retries and a rate limiter."""
+    """The chat model for one run: one schema, the provider's parameters, retries and rate limits."""
 
-    def __init__(self, settings: LLMSettings, schema: dict[str, Any], usage: Usage):
+    def __init__(self, settings: LLMSettings, provider: Provider, schema: dict[str, Any], usage: Usage):
         from langchain_openai import ChatOpenAI
 
         self.settings = settings
+        self.provider = provider
+        self.schema = schema
         self.usage = usage
         self.answered = 0  # replies received: a server never reached fails fast instead of falling back to rules
-        limiter = None
-        if settings.requests_per_minute:
-            from langchain_core.rate_limiters import InMemoryRateLimiter
-
-            rps = settings.requests_per_minute / 60.0
-            limiter = InMemoryRateLimiter(requests_per_second=rps, check_every_n_seconds=min(0.1, 1 / rps),
-                                          max_bucket_size=max(1, min(settings.concurrency, int(rps) or 1)))
+        self.limiter = RateLimiter(settings.requests_per_minute, settings.tokens_per_minute)
         import openai
 
         # A client of our own, bound to the extractor's event loop (LangChain's shared default client would be
@@ -91,24 +114,29 @@ class ChatModel:
         self.http = openai.DefaultAsyncHttpxClient(limits=_limits(settings.concurrency))
         self.model = ChatOpenAI(
             model=settings.model, api_key=settings.api_key or "not-needed", base_url=settings.base_url,
-            use_responses_api=False, max_retries=0, timeout=settings.timeout, temperature=settings.temperature,
-            max_completion_tokens=settings.max_output_tokens, rate_limiter=limiter, http_async_client=self.http)
-        self.chain = self.model.with_structured_output(
-            response_format("BatchAnswer", schema), method="json_schema", strict=True, include_raw=True)
+            use_responses_api=False, max_retries=0, timeout=settings.timeout, temperature=None,
+            include_response_headers=True, http_async_client=self.http)
 
     async def aclose(self) -> None:
         await self.http.aclose()
 
-    async def ask(self, messages: list[dict[str, str]]) -> Reply:
-        """The model's reply; transient faults are retried with exponential backoff (Retry-After honoured)."""
+    async def ask(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float | None = None,
+                  reserve: int = 0) -> Reply:
+        """The model's reply. `reserve` is the prompt + answer tokens the rate limiter books for the request."""
         self.usage.requests += 1
+        params = request_params(self.settings, self.provider, self.schema, max_tokens,
+                                self.settings.temperature if temperature is None else temperature)
+        # Through extra_body, so LangChain sends the parameters as given (it renames max_tokens, and its parse
+        # path raises on a cut answer instead of returning it) and the answer comes back as text we validate.
+        extra = {"extra_body": params}
         last = "no attempt"
         for attempt in range(self.settings.max_retries + 1):
             self.usage.attempts += 1
             if attempt:
                 self.usage.retries += 1
+            await self.limiter.acquire(reserve or max_tokens)
             try:
-                result = await self.chain.ainvoke(messages)
+                raw = await self.model.ainvoke(messages, **extra)
             except Exception as exc:  # noqa: BLE001 - sorted into retriable or not below
                 kind, wait = self._classify(exc)
                 self.usage.fault(kind)
@@ -117,54 +145,92 @@ class ChatModel:
                     where = self.settings.base_url or "https://api.openai.com/v1"
                     raise UsageError(f"cannot reach the model server at {where} ({_short(exc)}); check --base-url "
                                      "or OPENAI_BASE_URL, and that the server is running") from None
-                if kind == "truncated":
-                    completion = getattr(exc, "completion", None)
-                    usage = getattr(completion, "usage", None)
-                    self.usage.add(usage.model_dump() if usage is not None else None)
                 if attempt == self.settings.max_retries:
                     break
+                if wait is not None:
+                    self.limiter.pause(wait)
                 await asyncio.sleep(wait if wait is not None else self._backoff(attempt))
                 continue
             self.answered += 1
-            raw = result["raw"]
+            meta = raw.response_metadata or {}
+            self.limiter.observe(meta.get("headers") or {})
             self.usage.add(getattr(raw, "usage_metadata", None))
             content = raw.content if isinstance(raw.content, str) else "".join(
                 p.get("text", "") for p in raw.content if isinstance(p, dict))
-            return Reply(content, (raw.response_metadata or {}).get("finish_reason"),
-                         getattr(raw, "usage_metadata", None))
+            refusal = (raw.additional_kwargs or {}).get("refusal")
+            return Reply(content, meta.get("finish_reason"), getattr(raw, "usage_metadata", None),
+                         str(refusal) if refusal else None)
         raise ModelRequestError(f"model request failed after {self.settings.max_retries + 1} attempts ({last})")
 
     def _backoff(self, attempt: int) -> float:
         return self.settings.backoff * (2 ** attempt) * (0.75 + 0.5 * random.random())
 
-    @staticmethod
-    def _classify(exc: BaseException) -> tuple[str, float | None]:
-        """(fault kind, seconds to wait or None for the backoff). Errors that a retry cannot fix are raised."""
+    def _classify(self, exc: BaseException) -> tuple[str, float | None]:
+        """(fault kind, seconds to wait or None for the backoff) of a retriable fault; raises the others."""
         import openai
 
         missing = _replay_missing(exc)
         if missing is not None:
             raise ReplayMissingError(missing) from None
-        if isinstance(exc, openai.LengthFinishReasonError):
-            return "truncated", None
         if isinstance(exc, openai.RateLimitError):
-            return "429", _retry_after(exc)
+            if _code(exc) == "insufficient_quota":
+                raise UsageError(f"the provider says the account has no quota left (429 insufficient_quota): "
+                                 f"{_message(exc)}") from None
+            return "429", _wait_of(exc)
         if isinstance(exc, openai.APITimeoutError):
             return "timeout", None
         if isinstance(exc, openai.APIConnectionError):
             return "connection", None
         if isinstance(exc, openai.APIStatusError):
-            if exc.status_code >= 500 or exc.status_code in (408, 409):
-                return str(exc.status_code), _retry_after(exc)
-            if exc.status_code in (401, 403):
-                raise key_refused(exc.status_code) from None
-            if exc.status_code == 404:
-                raise UsageError(f"the model server does not know this model or route (404): {_short(exc)}; "
-                                 "check --model and --base-url") from None
-            raise UsageError(f"the model server rejected the request ({exc.status_code}): {_short(exc)}") from None
+            return self._status(exc)
         if isinstance(exc, (asyncio.TimeoutError, ConnectionError)):
             return "timeout" if isinstance(exc, asyncio.TimeoutError) else "connection", None
         raise exc
+
+    def _status(self, exc: Any) -> tuple[str, float | None]:
+        status, message, code = exc.status_code, _message(exc), _code(exc)
+        rejected = rejection_kind(status, message, code)
+        if rejected is not None:
+            raise RequestRejected(rejected, message) from None
+        if status in (401, 403):
+            raise key_refused(status) from None
+        if status == 404:
+            raise UsageError(f"the model server does not know this model or route (404): {message}; check --model "
+                             "and --base-url") from None
+        if _names_the_request(message):  # a server that says so with a 500 (llama-cpp-python does) is not transient
+            hint = ""
+            if "response_format" in message or "json_schema" in message:
+                hint = "; this server takes another structured-output form: try --provider llama-cpp-python"
+            raise UsageError(f"the model server cannot take this request ({status}): {message}{hint}") from None
+        if status >= 500 or status in (408, 409):
+            return str(status), _wait_of(exc)
+        raise UsageError(f"the model server rejected the request ({status}): {message}") from None
+
+
+_CONTEXT = re.compile(r"context[ _-]?(length|window|size)|maximum context|exceed_context|too many tokens|"
+                      r"prompt is too long|input is too long|reduce the length", re.IGNORECASE)
+_FILTER = re.compile(r"content[ _-]?(filter|management|policy)|responsibleaipolicy|safety system", re.IGNORECASE)
+_TOO_LONG = re.compile(r"string too long|maximum length|too large", re.IGNORECASE)
+_REQUEST = re.compile(r"unsupported|not supported|unrecognized|unknown (parameter|field|argument)|"
+                      r"extra (inputs|fields) (are )?not permitted|invalid (type|value) for|response_format|"
+                      r"must be (one of|either)", re.IGNORECASE)
+
+
+def rejection_kind(status: int, message: str, code: str | None) -> str | None:
+    """content_filter / context_length / too_long when a 400-class answer blames what the request carries."""
+    if status not in (400, 413, 422):
+        return None
+    if code in ("content_filter", "content_policy_violation") or _FILTER.search(message):
+        return "content_filter"
+    if code in ("context_length_exceeded", "exceed_context_size_error") or _CONTEXT.search(message):
+        return "context_length"
+    if status == 413 or code == "string_above_max_length" or _TOO_LONG.search(message):
+        return "too_long"
+    return None
+
+
+def _names_the_request(message: str) -> bool:
+    return bool(_REQUEST.search(message))
 
 
 def key_refused(status: int) -> UsageError:
@@ -182,7 +248,35 @@ def _limits(concurrency: int):
     return httpx.Limits(max_connections=concurrency + 4, max_keepalive_connections=concurrency + 4)
 
 
-def _retry_after(exc: Any) -> float | None:
+def _body(exc: Any) -> dict[str, Any]:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        return body["error"]
+    return body if isinstance(body, dict) else {}
+
+
+def _message(exc: Any) -> str:
+    body = _body(exc)
+    message = body.get("message") if isinstance(body.get("message"), str) else None
+    return (message or _short(exc))[:300]
+
+
+def _code(exc: Any) -> str | None:
+    body = _body(exc)
+    for key in ("code", "type"):
+        if isinstance(body.get(key), str):
+            if key == "type" and body[key] in ("invalid_request_error", "server_error", "BadRequestError"):
+                continue
+            return body[key]
+    inner = body.get("innererror")
+    if isinstance(inner, dict) and isinstance(inner.get("code"), str):
+        return "content_filter" if "ResponsibleAIPolicy" in inner["code"] else inner["code"]
+    return None
+
+
+def _wait_of(exc: Any) -> float | None:
+    """Seconds the server asks us to wait: retry-after(-ms), else the later of x-ratelimit-reset-requests/-tokens
+    when the matching remaining count is 0 (or both when it does not say)."""
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None) or {}
     for name in ("retry-after-ms", "retry-after"):
@@ -193,7 +287,18 @@ def _retry_after(exc: Any) -> float | None:
             except ValueError:
                 continue
             return min(max(seconds, 0.0), 120.0)
-    return None
+    waits = []
+    for kind in ("requests", "tokens"):
+        remaining = headers.get(f"x-ratelimit-remaining-{kind}")
+        reset = reset_seconds(headers.get(f"x-ratelimit-reset-{kind}"))
+        if reset is not None and (remaining is None or str(remaining).strip() in ("0", "0.0")):
+            waits.append(reset)
+    if not waits:
+        for kind in ("requests", "tokens"):
+            reset = reset_seconds(headers.get(f"x-ratelimit-reset-{kind}"))
+            if reset is not None:
+                waits.append(reset)
+    return min(max(waits), 120.0) if waits else None
 
 
 def _cannot_connect(exc: BaseException) -> bool:
@@ -225,3 +330,4 @@ def _replay_missing(exc: BaseException) -> str | None:
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return (text[0] if text else type(exc).__name__)[:200]
+

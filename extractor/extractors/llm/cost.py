@@ -1,9 +1,8 @@
-"""Prices and the --dry-run estimate. Tokens are estimated at 4 characters each (no tokenizer download: tiktoken
-fetches its vocabulary at first use); the real counts come from the usage the server returns."""
+"""Prices and the --dry-run estimate. Tokens are estimated without a tokenizer (sizing.py: tiktoken fetches its
+vocabulary at first use); the real counts come from the usage the server returns."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from .settings import LLMSettings
@@ -19,13 +18,6 @@ PRICES: dict[str, tuple[float, float]] = {
     "gpt-5-mini": (0.25, 2.00),
     "gpt-5-nano": (0.05, 0.40),
 }
-CHARS_PER_TOKEN = 4.0
-ANSWER_TOKENS_PER_ITEM = 90  # what one item's answer (labels, one or two events with quotes) takes, measured
-
-
-def tokens_of(text: str) -> int:
-    return math.ceil(len(text) / CHARS_PER_TOKEN)
-
 
 def price_of(settings: LLMSettings) -> tuple[float, float] | None:
     """(input, output) USD per 1M tokens: the settings' prices, else the list price of the model, else None."""
@@ -48,6 +40,8 @@ class Estimate:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost: float | None = None
+    too_long: int = 0  # items too long for the model's context: labelled by rules, never sent
+    measured_items: int = 0  # answered items of earlier runs with this model and prompt the estimate learnt from
 
     def priced(self, settings: LLMSettings, batch_api: bool = False) -> "Estimate":
         price = price_of(settings)

@@ -5,6 +5,7 @@ extractor. Every item gets a record, and the record says how it was made (`llm.o
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -12,12 +13,14 @@ from ...privacy import Masked, mask_personal_data
 from ...schema import Evidence, FeedbackItem, JourneyEvent, JourneyRecord, LLMOutcome
 from ...taxonomy import Taxonomy
 from .cache import AnswerCache, cache_key
-from .client import ChatModel, ModelRequestError, Usage
-from .cost import ANSWER_TOKENS_PER_ITEM, Estimate, tokens_of
+from .client import ChatModel, ModelRequestError, Reply, RequestRejected, Usage
+from .cost import Estimate
 from .examples import ExampleSource
 from .injection import looks_like_instructions
 from .prompt import JourneyPrompt, PromptItem
+from .provider import Provider, resolve_provider
 from .settings import LLMSettings
+from .sizing import HEADROOM, ITEM_OVERHEAD, REQUEST_OVERHEAD, Limits, RatesFile, TokenRates
 from .validate import Checked, check_reply
 
 CONFIDENCE = {"answered": 0.8, "repaired": 0.7}  # not calibrated: a fixed level per outcome, below rules' best
@@ -35,6 +38,10 @@ class Pending:
     problems: list[str] = field(default_factory=list)
     isolated: bool = False
 
+    @property
+    def lang(self) -> str | None:
+        return self.item.lang
+
 
 @dataclass
 class Outcomes:
@@ -44,6 +51,8 @@ class Outcomes:
     cached: int = 0
     unsent: int = 0
     isolated: int = 0
+    split: int = 0  # requests split in two after a cut answer or a refused request
+    too_long: int = 0  # items too long for the model's context, never sent
 
 
 class BudgetReached(Exception):
@@ -71,7 +80,34 @@ class LLMExtractor:
         self._cache = AnswerCache(settings.cache_folder()) if settings.cache else None
         self._model: ChatModel | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._provider: Provider | None = None
+        self._rates_file = RatesFile(settings.cache_folder()) if settings.cache else None
+        self._rates_key = f"{settings.model}|{self.prompt_id}"
+        self.rates = self._rates_file.load(self._rates_key) if self._rates_file else TokenRates()
         self.batch_rows = max(64, settings.items_per_request * settings.concurrency)
+        self._settled: dict[str, str] = {}
+        self._system_estimate: int | None = None  # cache key -> why: labelled by the fallback, not sent
+
+    def settle_as_fallback(self, reasons: dict[str, str]) -> None:
+        """Items (by cache key) that must not be sent: the fallback labels them, and their records say why (a
+        Batch API request that failed, with --batch-failed fallback)."""
+        self._settled.update(reasons)
+
+    @property
+    def provider(self) -> Provider:
+        """The kind of server, from the settings, the URL, or the server itself (asked once, on first use)."""
+        if self._provider is None:
+            detect = self.settings.context_window is None
+            self._provider = resolve_provider(self.settings.provider, self.settings.base_url, self.settings.model,
+                                              detect=detect)
+        return self._provider
+
+    @property
+    def limits(self) -> Limits:
+        provider = self.provider
+        context = self.settings.context_window or provider.context_window
+        output = self.settings.max_output_tokens or provider.max_output_tokens
+        return Limits(context, min(output, context))
 
     # -- the Extractor protocol ------------------------------------------------------------------------------
 
@@ -96,6 +132,8 @@ class LLMExtractor:
         return self._fallback
 
     def close(self) -> None:
+        if self._rates_file is not None and self.rates.measured_items():
+            self._rates_file.save(self._rates_key, self.rates)
         if self._loop is not None:
             if self._model is not None:
                 self._loop.run_until_complete(self._model.aclose())
@@ -116,7 +154,12 @@ class LLMExtractor:
     def extract_many(self, items: Sequence[FeedbackItem]) -> list[JourneyRecord | None]:
         """One record per item, in order; None for items left unsent because --max-cost was reached."""
         pending = [self._pending(item) for item in items]
-        todo = self._from_cache(pending)
+        todo = []
+        for p in self._from_cache(pending):
+            if p.key in self._settled:
+                p.outcome, p.problems = "fallback", [self._settled[p.key]]
+            else:
+                todo.append(p)
         first: dict[str, Pending] = {}
         repeats: list[tuple[Pending, Pending]] = []
         for p in todo:
@@ -145,14 +188,13 @@ class LLMExtractor:
         hits = self._cache.get_many([p.key for p in pending]) if self._cache is not None else {}
         todo = [p for p in pending if p.key not in hits]
         estimate.cached_items = len(pending) - len(todo)
-        system = tokens_of(self.prompt.system)
+        factor = self.rates.prompt_factor()
         for request in self._requests(todo):
             estimate.requests += 1
-            asked = [PromptItem(n + 1, p.masked.text, p.item.lang) for n, p in enumerate(request)]
-            estimate.prompt_tokens += system + tokens_of(self.prompt.user(asked)) + 8
-            if self.examples is not None:
-                estimate.prompt_tokens += 40 * self.settings.few_shot
-            estimate.completion_tokens += ANSWER_TOKENS_PER_ITEM * len(request)
+            estimate.prompt_tokens += round(self._prompt_estimate(request) * factor)
+            estimate.completion_tokens += round(sum(self.rates.answer_tokens(p.lang) for p in request))
+        estimate.too_long = self.outcomes.too_long
+        estimate.measured_items = self.rates.measured_items()
         return estimate.priced(self.settings, batch_api)
 
     # -- steps -----------------------------------------------------------------------------------------------
@@ -179,21 +221,55 @@ class LLMExtractor:
             todo.append(p)
         return todo
 
+    def _system_tokens(self) -> int:
+        """The instructions, and the answer schema where the provider counts it as prompt."""
+        if self._system_estimate is None:
+            schema = json.dumps(self.prompt.schema, separators=(",", ":")) if self.provider.schema_in_prompt else ""
+            self._system_estimate = self.rates.text_tokens(self.prompt.system, "en") + \
+                self.rates.text_tokens(schema, "en") // 2
+        return self._system_estimate
+
+    def _item_tokens(self, p: Pending) -> int:
+        return self.rates.text_tokens(p.masked.text, p.lang) + ITEM_OVERHEAD
+
+    def _prompt_estimate(self, request: Sequence[Pending]) -> int:
+        """Raw estimate of a request's prompt tokens: instructions, few-shot examples, items."""
+        shots = 0
+        if self.examples is not None and not request[0].isolated:
+            shots = 60 * self.settings.few_shot  # a masked example with its labels, at most
+        return self._system_tokens() + REQUEST_OVERHEAD + shots + sum(self._item_tokens(p) for p in request)
+
+    def _answer_estimate(self, request: Sequence[Pending]) -> float:
+        return sum(self.rates.answer_tokens(p.lang) for p in request)
+
+    def _fits(self, request: Sequence[Pending]) -> bool:
+        """Whether a request's estimated prompt and answer (with headroom) fit the context and the answer cap."""
+        limits = self.limits
+        prompt = self._prompt_estimate(request) * self.rates.prompt_factor()
+        answer = self._answer_estimate(request) * HEADROOM
+        return answer <= limits.max_output_tokens and prompt + answer + 64 <= limits.context_window
+
     def _requests(self, todo: list[Pending]) -> list[list[Pending]]:
-        """Items packed into requests, in input order, up to `items_per_request` items or `request_chars` of text
-        (short items share the instructions with many others, long ones with fewer, so the tokens sent per item
-        stay within about twice the item's own plus its answer); an item that reads like instructions goes alone."""
+        """Items packed into requests, in input order: up to `items_per_request` items or `request_chars` of text,
+        and never more than the model's context and answer cap take (estimated, with headroom). An item that
+        reads like instructions goes alone; an item that cannot fit even alone is marked too long and not sent."""
         requests: list[list[Pending]] = []
         current: list[Pending] = []
         chars = 0
         for p in todo:
+            if not self._fits([p]):
+                p.outcome = "fallback"
+                p.problems = [f"too long for the model's context ({self.limits.context_window:,} tokens with "
+                              f"{self.limits.max_output_tokens:,} for the answer): not sent"]
+                self.outcomes.too_long += 1
+                continue
             if looks_like_instructions(p.item.text):
                 p.isolated = True
                 requests.append([p])
                 continue
             size = len(p.masked.text)
             if current and (len(current) >= self.settings.items_per_request
-                            or chars + size > self.settings.request_chars):
+                            or chars + size > self.settings.request_chars or not self._fits(current + [p])):
                 requests.append(current)
                 current, chars = [], 0
             current.append(p)
@@ -204,7 +280,7 @@ class LLMExtractor:
 
     async def _label(self, todo: list[Pending]) -> None:
         if self._model is None:
-            self._model = ChatModel(self.settings, self.prompt.schema, self.usage)
+            self._model = ChatModel(self.settings, self.provider, self.prompt.schema, self.usage)
         gate = asyncio.Semaphore(self.settings.concurrency)
         requests = self._requests(todo)
         shots = [self._examples_for(r) for r in requests]
@@ -223,43 +299,125 @@ class LLMExtractor:
             self.budget_reached = True
         return self.budget_reached
 
-    async def _request(self, request: list[Pending], examples, gate: asyncio.Semaphore) -> None:
+    def _max_tokens(self, request: Sequence[Pending], prompt_estimate: int, generous: bool = False) -> int:
+        """The answer cap of a request: room for its estimated answer with headroom (all the room the context
+        leaves when `generous`), within the provider's cap."""
+        limits = self.limits
+        room = limits.answer_room(round(prompt_estimate * self.rates.prompt_factor()))
+        if generous:
+            return max(64, room)
+        wanted = max(256, round(self._answer_estimate(request) * HEADROOM * 1.5))
+        return max(64, min(room, wanted))
+
+    async def _ask(self, request: Sequence[Pending], messages: list[dict[str, str]], prompt_estimate: int, *,
+                   generous: bool = False, temperature: float | None = None) -> tuple[Reply, int]:
+        max_tokens = self._max_tokens(request, prompt_estimate, generous)
+        reserve = round(prompt_estimate * self.rates.prompt_factor()) + max_tokens
+        reply = await self._model.ask(messages, max_tokens=max_tokens, temperature=temperature,  # type: ignore[union-attr]
+                                      reserve=reserve)
+        return reply, max_tokens
+
+    async def _request(self, request: list[Pending], examples, gate: asyncio.Semaphore, *,
+                       generous: bool = False) -> None:
         async with gate:
             if self._over_budget():
                 return
-            self.outcomes.isolated += sum(p.isolated for p in request)
+            if not generous:
+                self.outcomes.isolated += sum(p.isolated for p in request)
             asked = [PromptItem(n + 1, p.masked.text, p.item.lang) for n, p in enumerate(request)]
             messages = self.prompt.messages(asked, examples)
+            estimate = self._prompt_estimate(request)
             try:
-                reply = await self._model.ask(messages)  # type: ignore[union-attr]
-                checks, general = check_reply(reply.content, [(n + 1, p.masked) for n, p in enumerate(request)],
-                                              self.prompt.item_model)
+                reply, max_tokens = await self._ask(request, messages, estimate, generous=generous)
+            except RequestRejected as exc:
+                reply, max_tokens, refused = None, 0, (exc.kind, exc.detail)
             except ModelRequestError as exc:
                 for p in request:
                     p.outcome, p.problems = "fallback", [str(exc)]
                 return
-            failed = []
-            for n, p in enumerate(request):
-                p.checked = checks[n + 1]
-                if p.checked.answer is None:
-                    p.problems = p.checked.problems + general
-                    failed.append((n + 1, p))
-            if failed:
-                await self._repair(messages, reply.content, failed)
-            self._keep(request)
+            else:
+                refused = None
+                if reply.refusal:
+                    refused = ("refusal", reply.refusal)
+                elif reply.finish_reason == "content_filter":
+                    refused = ("content_filter", "the provider's content filter stopped the answer")
+            if reply is not None and refused is None and reply.finish_reason != "length":
+                self._learn(request, estimate, reply)
+                await self._check(request, examples, reply)  # and its repair, in the same place
+                return
+        # a cut, filtered or refused request: outside the gate, the halves take places of their own
+        if refused is not None:
+            await self._split_or_give_up(request, examples, gate, f"{refused[0]}: {refused[1]}"[:300])
+            return
+        assert reply is not None
+        self._learn_cut(request, reply)
+        if len(request) > 1:
+            await self._split_or_give_up(request, examples, gate, "")
+        elif not generous and self._max_tokens(request, estimate, True) > max_tokens:
+            await self._request(request, examples, gate, generous=True)  # once more, with all the room there is
+        else:
+            request[0].outcome = "fallback"
+            request[0].problems = [f"the answer was cut at {max_tokens:,} tokens (finish_reason length)"]
 
-    async def _repair(self, messages: list[dict[str, str]], content: str, failed: list[tuple[int, Pending]]) -> None:
-        """One follow-up request with the validation errors, for the failed items only; then the fallback."""
+    async def _check(self, request: list[Pending], examples, reply: Reply) -> None:
+        checks, general = check_reply(reply.content, [(n + 1, p.masked) for n, p in enumerate(request)],
+                                      self.prompt.item_model)
+        failed = []
+        for n, p in enumerate(request):
+            p.checked = checks[n + 1]
+            if p.checked.answer is None:
+                p.problems = p.checked.problems + general
+                failed.append((n + 1, p))
+        if failed:
+            await self._repair(request, examples, reply.content, failed)
+        self._keep(request)
+
+    async def _split_or_give_up(self, request: list[Pending], examples, gate: asyncio.Semaphore, why: str) -> None:
+        """A cut, filtered or refused request: its halves are asked apart, until the item at fault is alone; that
+        item ends as a fallback whose record says why."""
+        if len(request) == 1:
+            request[0].outcome = "fallback"
+            request[0].problems = [f"the provider refused this item ({why})"]
+            return
+        self.outcomes.split += 1
+        half = len(request) // 2
+        await asyncio.gather(self._request(request[:half], examples, gate),
+                             self._request(request[half:], examples, gate))
+
+    def _learn(self, request: Sequence[Pending], estimate: int, reply: Reply) -> None:
+        usage = reply.usage or {}
+        prompt = int(usage.get("input_tokens") or usage.get("prompt_tokens") or 0)
+        completion = int(usage.get("output_tokens") or usage.get("completion_tokens") or 0)
+        self.rates.observe([p.lang for p in request], estimate, prompt, completion)
+
+    def _learn_cut(self, request: Sequence[Pending], reply: Reply) -> None:
+        """A cut answer says the items need more than it holds: count it as a lower bound."""
+        usage = reply.usage or {}
+        completion = int(usage.get("output_tokens") or usage.get("completion_tokens") or 0)
+        if completion:
+            self.rates.observe([p.lang for p in request], 0, 0, completion)
+
+    async def _repair(self, request: list[Pending], examples, content: str, failed: list[tuple[int, Pending]]
+                      ) -> None:
+        """One follow-up request for the failed items only (a narrower batch than the first), with the model's own
+        answer for them and the validation errors, at the repair temperature (so the model can answer otherwise
+        than a greedy decode repeats); what still fails falls back to the rules extractor."""
         problems = [problem for _, p in failed for problem in p.problems]
-        follow_up = messages + [{"role": "assistant", "content": content[:20_000]},
-                                {"role": "user", "content": self.prompt.repair(
-                                    problems, [PromptItem(n, p.masked.text, p.item.lang) for n, p in failed])}]
+        asked = [PromptItem(n, p.masked.text, p.item.lang) for n, p in failed]
+        follow_up = self.prompt.messages(asked, examples) + [
+            {"role": "assistant", "content": _entries_of(content, [n for n, _ in failed])},
+            {"role": "user", "content": self.prompt.repair(problems, asked)}]
+        subset = [p for _, p in failed]
+        estimate = self._prompt_estimate(subset) + len(follow_up[-1]["content"]) // 3 + len(follow_up[-2]["content"]) // 3
         try:
             if self._over_budget():
                 raise ModelRequestError("--max-cost reached before the repair request")
-            reply = await self._model.ask(follow_up)  # type: ignore[union-attr]
+            reply, _ = await self._ask(subset, follow_up, estimate, temperature=self.settings.repair_temperature)
+            if reply.refusal or reply.finish_reason in ("length", "content_filter"):
+                why = reply.refusal or f"finish_reason {reply.finish_reason}"
+                raise ModelRequestError(f"the repair was not answered ({why})"[:300])
             checks, general = check_reply(reply.content, [(n, p.masked) for n, p in failed], self.prompt.item_model)
-        except ModelRequestError as exc:
+        except (ModelRequestError, RequestRejected) as exc:
             checks, general = {n: Checked(problems=[f"repair request: {exc}"]) for n, _ in failed}, []
         for n, p in failed:
             checked = checks[n]
@@ -299,6 +457,16 @@ class LLMExtractor:
             taxonomy_id=self.taxonomy.ref, origin=item.origin,
             llm=LLMOutcome(outcome=p.outcome, problems=p.problems[:6], model=self.settings.model,
                            prompt_id=self.prompt_id))
+
+
+def _entries_of(content: str, ids: list[int]) -> str:
+    """The model's earlier answer for these items only (the whole answer, shortened, when it is not JSON)."""
+    try:
+        data = json.loads(content)
+        entries = [e for e in data.get("items", []) if isinstance(e, dict) and e.get("id") in ids]
+    except (ValueError, AttributeError):
+        return content[:4000]
+    return json.dumps({"items": entries}, ensure_ascii=False)
 
 
 def _unique(ids: list[str]) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -32,6 +32,11 @@ ENV = {
     "price_input": "JOURNEY_LLM_PRICE_INPUT",
     "price_output": "JOURNEY_LLM_PRICE_OUTPUT",
     "max_output_tokens": "JOURNEY_LLM_MAX_OUTPUT_TOKENS",
+    "context_window": "JOURNEY_LLM_CONTEXT_WINDOW",
+    "provider": "JOURNEY_LLM_PROVIDER",
+    "tokens_per_minute": "JOURNEY_LLM_TPM",
+    "reasoning_effort": "JOURNEY_LLM_REASONING_EFFORT",
+    "temperature": "JOURNEY_LLM_TEMPERATURE",
 }
 
 
@@ -45,8 +50,10 @@ class LLMSettings(BaseModel):
     base_url: str | None = None
     items_per_request: int = Field(default=48, ge=1, le=100, description="most items labelled by one request")
     request_chars: int = Field(default=8000, ge=500, description="a request closes at this much item text")
-    concurrency: int = Field(default=16, ge=1, le=256, description="requests in flight at once")
+    concurrency: int = Field(default=4, ge=1, le=256, description="requests in flight at once")
     requests_per_minute: float | None = Field(default=None, gt=0, description="client-side rate limit")
+    tokens_per_minute: float | None = Field(default=None, gt=0, description="client-side limit of prompt + answer "
+                                            "tokens a minute (the provider counts the cap asked, not the answer)")
     timeout: float = Field(default=120.0, gt=0, description="seconds to wait for one answer")
     max_retries: int = Field(default=5, ge=0, le=20, description="retries of a failed request (429, 5xx, ...)")
     backoff: float = Field(default=1.0, ge=0, description="first retry wait in seconds, doubled each time")
@@ -56,8 +63,18 @@ class LLMSettings(BaseModel):
     mask_personal_data: bool = True
     price_input: float | None = Field(default=None, ge=0, description="USD per 1M prompt tokens")
     price_output: float | None = Field(default=None, ge=0, description="USD per 1M completion tokens")
-    max_output_tokens: int = Field(default=8192, ge=256)
-    temperature: float = Field(default=0.0, ge=0, le=2)
+    provider: Literal["auto", "openai", "azure", "ollama", "vllm", "llamacpp", "llama-cpp-python", "lmstudio",
+                      "other"] = Field(default="auto", description="the kind of server (auto: from the URL and the "
+                                       "server itself)")
+    context_window: int | None = Field(default=None, ge=512, description="tokens of prompt + answer the model "
+                                       "takes (default: what the server reports, else the provider's default)")
+    max_output_tokens: int | None = Field(default=None, ge=64, description="the cap of one answer (default: the "
+                                          "provider's)")
+    temperature: float | None = Field(default=0.0, ge=0, le=2, description="ignored for reasoning models")
+    repair_temperature: float = Field(default=0.7, ge=0, le=2, description="a repair at another temperature can "
+                                      "change an answer that the same temperature would repeat")
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high"] | None = Field(
+        default=None, description="for reasoning models (o-series, gpt-5); default: the model's own")
 
     def cache_folder(self) -> Path:
         if self.cache_dir is not None:

@@ -70,7 +70,7 @@ def check_item(ident: int, entry: dict, masked: Masked, item_model: type[BaseMod
             problems.append(f"item {ident}: {where}: {e['msg']} (got {_shown(e.get('input'))})")
         return Checked(problems=problems)
     answer["sentiment"] = max(-1.0, min(1.0, float(answer["sentiment"])))
-    evidence, problems = [], []
+    evidence, problems = [], uncarried(ident, answer)
     for event in answer["events"]:
         found = locate(event["quote"], masked.text)
         if found is None:
@@ -82,6 +82,18 @@ def check_item(ident: int, entry: dict, masked: Masked, item_model: type[BaseMod
     if problems:
         return Checked(problems=problems)
     return Checked(answer=answer, evidence=evidence)
+
+
+def uncarried(ident: int, answer: dict[str, Any]) -> list[str]:
+    """The prompt's rule: every touchpoint and pain point the item lists is carried by an event (with its quote)."""
+    problems = []
+    for listed, key in (("touchpoints", "touchpoint"), ("pain_points", "pain_point")):
+        carried = {event.get(key) for event in answer["events"]}
+        for label in dict.fromkeys(answer[listed]):
+            if label and label not in carried:
+                problems.append(f"item {ident}: {key} {label!r} is listed but no event carries it; add an event "
+                                f"with its quote, or remove it from {listed}")
+    return problems
 
 
 def _shown(value: object) -> str:
