@@ -46,11 +46,13 @@ def write_items(path: Path, bad: int | None = 3) -> list[str]:
 
 
 def run(base: str, tmp_path: Path, *extra: str) -> tuple[object, list[dict]]:
+    """`journey extract` over the items, with no answer cache (--batch-api: a fresh one of its own)."""
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     if not src.exists():
         write_items(src)
+    cache = [] if "--batch-api" in extra else ["--no-cache"]
     done = run_journey("extract", str(src), "--extractor", "llm", "--out", str(out), "--base-url", base,
-                       "--concurrency", "1", "--few-shot", "0", "--no-cache", *extra, timeout=120)
+                       "--concurrency", "1", "--few-shot", "0", *cache, *extra, timeout=120)
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()] if out.exists() else []
     return done, records
 
@@ -227,3 +229,53 @@ def test_a_malformed_request_is_a_usage_error_in_the_library_too(base, tmp_path)
     with pytest.raises(UsageError, match="Unsupported parameter"):
         engine.extract_many([FeedbackItem(item_id="x", text=TEXTS[0], lang="en")])
     engine.close()
+
+
+@pytest.mark.parametrize("failed", ["live", "fallback"], ids=["sent-again", "labelled-by-rules"])
+def test_batch_api_failures_are_listed_and_settled_as_asked(base, tmp_path, monkeypatch, failed):
+    monkeypatch.setenv("JOURNEY_LLM_CACHE", str(tmp_path / "cache"))
+    control(base, triggers={TRIGGER: "content_filter_400"})  # the batch line carrying item t3 fails
+    done, records = run(base, tmp_path, "--batch-api", "--batch-poll", "0.01", "--provider", "openai",
+                        "--batch-failed", failed, "--items-per-request", "2")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "batch: 1 requests failed (2 items" in done.stderr
+    assert "1 x The response was filtered due to the prompt triggering Azure OpenAI's content management policy." \
+        in done.stderr
+    assert [r["item_id"] for r in records] == [f"t{n}" for n in range(len(TEXTS))]
+    bad, mate = records[3], records[2]  # t2 and t3 shared the failed request
+    assert bad["llm"]["outcome"] == "fallback" and bad["extractor"] == "rules"
+    if failed == "fallback":
+        assert stats(base)["chat"] == 0  # nothing sent live
+        assert mate["llm"]["outcome"] == "fallback" and "batch" in mate["llm"]["problems"][0]
+        assert "content management policy" in bad["llm"]["problems"][0]
+    else:
+        assert stats(base)["chat"] >= 2 and mate["llm"]["outcome"] == "answered"  # sent live, bisected
+        assert any("content_filter" in p for p in bad["llm"]["problems"])
+    assert all(r["llm"]["outcome"] == "answered" for n, r in enumerate(records) if n not in (2, 3))
+
+
+def test_dry_run_estimates_within_15_percent_once_the_model_was_measured(base, tmp_path, monkeypatch):
+    """A first run over some items teaches the estimate this model's answer length; a dry run over other items
+    then lands within 15% of the prompt and completion tokens their real run reports."""
+    from .conftest import ROOT
+
+    monkeypatch.setenv("JOURNEY_LLM_CACHE", str(tmp_path / "cache"))
+    lines = (ROOT / "corpora" / "tickets.jsonl").read_text(encoding="utf-8").splitlines()
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text("\n".join(lines[: len(lines) // 2]) + "\n", encoding="utf-8")
+    second.write_text("\n".join(lines[len(lines) // 2:]) + "\n", encoding="utf-8")
+    common = ["--extractor", "llm", "--base-url", base, "--few-shot", "0"]
+    assert run_journey("extract", str(first), *common, "--out", str(tmp_path / "a.jsonl")).returncode == 0
+    dry = run_journey("extract", str(second), *common, "--dry-run")
+    assert dry.returncode == 0 and "learnt from" in dry.stderr, dry.stderr
+    import re
+
+    estimated = re.search(r"about ([\d,]+) prompt and ([\d,]+) completion tokens", dry.stderr)
+    before = stats(base)
+    assert run_journey("extract", str(second), *common, "--out", str(tmp_path / "b.jsonl")).returncode == 0
+    after = stats(base)
+    prompt = after["prompt_tokens"] - before["prompt_tokens"]
+    completion = after["completion_tokens"] - before["completion_tokens"]
+    est_prompt, est_completion = (int(g.replace(",", "")) for g in estimated.groups())
+    assert abs(est_prompt - prompt) <= 0.15 * prompt, (est_prompt, prompt)
+    assert abs(est_completion - completion) <= 0.15 * completion, (est_completion, completion)

@@ -290,8 +290,9 @@ def _dry_run(engine, readers, batch_api: bool = False) -> None:
 
     def add(items) -> None:
         e = engine.estimate(items, batch_api)
-        for key in ("items", "cached_items", "requests", "prompt_tokens", "completion_tokens"):
+        for key in ("items", "cached_items", "requests", "prompt_tokens", "completion_tokens", "too_long"):
             setattr(total, key, getattr(total, key) + getattr(e, key))
+        total.measured_items = e.measured_items
 
     for reader in readers:
         for row in reader:
