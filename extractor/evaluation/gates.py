@@ -1,7 +1,10 @@
-"""Quality gates on an evaluation report: minimum figures and the largest allowed drop from a baseline.
+"""Quality gates on an evaluation report: minimums, maximums and the largest allowed drop from a baseline.
 
 A figure is named `field.metric` (`stage.macro_f1`, `evidence_grounded`) for the whole gold set, or
-`LANG:field.metric` (`pl:sentiment.macro_f1`) for one language of it.
+`LANG:field.metric` (`pl:sentiment.macro_f1`) for one language of it, or by its path in the report for the llm
+extractor's items by outcome (`by_outcome.model.stage.accuracy`: the model's own answers; `by_outcome.fallback.`:
+the rules labels of items whose answer failed). Maximums (`--max`) take the llm run's figures (`llm.fallback_share`,
+tokens per item).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ METRICS: tuple[str, ...] = (
     "sentiment.macro_f1", "touchpoints.micro_f1", "touchpoints.macro_f1", "pain_points.micro_f1",
     "pain_points.macro_f1", "moment_of_truth.f1", "evidence_grounded",
 )
+OUTCOME_SCOPES: tuple[str, ...] = ("by_outcome.model", "by_outcome.fallback")
+MAXIMA: tuple[str, ...] = ("llm.fallback_share", "llm.prompt_tokens_per_item", "llm.completion_tokens_per_item")
 
 
 class GateSpecError(UsageError):
@@ -50,20 +55,44 @@ def figure(report: Mapping[str, Any], name: str) -> float | None:
     return float(node) if isinstance(node, (int, float)) else None
 
 
-def parse_minimums(specs: list[str]) -> dict[str, float]:
-    """`FIGURE=VALUE` strings into {figure: minimum}."""
+def _is_minimum_figure(name: str) -> bool:
+    if name.rpartition(":")[2] in METRICS:
+        return True
+    return any(name.startswith(scope + ".") and name[len(scope) + 1:] in METRICS for scope in OUTCOME_SCOPES)
+
+
+def _parse(specs: list[str], option: str, allowed, expected: str) -> dict[str, float]:
     out: dict[str, float] = {}
     for spec in specs:
         name, sep, value = spec.partition("=")
-        metric = name.rpartition(":")[2]
-        if not sep or metric not in METRICS:
-            raise GateSpecError(f"--min {spec!r}: expected FIGURE=VALUE with FIGURE one of {', '.join(METRICS)} "
-                                "(optionally LANG: before it, e.g. pl:stage.accuracy=0.9)")
+        if not sep or not allowed(name):
+            raise GateSpecError(f"{option} {spec!r}: expected FIGURE=VALUE with FIGURE {expected}")
         try:
             out[name] = float(value)
         except ValueError:
-            raise GateSpecError(f"--min {spec!r}: {value!r} is not a number") from None
+            raise GateSpecError(f"{option} {spec!r}: {value!r} is not a number") from None
     return out
+
+
+def parse_minimums(specs: list[str]) -> dict[str, float]:
+    """`FIGURE=VALUE` strings into {figure: minimum}."""
+    return _parse(specs, "--min", _is_minimum_figure,
+                  f"one of {', '.join(METRICS)} (optionally LANG: before it, e.g. pl:stage.accuracy=0.9, or "
+                  f"{' or '.join(s + '.' for s in OUTCOME_SCOPES)} for the llm extractor's items by outcome, e.g. "
+                  "by_outcome.model.stage.accuracy=0.8)")
+
+
+def parse_maximums(specs: list[str]) -> dict[str, float]:
+    """`FIGURE=VALUE` strings into {figure: maximum} (the llm run's figures, e.g. llm.fallback_share=0.05)."""
+    return _parse(specs, "--max", MAXIMA.__contains__, f"one of {', '.join(MAXIMA)}")
+
+
+def _missing(name: str) -> str:
+    if name.startswith("llm."):
+        return "not in this report (not an llm run, or its tokens are unknown: records read from a file)"
+    if name.startswith("by_outcome."):
+        return "not in this report (not an llm run, or no item had that outcome)"
+    return "not in this report (no items of that language?)"
 
 
 def load_baseline(path: Path) -> dict[str, Any]:
@@ -79,23 +108,32 @@ def load_baseline(path: Path) -> dict[str, Any]:
 
 
 def baseline_figures(baseline: Mapping[str, Any]) -> list[str]:
-    """Every figure a baseline holds: the whole set's and each language's."""
+    """Every figure a baseline holds: the whole set's, each language's, and (an llm baseline) the model's own
+    answers' (`by_outcome.model.`; not the fallback group's, whose few items change from run to run)."""
     names = [m for m in METRICS if figure(baseline, m) is not None]
     for lang in sorted(baseline.get("by_lang", {})):
         names += [f"{lang}:{m}" for m in METRICS if figure(baseline, f"{lang}:{m}") is not None]
+    names += [f"by_outcome.model.{m}" for m in METRICS if figure(baseline, f"by_outcome.model.{m}") is not None]
     return names
 
 
 def check(report: Mapping[str, Any], minimums: Mapping[str, float], baseline: Mapping[str, Any] | None = None,
-          max_drop: float = 0.02) -> tuple[list[GateFailure], list[tuple[str, float, float]]]:
+          max_drop: float = 0.02, maximums: Mapping[str, float] | None = None
+          ) -> tuple[list[GateFailure], list[tuple[str, float, float]]]:
     """Failures, and the (figure, baseline, now) rows compared with the baseline."""
     failures: list[GateFailure] = []
     for name, minimum in minimums.items():
         value = figure(report, name)
         if value is None:
-            failures.append(GateFailure(name, float("nan"), minimum, "not in this report (no items of that language?)"))
+            failures.append(GateFailure(name, float("nan"), minimum, _missing(name)))
         elif value < minimum - 1e-9:
             failures.append(GateFailure(name, value, minimum, f"below the minimum {minimum:.3f}"))
+    for name, maximum in (maximums or {}).items():
+        value = figure(report, name)
+        if value is None:
+            failures.append(GateFailure(name, float("nan"), maximum, _missing(name)))
+        elif value > maximum + 1e-9:
+            failures.append(GateFailure(name, value, maximum, f"above the maximum {maximum:.3f}"))
     compared: list[tuple[str, float, float]] = []
     if baseline is not None:
         if baseline.get("n") != report.get("n"):

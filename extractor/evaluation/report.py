@@ -1,5 +1,9 @@
 """An evaluation report: records scored against gold, overall, per language and per source, each figure
-beside a majority-class baseline, with confusion matrices and the worst misses (DESIGN.md eval keys)."""
+beside a majority-class baseline, with confusion matrices and the worst misses (DESIGN.md eval keys).
+
+Records of the llm extractor (those carrying `llm`) add two keys, and change none: `llm` (outcome counts, and a
+live or replayed run's requests and tokens) and `by_outcome` (the model's own answers scored apart from the rules
+labels of fallback items). The top-level figures stay over all items."""
 
 from __future__ import annotations
 
@@ -12,6 +16,9 @@ from .metrics import confusion, polarity
 from .score import score
 
 MISS_TEXT_CHARS = 240
+OUTCOMES = ("answered", "repaired", "fallback")
+OUTCOME_GROUPS = {"model": ("answered", "repaired"), "fallback": ("fallback",)}  # by_outcome's groups
+RUN_COUNTS = ("from_answer_cache", "requests", "retries", "prompt_tokens", "completion_tokens", "cached_prompt_tokens")
 
 
 class RecordsMismatchError(UsageError):
@@ -46,6 +53,8 @@ def evidence_grounded(gold: Sequence[GoldItem], records: Sequence[Mapping[str, A
 
 
 def _scope(gold: Sequence[GoldItem], records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    if not gold:  # no figure of an empty group (an llm run without fallbacks); a gate on one names it missing
+        return {"n": 0}
     labels = [g.labels() for g in gold]
     out = score(labels, records)
     out["evidence_grounded"] = evidence_grounded(gold, records)
@@ -97,9 +106,51 @@ def align_records(gold: Sequence[GoldItem], records: Sequence[Mapping[str, Any]]
     return [by_id[g.id] for g in gold]
 
 
+def llm_outcome(record: Mapping[str, Any]) -> str | None:
+    """How the llm extractor made a record (answered, repaired, fallback); None for other extractors' records."""
+    llm = record.get("llm")
+    return llm.get("outcome") if isinstance(llm, Mapping) else None
+
+
+def _one_or_all(values: Sequence[Any]) -> Any:
+    """The value all records share; a sorted list when they differ (records of several runs); None if none."""
+    distinct = sorted({str(v) for v in values if v})
+    return distinct[0] if len(distinct) == 1 else (distinct or None)
+
+
+def llm_summary(records: Sequence[Mapping[str, Any]], run: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The report's `llm` object: outcome counts from the records, and, given the run's counts (`run`: the keys of
+    RUN_COUNTS and `too_long`, from the extractor that made the records), its requests and tokens, per item sent.
+    The run figures are null for records read from a file, which do not carry them."""
+    outcomes = [llm_outcome(r) for r in records]
+    labelled = [r["llm"] for r, o in zip(records, outcomes) if o is not None]
+    counts = {o: outcomes.count(o) for o in OUTCOMES}
+    out: dict[str, Any] = {
+        "model": _one_or_all([x.get("model") for x in labelled]),
+        "prompt_id": _one_or_all([x.get("prompt_id") for x in labelled]),
+        "items": len(labelled), "outcomes": counts,
+        "fallback_share": counts["fallback"] / len(labelled) if labelled else 0.0,
+    }
+    if len(labelled) < len(records):  # a records file mixing extractors: these are in neither by_outcome group
+        out["items_without_llm"] = len(records) - len(labelled)
+    out.update(dict.fromkeys(("items_sent", *RUN_COUNTS, "prompt_tokens_per_item", "completion_tokens_per_item",
+                              "faults_retried", "cost_usd")))
+    if run is not None:
+        out.update({k: int(run.get(k) or 0) for k in RUN_COUNTS})
+        # answer-cache hits and items too long for the context cost no token: per item means per item sent
+        sent = max(0, len(labelled) - out["from_answer_cache"] - int(run.get("too_long") or 0))
+        out["items_sent"] = sent
+        out["prompt_tokens_per_item"] = out["prompt_tokens"] / sent if sent else None
+        out["completion_tokens_per_item"] = out["completion_tokens"] / sent if sent else None
+        out["faults_retried"] = dict(sorted((run.get("faults") or {}).items()))
+        out["cost_usd"] = run.get("cost_usd")
+    return out
+
+
 def evaluate(gold: Sequence[GoldItem], records: Sequence[Mapping[str, Any]], extractor: str,
-             misses: int = 10) -> dict[str, Any]:
-    """The full report; `records` are JourneyRecord dicts aligned with `gold`."""
+             misses: int = 10, llm_run: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The full report; `records` are JourneyRecord dicts aligned with `gold`. `llm_run`: the llm extractor's
+    run counts (see llm_summary), when it made the records in this process."""
     report: dict[str, Any] = {"n": len(gold), "extractor": extractor}
     report.update(_scope(gold, records))
     for key, attr in (("by_lang", "lang"), ("by_source", "source")):
@@ -108,6 +159,13 @@ def evaluate(gold: Sequence[GoldItem], records: Sequence[Mapping[str, Any]], ext
             groups.setdefault(getattr(g, attr) or "unknown", []).append(i)
         report[key] = {name: _scope([gold[i] for i in idx], [records[i] for i in idx])
                        for name, idx in sorted(groups.items())}
+    outcomes = [llm_outcome(r) for r in records]
+    if any(o is not None for o in outcomes):
+        report["llm"] = llm_summary(records, llm_run)
+        report["by_outcome"] = {}
+        for group, members in OUTCOME_GROUPS.items():
+            idx = [i for i, o in enumerate(outcomes) if o in members]
+            report["by_outcome"][group] = _scope([gold[i] for i in idx], [records[i] for i in idx])
     report["confusion_matrices"] = {f: confusion([getattr(g, f) for g in gold], [r[f] for r in records])
                            for f in ("stage", "emotion")}
     report["worst_misses"] = worst_misses(gold, records, misses)
