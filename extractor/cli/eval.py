@@ -26,7 +26,13 @@ def eval_command(
                                                      show_default=False)] = None,
     minimum: Annotated[Optional[list[str]], typer.Option(
         "--min", help="Gate: fail unless FIGURE >= VALUE, e.g. --min stage.accuracy=0.88 or "
-        "--min pl:sentiment.macro_f1=0.7. Repeatable.", show_default=False)] = None,
+        "--min pl:sentiment.macro_f1=0.7; with --extractor llm also the model's own answers apart from the "
+        "rules labels of failed ones, --min by_outcome.model.stage.accuracy=0.8. Repeatable.",
+        show_default=False)] = None,
+    maximum: Annotated[Optional[list[str]], typer.Option(
+        "--max", help="Gate on an llm run: fail unless FIGURE <= VALUE, FIGURE one of llm.fallback_share, "
+        "llm.prompt_tokens_per_item, llm.completion_tokens_per_item, e.g. --max llm.fallback_share=0.05. "
+        "Repeatable.", show_default=False)] = None,
     baseline: Annotated[Optional[Path], typer.Option(
         "--baseline", help="Gate: fail when a figure of this earlier --json report drops by more than --max-drop.",
         show_default=False)] = None,
@@ -50,15 +56,17 @@ def eval_command(
         rich_help_panel="LLM extractor (--extractor llm)", show_default=False)] = None,
 ) -> None:
     """Score against hand-labelled gold: accuracy/F1 per field, per language and source, beside a majority-class
-    baseline; confusion matrices; the worst misses. Gates (--min, --baseline) exit 1 when quality drops."""
-    from ..evaluation.gates import check, load_baseline, parse_minimums
+    baseline; confusion matrices; the worst misses; for the llm extractor, its outcomes and tokens, and the model's
+    own answers scored apart from the fallback labels. Gates (--min, --max, --baseline) exit 1 when quality drops."""
+    from ..evaluation.gates import check, load_baseline, parse_maximums, parse_minimums
     from ..evaluation.gold import read_gold
-    from ..evaluation.report import align_records, evaluate
+    from ..evaluation.report import align_records, evaluate, llm_outcome
     from ..jsonl import read_json_lines
     from ..taxonomy import load_taxonomy
     from .eval_render import print_gates, print_report
 
     minimums = parse_minimums(minimum or [])
+    maximums = parse_maximums(maximum or [])
     base = load_baseline(baseline) if baseline else None
     tax = load_taxonomy(taxonomy)
     items = read_gold(gold, tax)
@@ -70,11 +78,15 @@ def eval_command(
         rows = [row for _, row in read_json_lines(records) if isinstance(row, dict)]
         aligned = align_records(items, rows)
         name = str(aligned[0].get("extractor") or "records") if aligned else "records"
+        if any(llm_outcome(r) for r in aligned):  # its fallback records name the rules extractor
+            name = "llm"
+        run = None
     else:
         flags = LLMFlags(model, base_url, llm_config, items_per_request, concurrency, None, few_shot, False, no_cache,
                          cassette=cassette, record_mode=record_mode)
-        aligned, name = _label(items, extractor, tax, flags, store, show=not quiet and sys.stderr.isatty()), extractor
-    report = evaluate(items, aligned, name, misses=misses)
+        aligned, run = _label(items, extractor, tax, flags, store, show=not quiet and sys.stderr.isatty())
+        name = extractor
+    report = evaluate(items, aligned, name, misses=misses, llm_run=run)
     report["gold"] = [str(p) for p in gold]
     report["taxonomy_id"] = tax.ref
     if json_out:
@@ -85,16 +97,18 @@ def eval_command(
         json_out.write_text(json.dumps(saved, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if not quiet:
         print_report(report)
-    if minimums or base is not None:
-        failures, compared = check(report, minimums, base, max_drop)
-        print_gates(failures, compared, minimums, baseline, max_drop)
+    if minimums or maximums or base is not None:
+        failures, compared = check(report, minimums, base, max_drop, maximums)
+        print_gates(failures, compared, {**minimums, **maximums}, baseline, max_drop)
         if failures:
             raise typer.Exit(1)
 
 
-def _label(items, extractor_name: str, tax, flags: LLMFlags, store: Path | None, show: bool) -> list[dict]:
+def _label(items, extractor_name: str, tax, flags: LLMFlags, store: Path | None, show: bool
+           ) -> tuple[list[dict], dict | None]:
+    """The records, and the llm extractor's run counts (None for other extractors)."""
     from ..pipeline import label_item, with_language
-    from .llm import make_engine, model_session, print_usage
+    from .llm import make_engine, model_session
 
     examples = None
     if extractor_name == "llm" and store is not None and flags.few_shot:
@@ -109,9 +123,16 @@ def _label(items, extractor_name: str, tax, flags: LLMFlags, store: Path | None,
                        for r in engine.extract_many([with_language(g.to_item()) for g in chunk])]
         else:
             records = [label_item(engine, g.to_item()).model_dump() for g in _tracked(items, extractor_name, show)]
-    if extractor_name == "llm" and show:
-        print_usage(engine)
-    return records
+    return records, _run_counts(engine) if extractor_name == "llm" else None
+
+
+def _run_counts(engine) -> dict:
+    """What the llm extractor counted during the run (the report prints it, so print_usage is not needed here)."""
+    outcomes, usage = engine.outcomes, engine.usage
+    return {"from_answer_cache": outcomes.cached, "too_long": outcomes.too_long, "requests": usage.requests,
+            "retries": usage.retries, "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens, "cached_prompt_tokens": usage.cached_tokens,
+            "faults": dict(usage.faults), "cost_usd": usage.cost(engine.settings)}
 
 
 def _tracked(rows: list, extractor_name: str, show: bool):

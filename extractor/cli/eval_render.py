@@ -1,5 +1,5 @@
-"""How `journey eval` shows a report: figure tables beside the majority baseline, confusion matrices,
-worst misses, and the gate verdict."""
+"""How `journey eval` shows a report: figure tables beside the majority baseline, the llm run's outcomes and tokens
+with the model's own answers scored apart, confusion matrices, worst misses, and the gate verdict."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ def print_report(report: Mapping[str, Any]) -> None:
     sizes = ", ".join(f"{k} {v['n']}" for k, v in langs.items())
     console.print(f"[bold]journey eval[/bold]: {report['extractor']} on {', '.join(report.get('gold', []))} "
                   f"({report['n']} items; {sizes})")
+    if report.get("llm"):
+        _print_llm(console, report["llm"])
 
     table = Table(title="Scores (maj. = always the most common gold label)", title_justify="left")
     table.add_column("figure")
@@ -43,6 +45,8 @@ def print_report(report: Mapping[str, Any]) -> None:
             row += [_cell(figure(scope, metric)), _cell(figure(scope.get("majority", {}), metric))]
         table.add_row(*row)
     console.print(table)
+    if report.get("by_outcome"):
+        _print_by_outcome(console, report)
 
     by_source = report.get("by_source", {})
     if by_source:
@@ -67,6 +71,49 @@ def print_report(report: Mapping[str, Any]) -> None:
             diffs = "; ".join(f"{f}: {_short(m['gold'][f])} -> {_short(m['predicted'][f])}" for f in m["wrong"])
             console.print(f"  [bold]{m['id']}[/bold] ({m['origin']}) {diffs}")
             console.print(f"    [dim]{m['text']}[/dim]", soft_wrap=True)
+
+
+def _print_llm(console, llm: Mapping[str, Any]) -> None:
+    counts = llm["outcomes"]
+    model = ", ".join(llm["model"]) if isinstance(llm["model"], list) else llm["model"]
+    prompt = ", ".join(llm["prompt_id"]) if isinstance(llm["prompt_id"], list) else llm["prompt_id"]
+    cache = "" if llm.get("from_answer_cache") is None else f"; {llm['from_answer_cache']:,} from the answer cache"
+    console.print(f"llm {model} ({prompt}): {llm['items']:,} items: {counts['answered']:,} answered, "
+                  f"{counts['repaired']:,} repaired, {counts['fallback']:,} labelled by rules after a failed answer "
+                  f"(fallback share {llm['fallback_share']:.1%}){cache}", soft_wrap=True)
+    if llm.get("items_without_llm"):
+        console.print(f"  {llm['items_without_llm']:,} records carry no llm outcome (another extractor's)")
+    if llm.get("requests") is None:
+        console.print("  requests and tokens: not known from a records file (journey extract prints them)")
+        return
+
+    def per_item(key: str) -> str:
+        value = llm.get(f"{key}_per_item")
+        return "" if value is None else f" ({value:,.1f} per item sent)"
+
+    read = f", {llm['cached_prompt_tokens'] / llm['prompt_tokens']:.0%} read from the provider's prompt cache" \
+        if llm["prompt_tokens"] and llm["cached_prompt_tokens"] else ""
+    console.print(f"  {llm['requests']:,} requests, {llm['retries']:,} retries, {llm['prompt_tokens']:,} prompt "
+                  f"tokens{per_item('prompt_tokens')}, {llm['completion_tokens']:,} completion tokens"
+                  f"{per_item('completion_tokens')}; {llm['items_sent']:,} items sent{read}", soft_wrap=True)
+    if llm.get("faults_retried"):
+        console.print("  faults retried: " + ", ".join(f"{k} x{v}" for k, v in llm["faults_retried"].items()))
+    if llm.get("cost_usd") is not None:
+        console.print(f"  cost about ${llm['cost_usd']:,.4f} at list price")
+
+
+def _print_by_outcome(console, report: Mapping[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table(title="By outcome (model: answered or repaired)", title_justify="left")
+    table.add_column("figure")
+    scopes = [("all", report)] + list(report["by_outcome"].items())
+    for name, _ in scopes:
+        table.add_column(name, justify="right")
+    table.add_row("n", *[str(scope.get("n", 0)) for _, scope in scopes])
+    for metric in METRICS:
+        table.add_row(metric, *[_cell(figure(scope, metric)) for _, scope in scopes])
+    console.print(table)
 
 
 def _short(value: Any) -> str:
