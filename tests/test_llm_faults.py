@@ -279,3 +279,15 @@ def test_dry_run_estimates_within_15_percent_once_the_model_was_measured(base, t
     est_prompt, est_completion = (int(g.replace(",", "")) for g in estimated.groups())
     assert abs(est_prompt - prompt) <= 0.15 * prompt, (est_prompt, prompt)
     assert abs(est_completion - completion) <= 0.15 * completion, (est_completion, completion)
+
+
+def test_a_repaired_answer_drops_labels_no_event_carries_instead_of_failing():
+    item_model = JourneyPrompt(TAX).item_model
+    text = "The courier was late and the hotline never answered."
+    entry = {"id": 2, "stage": "experience", "touchpoints": ["delivery", "phone"], "emotion": "frustration",
+             "sentiment": -0.7, "pain_points": ["delay", "price"], "moment_of_truth": False, "customer_goal": None,
+             "events": [{"stage": "experience", "touchpoint": "delivery", "emotion": "frustration",
+                         "pain_point": "delay", "quote": "The courier was late"}]}
+    checked = check_item(2, entry, Masked(text, text, ()), item_model, lenient=True)
+    assert checked.answer["touchpoints"] == ["delivery"] and checked.answer["pain_points"] == ["delay"]
+    assert len(checked.problems) == 2 and all(p.startswith("dropped") for p in checked.problems)

@@ -155,7 +155,7 @@ def make_client(extractor: LLMExtractor) -> "openai.OpenAI":
     import openai
 
     s = extractor.settings
-    return openai.OpenAI(api_key=s.api_key or "not-needed", base_url=s.base_url, max_retries=3, timeout=s.timeout)
+    return openai.OpenAI(api_key=s.api_key or "not-needed", base_url=s.base_url, max_retries=3, timeout=s.timeout or 120.0)
 
 
 def run_batch(extractor: LLMExtractor, items: Sequence[FeedbackItem], *, batch_id: str | None = None,

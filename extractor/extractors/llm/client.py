@@ -114,7 +114,7 @@ class ChatModel:
         self.http = openai.DefaultAsyncHttpxClient(limits=_limits(settings.concurrency))
         self.model = ChatOpenAI(
             model=settings.model, api_key=settings.api_key or "not-needed", base_url=settings.base_url,
-            use_responses_api=False, max_retries=0, timeout=settings.timeout, temperature=None,
+            use_responses_api=False, max_retries=0, timeout=settings.timeout or provider.timeout, temperature=None,
             include_response_headers=True, http_async_client=self.http)
 
     async def aclose(self) -> None:

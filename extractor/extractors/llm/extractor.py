@@ -416,13 +416,15 @@ class LLMExtractor:
             if reply.refusal or reply.finish_reason in ("length", "content_filter"):
                 why = reply.refusal or f"finish_reason {reply.finish_reason}"
                 raise ModelRequestError(f"the repair was not answered ({why})"[:300])
-            checks, general = check_reply(reply.content, [(n, p.masked) for n, p in failed], self.prompt.item_model)
+            checks, general = check_reply(reply.content, [(n, p.masked) for n, p in failed], self.prompt.item_model,
+                                          lenient=True)
         except (ModelRequestError, RequestRejected) as exc:
             checks, general = {n: Checked(problems=[f"repair request: {exc}"]) for n, _ in failed}, []
         for n, p in failed:
             checked = checks[n]
             if checked.answer is not None:
                 p.checked, p.outcome = checked, "repaired"
+                p.problems = (p.problems + checked.problems)[:6]
             else:
                 p.checked, p.outcome = None, "fallback"
                 p.problems = p.problems + [f"after repair: {x}" for x in checked.problems + general][:6]

@@ -39,6 +39,7 @@ class Provider:
     context_window: int  # tokens, when the server does not say
     max_output_tokens: int  # the default cap of one answer
     detected_context: bool = False  # True when context_window came from the server itself
+    timeout: float = 900.0  # seconds for one answer: a model on a laptop's CPU writes ~10-30 tokens a second
     schema_in_prompt: bool = False  # OpenAI and Azure count the response schema as prompt tokens; grammar-based
     # local servers (llama.cpp, vLLM, Ollama, LM Studio) constrain decoding with it instead
 
@@ -52,8 +53,10 @@ class Provider:
 
 
 KNOWN: dict[str, Provider] = {
-    "openai": Provider("openai", "max_completion_tokens", "json_schema", 128_000, 16_384, schema_in_prompt=True),
-    "azure": Provider("azure", "max_completion_tokens", "json_schema", 128_000, 16_384, schema_in_prompt=True),
+    "openai": Provider("openai", "max_completion_tokens", "json_schema", 128_000, 16_384, timeout=120.0,
+                       schema_in_prompt=True),
+    "azure": Provider("azure", "max_completion_tokens", "json_schema", 128_000, 16_384, timeout=120.0,
+                      schema_in_prompt=True),
     "ollama": Provider("ollama", "max_tokens", "json_schema", 4_096, 2_048),
     "vllm": Provider("vllm", "max_tokens", "json_schema", 8_192, 4_096),
     "llamacpp": Provider("llamacpp", "max_tokens", "json_schema", 4_096, 2_048),

@@ -54,7 +54,8 @@ class LLMSettings(BaseModel):
     requests_per_minute: float | None = Field(default=None, gt=0, description="client-side rate limit")
     tokens_per_minute: float | None = Field(default=None, gt=0, description="client-side limit of prompt + answer "
                                             "tokens a minute (the provider counts the cap asked, not the answer)")
-    timeout: float = Field(default=120.0, gt=0, description="seconds to wait for one answer")
+    timeout: float | None = Field(default=None, gt=0, description="seconds to wait for one answer (default 120 for "
+                                  "OpenAI and Azure, 900 for a local server, which may be slow on a CPU)")
     max_retries: int = Field(default=5, ge=0, le=20, description="retries of a failed request (429, 5xx, ...)")
     backoff: float = Field(default=1.0, ge=0, description="first retry wait in seconds, doubled each time")
     cache_dir: Path | None = Field(default=None, description="answer cache folder; default ~/.cache/journey-extractor")

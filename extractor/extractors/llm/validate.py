@@ -27,8 +27,8 @@ class Checked:
     problems: list[str] = field(default_factory=list)
 
 
-def check_reply(content: str, asked: Sequence[tuple[int, Masked]], item_model: type[BaseModel]
-                ) -> tuple[dict[int, Checked], list[str]]:
+def check_reply(content: str, asked: Sequence[tuple[int, Masked]], item_model: type[BaseModel],
+                lenient: bool = False) -> tuple[dict[int, Checked], list[str]]:
     """Per asked item id, its check; and the problems of the reply as a whole (invalid JSON, unknown ids)."""
     general: list[str] = []
     try:
@@ -56,11 +56,14 @@ def check_reply(content: str, asked: Sequence[tuple[int, Masked]], item_model: t
         if entry is None:
             results[ident] = Checked(problems=[f"item {ident} is missing from the answer"])
         else:
-            results[ident] = check_item(ident, entry, masked, item_model)
+            results[ident] = check_item(ident, entry, masked, item_model, lenient)
     return results, general
 
 
-def check_item(ident: int, entry: dict, masked: Masked, item_model: type[BaseModel]) -> Checked:
+def check_item(ident: int, entry: dict, masked: Masked, item_model: type[BaseModel], lenient: bool = False
+               ) -> Checked:
+    """One item's answer checked. `lenient` (the repair's answer): listed labels no event carries are dropped
+    (and said in `problems`) instead of failing the item, since every label kept still has its evidence."""
     try:
         answer = item_model.model_validate(entry).model_dump()
     except ValidationError as exc:
@@ -71,6 +74,13 @@ def check_item(ident: int, entry: dict, masked: Masked, item_model: type[BaseMod
         return Checked(problems=problems)
     answer["sentiment"] = max(-1.0, min(1.0, float(answer["sentiment"])))
     evidence, problems = [], uncarried(ident, answer)
+    dropped: list[str] = []
+    if lenient and problems:
+        dropped = [f"dropped, no event carried it: {p.split(': ', 1)[1].split(' is listed')[0]}" for p in problems]
+        for listed, key in (("touchpoints", "touchpoint"), ("pain_points", "pain_point")):
+            carried = {event.get(key) for event in answer["events"]}
+            answer[listed] = [label for label in answer[listed] if label in carried]
+        problems = []
     for event in answer["events"]:
         found = locate(event["quote"], masked.text)
         if found is None:
@@ -81,7 +91,7 @@ def check_item(ident: int, entry: dict, masked: Masked, item_model: type[BaseMod
         evidence.append((masked.original[start:end], start, end))
     if problems:
         return Checked(problems=problems)
-    return Checked(answer=answer, evidence=evidence)
+    return Checked(answer=answer, evidence=evidence, problems=dropped)
 
 
 def uncarried(ident: int, answer: dict[str, Any]) -> list[str]:
