@@ -10,8 +10,8 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .llm import (BaseUrlOpt, CassetteOpt, ConcurrencyOpt, ItemsPerRequestOpt, LLMConfigOpt, LLMFlags,
-                  ModelOpt, NoCacheOpt, RecordModeOpt)
+from .llm import (BaseUrlOpt, CassetteOpt, ConcurrencyOpt, ContextWindowOpt, ItemsPerRequestOpt, LLMConfigOpt,
+                  LLMFlags, MaxOutputOpt, ModelOpt, NoCacheOpt, ProviderOpt, RecordModeOpt)
 from .options import ExtractorOpt, TaxonomyOpt
 
 
@@ -51,6 +51,9 @@ def eval_command(
     no_cache: NoCacheOpt = False,
     cassette: CassetteOpt = None,
     record_mode: RecordModeOpt = "none",
+    provider: ProviderOpt = None,
+    context_window: ContextWindowOpt = None,
+    max_output_tokens: MaxOutputOpt = None,
     store: Annotated[Optional[Path], typer.Option(
         "--store", help="Store whose labelled items are the few-shot examples (with --few-shot).",
         rich_help_panel="LLM extractor (--extractor llm)", show_default=False)] = None,
@@ -83,7 +86,8 @@ def eval_command(
         run = None
     else:
         flags = LLMFlags(model, base_url, llm_config, items_per_request, concurrency, None, few_shot, False, no_cache,
-                         cassette=cassette, record_mode=record_mode)
+                         cassette=cassette, record_mode=record_mode, provider=provider,
+                         context_window=context_window, max_output_tokens=max_output_tokens)
         aligned, run = _label(items, extractor, tax, flags, store, show=not quiet and sys.stderr.isatty())
         name = extractor
     report = evaluate(items, aligned, name, misses=misses, llm_run=run)

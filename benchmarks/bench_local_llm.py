@@ -1,0 +1,108 @@
+"""The llm path against a REAL model on a real local server: llama.cpp's llama-server (evals/local_model/setup.py).
+
+    .venv/bin/python benchmarks/bench_local_llm.py [--model qwen] [--context 4096] [--n 100] [--json]
+
+Samples N customer texts of ../shared/data (half English, half Polish, 40-600 characters, seeded), runs the real
+`journey extract --extractor llm --dry-run`, then the real run against the server, and reports: requests, items per
+request, prompt and answer tokens per item (the server's own counts), seconds per item, outcomes and why items fell
+back, and how far the dry run's estimate was from what the run reported. Model quality is what the model gives:
+these are the numbers of that model on this machine, not of any hosted model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.llama import llama_server  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+SOURCES = {"en": ["cfpb_complaints.jsonl", "twcs_sample.jsonl", "amazon_reviews_misc.jsonl", "airline_tweets.jsonl",
+                  "banking77.jsonl"],
+           "pl": ["allegro_reviews_pl.jsonl", "polemo2_pl.jsonl", "ceneo_pl_scraped.jsonl"]}
+
+
+def sample(n: int, seed: int) -> list[dict]:
+    rng = random.Random(seed)
+    picked = []
+    for lang, files in SOURCES.items():
+        pool = []
+        for name in files:
+            with open(DATA / name, encoding="utf-8") as f:
+                pool += [r for r in map(json.loads, f) if r.get("lang") == lang and 40 <= len(r["text"]) <= 600]
+        picked += rng.sample(pool, n // 2)
+    return [{"id": r["id"], "lang": r["lang"], "text": r["text"]} for r in picked]
+
+
+def journey(*args: str, env: dict) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).with_name("journey")
+    return subprocess.run([str(exe), *args], env=env, capture_output=True, text=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default="qwen", help="gemma or qwen (see evals/local_model/setup.py)")
+    ap.add_argument("--context", type=int, default=4096, help="the server's context window (default 4096)")
+    ap.add_argument("--n", type=int, default=100, help="items, half English, half Polish (default 100)")
+    ap.add_argument("--seed", type=int, default=16)
+    ap.add_argument("--extra", default="", help="more `journey extract` flags, e.g. '--items-per-request 1'")
+    ap.add_argument("--cache", type=Path, default=None, help="answer cache and learnt token rates to keep between "
+                    "runs (default: a fresh one, so the dry run has learnt nothing)")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    args = ap.parse_args()
+    items = sample(args.n, args.seed)
+    with tempfile.TemporaryDirectory() as tmp, llama_server(args.model, context=args.context) as url:
+        src, out = Path(tmp) / "items.jsonl", Path(tmp) / "records.jsonl"
+        src.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
+        env = dict(os.environ, OPENAI_API_KEY="local", JOURNEY_LLM_CACHE=str(args.cache or Path(tmp) / "cache"),
+                   NO_COLOR="1")
+        common = [str(src), "--extractor", "llm", "--base-url", url, "--model", args.model, "--few-shot", "0",
+                  "--concurrency", "1", *args.extra.split()]
+        dry = journey("extract", *common, "--dry-run", env=env)
+        estimate = re.search(r"-> ([\d,]+) requests .* about ([\d,]+) prompt and ([\d,]+) completion", dry.stderr)
+        started = time.perf_counter()
+        run = journey("extract", *common, "--out", str(out), env=env)
+        seconds = time.perf_counter() - started
+        if run.returncode != 0:
+            print(run.stderr, file=sys.stderr)
+            return 1
+        records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    used = re.search(r"([\d,]+) requests, ([\d,]+) retries, ([\d,]+) prompt tokens.*?, ([\d,]+) completion", run.stderr)
+    number = lambda s: int(s.replace(",", ""))  # noqa: E731
+    requests, retries, prompt, completion = (number(g) for g in used.groups())
+    outcomes = Counter(r["llm"]["outcome"] for r in records)
+    reasons = Counter(p.split(":")[0][:80] for r in records if r["llm"]["outcome"] == "fallback"
+                      for p in r["llm"]["problems"][:1])
+    est = [number(g) for g in estimate.groups()] if estimate else [0, 0, 0]
+    report = {"model": args.model, "context": args.context, "items": len(records), "requests": requests,
+              "retries": retries, "items_per_request": round(len(records) / max(1, requests), 2),
+              "prompt_tokens_per_item": round(prompt / len(records), 1),
+              "answer_tokens_per_item": round(completion / len(records), 1),
+              "seconds_per_item": round(seconds / len(records), 1), "outcomes": dict(outcomes),
+              "fallback_reasons": dict(reasons),
+              "dry_run": {"requests": est[0], "prompt_tokens": est[1], "completion_tokens": est[2],
+                          "prompt_error": round(est[1] / prompt - 1, 3) if prompt else None,
+                          "completion_error": round(est[2] / completion - 1, 3) if completion else None},
+              "summary": run.stderr.strip().splitlines()[-4:]}
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        for key, value in report.items():
+            print(f"{key:>24}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
