@@ -291,3 +291,40 @@ def test_a_repaired_answer_drops_labels_no_event_carries_instead_of_failing():
     checked = check_item(2, entry, Masked(text, text, ()), item_model, lenient=True)
     assert checked.answer["touchpoints"] == ["delivery"] and checked.answer["pain_points"] == ["delay"]
     assert len(checked.problems) == 2 and all(p.startswith("dropped") for p in checked.problems)
+
+
+@pytest.mark.parametrize("route, body, name, context", [
+    ("/api/show", {"parameters": "temperature 0.7\nnum_ctx 8192", "model_info": {"qwen2.context_length": 32768}},
+     "ollama", 8192),  # the Modelfile's num_ctx, never the model's trained maximum
+    ("/api/show", {"parameters": "", "model_info": {"qwen2.context_length": 32768}}, "ollama", 4096),
+    ("/api/v0/models", {"data": [{"id": "qwen", "loaded_context_length": 16384, "max_context_length": 32768}]},
+     "lmstudio", 16384),
+    ("/props", {"default_generation_settings": {"n_ctx": 2048}}, "llamacpp", 2048),
+    ("/v1/models", {"object": "list", "data": [{"id": "qwen", "max_model_len": 12000}]}, "vllm", 12000),
+])
+def test_the_server_kind_and_context_are_read_from_the_server(route, body, name, context):
+    """Each server's own route, as its documentation gives it, served by a throwaway loopback server."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _answer(self):
+            found = self.path.rstrip("/") == route
+            data = json.dumps(body if found else {"error": "not found"}).encode()
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = _answer
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        found = resolve_provider("auto", f"http://127.0.0.1:{server.server_address[1]}/v1", "qwen")
+    finally:
+        server.shutdown()
+    assert (found.name, found.context_window) == (name, context)

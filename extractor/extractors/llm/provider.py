@@ -113,18 +113,11 @@ def probe(base_url: str, model: str, timeout: float = 3.0) -> Provider:
     """Ask a local or self-hosted server what it is and how large its context is (nothing is sent to OpenAI)."""
     named = guess_from_url(base_url)
     root = _root(base_url)
-    if named == "ollama" or named is None:
-        found = _probe_ollama(root, model, timeout)
-        if found is not None:
-            return found
-        if named == "ollama":
-            return KNOWN["ollama"]
-    if named == "lmstudio" or named is None:
-        found = _probe_lmstudio(root, model, timeout)
-        if found is not None:
-            return found
-        if named == "lmstudio":
-            return KNOWN["lmstudio"]
+    for name, ask in (("ollama", _probe_ollama), ("lmstudio", _probe_lmstudio)):
+        if named in (name, None):
+            found = ask(root, model, timeout)
+            if found is not None or named == name:
+                return found or KNOWN[name]
     try:
         props = _get(root + "/props", timeout)
     except Exception:  # noqa: BLE001 - not llama.cpp
