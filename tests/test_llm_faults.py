@@ -328,3 +328,17 @@ def test_the_server_kind_and_context_are_read_from_the_server(route, body, name,
     finally:
         server.shutdown()
     assert (found.name, found.context_window) == (name, context)
+
+
+def test_temperature_none_sends_no_temperature_at_all(base, tmp_path):
+    """An Azure deployment of a reasoning model under another name: JOURNEY_LLM_TEMPERATURE=none."""
+    from extractor.extractors.llm import resolve_settings
+
+    settings = resolve_settings({"base_url": base, "api_key": "t", "cache_dir": tmp_path / "c", "few_shot": 0},
+                                environ={"JOURNEY_LLM_TEMPERATURE": "none"})
+    assert settings.temperature is None
+    control(base, faults=["bad_quote"])
+    engine = LLMExtractor(TAX, settings)
+    engine.extract_many([FeedbackItem(item_id="x", text=TEXTS[0], lang="en")])
+    engine.close()
+    assert all("temperature" not in body for body in captured_requests(base))  # the request and its repair

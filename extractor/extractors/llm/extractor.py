@@ -384,6 +384,11 @@ class LLMExtractor:
         await asyncio.gather(self._request(request[:half], examples, gate),
                              self._request(request[half:], examples, gate))
 
+    def _repair_temperature(self) -> float | None:
+        """None (the model's own) where no temperature is sent at all (`temperature = "none"`, e.g. an Azure
+        deployment of a reasoning model under another name)."""
+        return None if self.settings.temperature is None else self.settings.repair_temperature
+
     def _learn(self, request: Sequence[Pending], estimate: int, reply: Reply) -> None:
         usage = reply.usage or {}
         prompt = int(usage.get("input_tokens") or usage.get("prompt_tokens") or 0)
@@ -412,7 +417,7 @@ class LLMExtractor:
         try:
             if self._over_budget():
                 raise ModelRequestError("--max-cost reached before the repair request")
-            reply, _ = await self._ask(subset, follow_up, estimate, temperature=self.settings.repair_temperature)
+            reply, _ = await self._ask(subset, follow_up, estimate, temperature=self._repair_temperature())
             if reply.refusal or reply.finish_reason in ("length", "content_filter"):
                 why = reply.refusal or f"finish_reason {reply.finish_reason}"
                 raise ModelRequestError(f"the repair was not answered ({why})"[:300])

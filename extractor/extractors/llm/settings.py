@@ -116,6 +116,8 @@ def resolve_settings(flags: Mapping[str, Any] | None = None, config: Path | None
         if value is not None:
             merged[key] = value
             source[key] = "--" + key.replace("_", "-")
+    if str(merged.get("temperature", "")).lower() in ("none", "default"):  # send none: the model's own default
+        merged["temperature"] = None
     if str(merged.get("mask_personal_data", "")).lower() in ("0", "false", "no", "off"):
         merged["mask_personal_data"] = False
     try:
