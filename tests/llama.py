@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -58,15 +59,19 @@ def llama_server(model: str, context: int = 4096, startup: float = 120.0) -> Ite
     request's) and the model loaded; stopped afterwards."""
     server, weights = require(model)
     port = _free_port()
-    log = open(os.devnull, "wb")
+    # The server logs every request: into a file (a pipe nobody reads fills up and blocks the server mid-run).
+    # $JOURNEY_LLAMA_LOG keeps it for a look at prompt-cache hits and timings.
+    log_path = Path(os.environ.get("JOURNEY_LLAMA_LOG") or tempfile.mkstemp(prefix="llama-server-", suffix=".log")[1])
+    log = log_path.open("wb")
     cmd = [str(server), "-m", str(weights), "-c", str(context), "-np", "1", "-t", str(os.cpu_count() or 2),
            "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + startup
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"llama-server exited: {proc.stderr.read().decode(errors='replace')[-2000:]}")
+                tail = log_path.read_bytes()[-2000:].decode(errors="replace")
+                raise RuntimeError(f"llama-server exited: {tail}")
             try:
                 if get(f"http://127.0.0.1:{port}/health", 2.0).get("status") == "ok":
                     break
@@ -78,6 +83,7 @@ def llama_server(model: str, context: int = 4096, startup: float = 120.0) -> Ite
         yield f"http://127.0.0.1:{port}/v1"
     finally:
         stop_process(proc, timeout=10)
-        if proc.stderr:
-            proc.stderr.close()
         log.close()
+        if not os.environ.get("JOURNEY_LLAMA_LOG"):
+            log_path.unlink(missing_ok=True)
+

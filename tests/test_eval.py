@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from extractor.evaluation.gates import check, figure, parse_minimums
-from extractor.evaluation.gold import GoldError, read_gold
+from extractor.evaluation.gold import GoldError, read_gold, sample_gold
 from extractor.evaluation.metrics import cohen_kappa, confusion
 from extractor.evaluation.report import evaluate, majority_predictions
 from extractor.taxonomy import default_taxonomy
@@ -202,3 +202,28 @@ def test_gold_texts_are_not_copied_from_the_shared_data():
             for line in f:
                 text = (json.loads(line).get("text") or "").strip().lower()
                 assert text not in ours, f"a gold text is copied from {path.name}"
+
+
+def test_a_sample_is_seeded_spread_over_languages_and_kept_in_file_order():
+    items = read_gold(OWN_GOLD, default_taxonomy())
+    picked = sample_gold(items, 100, seed=3)
+    assert len(picked) == 100
+    assert {lang: sum(g.lang == lang for g in picked) for lang in ("en", "pl")} == {"en": 50, "pl": 50}
+    assert [g.id for g in picked] == [g.id for g in sample_gold(items, 100, seed=3)]
+    assert [g.id for g in picked] != [g.id for g in sample_gold(items, 100, seed=4)]
+    order = {g.id: at for at, g in enumerate(items)}
+    assert [order[g.id] for g in picked] == sorted(order[g.id] for g in picked)
+    few_pl = [g for g in items if g.lang == "en"][:70] + [g for g in items if g.lang == "pl"][:10]
+    short = sample_gold(few_pl, 40)  # pl has only 10: en takes the rest of the share
+    assert sum(g.lang == "pl" for g in short) == 10 and len(short) == 40
+    assert sample_gold(items, len(items) + 5) == items
+
+
+def test_eval_sample_flag_scores_only_the_sample_and_says_so(tmp_path):
+    out = tmp_path / "report.json"
+    result = run_journey("eval", *map(str, OWN_GOLD), "--sample", "30", "--seed", "1", "--json", str(out))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text())
+    assert report["n"] == 30 and report["sample"] == {"n": 30, "seed": 1}
+    assert {k: v["n"] for k, v in report["by_lang"].items()} == {"en": 15, "pl": 15}
+    assert "a sample (seed 1) of" in result.stdout + result.stderr

@@ -38,6 +38,10 @@ def eval_command(
         show_default=False)] = None,
     max_drop: Annotated[float, typer.Option(help="Largest allowed drop from --baseline.", min=0.0)] = 0.02,
     misses: Annotated[int, typer.Option(help="How many worst misses to show.", min=0)] = 10,
+    sample: Annotated[Optional[int], typer.Option(
+        "--sample", min=1, help="Score a seeded sample of N gold items, spread evenly over languages (an llm run "
+        "over a slow or paid model; the same files, N and --seed pick the same items).", show_default=False)] = None,
+    seed: Annotated[int, typer.Option(help="Seed of --sample.")] = 0,
     taxonomy: TaxonomyOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the gate result.")] = False,
     model: ModelOpt = None,
@@ -62,7 +66,7 @@ def eval_command(
     baseline; confusion matrices; the worst misses; for the llm extractor, its outcomes and tokens, and the model's
     own answers scored apart from the fallback labels. Gates (--min, --max, --baseline) exit 1 when quality drops."""
     from ..evaluation.gates import check, load_baseline, parse_maximums, parse_minimums
-    from ..evaluation.gold import read_gold
+    from ..evaluation.gold import read_gold, sample_gold
     from ..evaluation.report import align_records, evaluate, llm_outcome
     from ..jsonl import read_json_lines
     from ..taxonomy import load_taxonomy
@@ -73,6 +77,8 @@ def eval_command(
     base = load_baseline(baseline) if baseline else None
     tax = load_taxonomy(taxonomy)
     items = read_gold(gold, tax)
+    if sample is not None:
+        items = sample_gold(items, sample, seed)
     if records is not None:
         if not records.is_file():
             from ..errors import UsageError
@@ -92,6 +98,8 @@ def eval_command(
         name = extractor
     report = evaluate(items, aligned, name, misses=misses, llm_run=run)
     report["gold"] = [str(p) for p in gold]
+    if sample is not None:
+        report["sample"] = {"n": len(items), "seed": seed}
     report["taxonomy_id"] = tax.ref
     if json_out:
         # Misses are named by id and file:line, without their texts: baselines are committed, and gold texts

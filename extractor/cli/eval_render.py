@@ -28,7 +28,8 @@ def print_report(report: Mapping[str, Any]) -> None:
     console = _console()
     langs = report.get("by_lang", {})
     sizes = ", ".join(f"{k} {v['n']}" for k, v in langs.items())
-    console.print(f"[bold]journey eval[/bold]: {report['extractor']} on {', '.join(report.get('gold', []))} "
+    sampled = f"a sample (seed {report['sample']['seed']}) of " if report.get("sample") else ""
+    console.print(f"[bold]journey eval[/bold]: {report['extractor']} on {sampled}{', '.join(report.get('gold', []))} "
                   f"({report['n']} items; {sizes})")
     if report.get("llm"):
         _print_llm(console, report["llm"])

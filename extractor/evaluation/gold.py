@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -178,6 +179,24 @@ def read_gold(paths: Iterable[Path | str], taxonomy: Taxonomy) -> list[GoldItem]
     if not items:
         raise GoldError(", ".join(names), ["no gold items (the file is empty)"])
     return items
+
+
+def sample_gold(items: Sequence[GoldItem], n: int, seed: int = 0) -> list[GoldItem]:
+    """A seeded sample of n gold items spread evenly over their languages (a language with fewer items gives its
+    share to the others), in the files' order, so the same files, n and seed always pick the same items."""
+    if n >= len(items):
+        return list(items)
+    by_lang: dict[str, list[int]] = {}
+    for at, item in enumerate(items):
+        by_lang.setdefault(item.lang, []).append(at)
+    quota: dict[str, int] = {}
+    left, langs = n, sorted(by_lang, key=lambda lang: len(by_lang[lang]))
+    for k, lang in enumerate(langs):
+        quota[lang] = min(len(by_lang[lang]), left // (len(langs) - k))
+        left -= quota[lang]
+    rng = random.Random(seed)
+    picked = sorted(at for lang in sorted(by_lang) for at in rng.sample(by_lang[lang], quota[lang]))
+    return [items[at] for at in picked]
 
 
 def write_gold(items: Iterable[GoldItem | Mapping[str, Any]], path: Path) -> int:

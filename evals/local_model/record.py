@@ -1,0 +1,54 @@
+"""Re-record the real-model cassette: a seeded sample of our own gold sets labelled by a real model (Qwen2.5-Coder
+1.5B Instruct Q4) on llama.cpp's llama-server, built and downloaded by evals/local_model/setup.py.
+
+    make record-local        # = python evals/local_model/setup.py --models qwen && python evals/local_model/record.py
+
+Writes evals/cassettes/qwen-own.yaml (the requests and the server's answers, which `make eval` replays with the
+network blocked) and evals/baselines/llm-qwen-own.json (the report: that model's figures and its outcomes and
+tokens). The sample, model name, provider and context window are fixed here and in the Makefile's replay, because
+a replay must send byte-identical requests. About 1-2 hours on 2 CPU cores; re-record after a prompt, schema or
+taxonomy change (the replay then fails on the first request not in the cassette)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.llama import llama_server  # noqa: E402
+
+GOLD = [ROOT / "evals" / "gold" / "en.jsonl", ROOT / "evals" / "gold" / "pl.jsonl"]
+CASSETTE = ROOT / "evals" / "cassettes" / "qwen-own.yaml"
+REPORT = ROOT / "evals" / "baselines" / "llm-qwen-own.json"
+# Keep in step with the Makefile's QWEN_REPLAY.
+SAMPLE, CONTEXT = 160, 4096
+RUN = ["--sample", str(SAMPLE), "--extractor", "llm", "--model", "qwen", "--provider", "llamacpp",
+       "--context-window", str(CONTEXT), "--concurrency", "1"]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cassette", type=Path, default=CASSETTE, help=f"where to write (default {CASSETTE.name})")
+    ap.add_argument("--report", type=Path, default=REPORT, help=f"the eval report (default {REPORT.name})")
+    args = ap.parse_args()
+    args.cassette.unlink(missing_ok=True)
+    journey = Path(sys.executable).with_name("journey")
+    with llama_server("qwen", context=CONTEXT) as url:
+        env = dict(os.environ, OPENAI_BASE_URL=url, OPENAI_API_KEY="local")
+        cmd = [str(journey), "eval", *map(str, GOLD), *RUN, "--cassette", str(args.cassette),
+               "--record-mode", "once", "--json", str(args.report), "--misses", "0"]
+        done = subprocess.run(cmd, env=env, cwd=ROOT)
+    if done.returncode != 0 or not args.cassette.is_file():
+        print(f"recording failed ({done.returncode})", file=sys.stderr)
+        return done.returncode or 1
+    print(f"recorded {args.cassette} ({args.cassette.stat().st_size:,} bytes) and {args.report}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
