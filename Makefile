@@ -12,7 +12,7 @@ DEV_GATES := --min sentiment.macro_f1=0.65 --min emotion.macro_f1=0.35 --min tou
              --min pain_points.micro_f1=0.50 --min stage.accuracy=0.88 --min evidence_grounded=1.0
 EXTERNAL_GATES := --min airline_sentiment.rules.macro_f1=0.65 --min allegro_polarity.rules.accuracy=0.85
 
-.PHONY: demo test eval baselines bench cassettes local-model clean
+.PHONY: demo test eval baselines bench cassettes local-model record-local clean
 
 $(BIN)/journey: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,12 @@ cassettes: $(BIN)/journey
 MODELS ?= gemma
 local-model:
 	$(PYTHON) evals/local_model/setup.py --models $(MODELS)
+
+# Re-record the real model's cassette (Qwen2.5-Coder 1.5B on llama-server, 160 items of our gold; 1-2 hours on 2
+# cores) after a prompt, schema or taxonomy change; commit evals/cassettes/qwen-own.yaml and its report.
+record-local: $(BIN)/journey
+	$(PYTHON) evals/local_model/setup.py --models qwen
+	$(BIN)/python evals/local_model/record.py
 
 bench: $(BIN)/journey
 	$(BIN)/python benchmarks/bench_extract.py

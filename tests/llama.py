@@ -54,17 +54,18 @@ def get(url: str, timeout: float = 5.0) -> dict:
 
 
 @contextmanager
-def llama_server(model: str, context: int = 4096, startup: float = 120.0) -> Iterator[str]:
-    """Yields the base URL (http://127.0.0.1:PORT/v1) of a llama-server with one slot (so the whole context is one
-    request's) and the model loaded; stopped afterwards."""
+def llama_server(model: str, context: int = 4096, slots: int = 1, startup: float = 120.0) -> Iterator[str]:
+    """Yields the base URL (http://127.0.0.1:PORT/v1) of a llama-server with the model loaded and `slots` parallel
+    slots of `context` tokens each (one request's whole context); stopped afterwards. On a CPU, 2-4 slots decode
+    together for little more than the cost of one (the model's weights are read once per step for all of them)."""
     server, weights = require(model)
     port = _free_port()
     # The server logs every request: into a file (a pipe nobody reads fills up and blocks the server mid-run).
     # $JOURNEY_LLAMA_LOG keeps it for a look at prompt-cache hits and timings.
     log_path = Path(os.environ.get("JOURNEY_LLAMA_LOG") or tempfile.mkstemp(prefix="llama-server-", suffix=".log")[1])
     log = log_path.open("wb")
-    cmd = [str(server), "-m", str(weights), "-c", str(context), "-np", "1", "-t", str(os.cpu_count() or 2),
-           "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [str(server), "-m", str(weights), "-c", str(context * slots), "-np", str(slots), "--no-kv-unified",
+           "-t", str(os.cpu_count() or 2), "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + startup

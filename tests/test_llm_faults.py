@@ -15,7 +15,7 @@ import pytest
 from extractor.errors import UsageError
 from extractor.extractors.llm import LLMExtractor, LLMSettings
 from extractor.extractors.llm.client import rejection_kind, request_params
-from extractor.extractors.llm.provider import KNOWN, is_reasoning_model, resolve_provider
+from extractor.extractors.llm.provider import KNOWN, bounded, is_reasoning_model, resolve_provider
 from extractor.extractors.llm.ratelimit import RateLimiter, reset_seconds
 from extractor.extractors.llm.validate import check_item
 from extractor.extractors.llm.prompt import JourneyPrompt
@@ -163,7 +163,12 @@ def test_each_provider_gets_its_own_parameters():
     ollama = request_params(LLMSettings(model="qwen2.5:7b"), KNOWN["ollama"], schema, 900, 0.0)
     assert ollama["max_tokens"] == 900 and "max_completion_tokens" not in ollama
     lcp = request_params(LLMSettings(), KNOWN["llama-cpp-python"], schema, 900, 0.0)
-    assert lcp["response_format"] == {"type": "json_object", "schema": schema}
+    assert lcp["response_format"] == {"type": "json_object", "schema": bounded(schema)}
+    assert openai_params["response_format"]["json_schema"]["schema"] == schema  # strict mode refuses maxItems
+    events = bounded(schema)["$defs"]["ItemAnswer"]["properties"]["events"]
+    quote = bounded(schema)["$defs"]["EventAnswer"]["properties"]["quote"]
+    assert events["maxItems"] == 4 and quote["maxLength"] == 200
+    assert "maxItems" not in bounded(schema)["properties"]["items"]  # the request's own list is never cut
     for model in ("o1", "o3-mini", "o4-mini", "gpt-5", "gpt-5-mini", "gpt-5-nano"):
         params = request_params(LLMSettings(model=model, reasoning_effort="low"), KNOWN["openai"], schema, 900, 0.0)
         assert "temperature" not in params and params["reasoning_effort"] == "low", model

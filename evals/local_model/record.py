@@ -35,13 +35,19 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cassette", type=Path, default=CASSETTE, help=f"where to write (default {CASSETTE.name})")
     ap.add_argument("--report", type=Path, default=REPORT, help=f"the eval report (default {REPORT.name})")
+    ap.add_argument("--resume", action="store_true", help="go on with an interrupted recording (the cassette is "
+                    "written after every answer): what it holds replays, the rest is recorded")
+    ap.add_argument("--prompt", default=None, help="prompt version (default: the extractor's default)")
     args = ap.parse_args()
-    args.cassette.unlink(missing_ok=True)
+    if not args.resume:
+        args.cassette.unlink(missing_ok=True)
     journey = Path(sys.executable).with_name("journey")
     with llama_server("qwen", context=CONTEXT) as url:
         env = dict(os.environ, OPENAI_BASE_URL=url, OPENAI_API_KEY="local")
         cmd = [str(journey), "eval", *map(str, GOLD), *RUN, "--cassette", str(args.cassette),
-               "--record-mode", "once", "--json", str(args.report), "--misses", "0"]
+               "--record-mode", "new_episodes" if args.resume else "once", "--json", str(args.report), "--misses", "0"]
+        if args.prompt:
+            cmd += ["--prompt", args.prompt]
         done = subprocess.run(cmd, env=env, cwd=ROOT)
     if done.returncode != 0 or not args.cassette.is_file():
         print(f"recording failed ({done.returncode})", file=sys.stderr)

@@ -11,7 +11,7 @@ import typer
 from . import app
 from .llm import (BaseUrlOpt, BatchApiOpt, BatchFailedOpt, BatchIdOpt, BatchPollOpt, CassetteOpt, ConcurrencyOpt,
                   ContextWindowOpt, DryRunOpt, FewShotOpt, ItemsPerRequestOpt, LLMConfigOpt, LLMFlags, MaxCostOpt,
-                  MaxOutputOpt, ModelOpt, NoCacheOpt, NoMaskOpt, PriceInputOpt, PriceOutputOpt, ProviderOpt,
+                  MaxOutputOpt, ModelOpt, NoCacheOpt, NoMaskOpt, PriceInputOpt, PromptOpt, PriceOutputOpt, ProviderOpt,
                   RecordModeOpt, RpmOpt, TpmOpt)
 from .store import ChromaUrlOpt, CollectionOpt, StoreOpt, open_store
 from .options import (CustomerFieldOpt, EncodingOpt, ExtractorOpt, FormatOpt, IdFieldOpt, InputsArg, LangFieldOpt,
@@ -108,6 +108,7 @@ def extract(
     provider: ProviderOpt = None,
     context_window: ContextWindowOpt = None,
     max_output_tokens: MaxOutputOpt = None,
+    prompt: PromptOpt = None,
     tpm: TpmOpt = None,
 ) -> None:
     """Label every item: one journey record per item, one error line per bad row, nothing dropped.
@@ -132,7 +133,7 @@ def extract(
     tax = load_taxonomy(taxonomy)
     flags = LLMFlags(model, base_url, llm_config, items_per_request, concurrency, rpm, few_shot, no_mask, no_cache,
                      max_cost, price_input, price_output, cassette, record_mode, provider=provider,
-                     context_window=context_window, max_output_tokens=max_output_tokens, tokens_per_minute=tpm)
+                     context_window=context_window, max_output_tokens=max_output_tokens, tokens_per_minute=tpm, prompt=prompt)
     examples_store = default_store(store, chroma_url, collection) if extractor == "llm" else None
     engine = make_engine(extractor, tax, flags, examples_store, dry_run)
     if batch_failed not in ("live", "fallback"):

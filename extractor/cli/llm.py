@@ -42,6 +42,11 @@ ContextWindowOpt = Annotated[Optional[int], typer.Option(
     "--context-window", min=512, help="Tokens of prompt + answer the model takes (default: what the server reports "
     "(llama.cpp, vLLM, Ollama, LM Studio), else the provider's default). Requests are sized to fit it.",
     rich_help_panel=PANEL, show_default=False)]
+PromptOpt = Annotated[Optional[str], typer.Option(
+    "--prompt", help="Prompt version: journey-batch.v1 (labels by id, each event with its verbatim quote) or "
+    "journey-batch.v2 (items split into numbered clauses, evidence by clause number, short label keys: about a "
+    "third of the answer tokens). Default: $JOURNEY_LLM_PROMPT, journey.toml, else journey-batch.v1.",
+    rich_help_panel=PANEL, show_default=False)]
 MaxOutputOpt = Annotated[Optional[int], typer.Option(
     "--max-output-tokens", min=64, help="Most tokens one answer may take (default: the provider's).",
     rich_help_panel=PANEL, show_default=False)]
@@ -109,6 +114,7 @@ class LLMFlags:
     context_window: int | None = None
     max_output_tokens: int | None = None
     tokens_per_minute: float | None = None
+    prompt: str | None = None
 
     def settings(self):
         from ..extractors.llm import resolve_settings

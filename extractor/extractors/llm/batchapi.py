@@ -25,7 +25,6 @@ from ...errors import JourneyError, UsageError
 from ...schema import FeedbackItem
 from .client import ReplayMissingError, Usage, _replay_missing, _short, key_refused, request_params
 from .extractor import LLMExtractor, Pending
-from .prompt import PromptItem
 from .validate import check_reply
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -124,7 +123,7 @@ def custom_id(request: Sequence[Pending]) -> str:
 def request_line(extractor: LLMExtractor, request: Sequence[Pending]) -> dict[str, Any]:
     """One line of the batch input file: the chat completion body the live path would send for `request`."""
     settings = extractor.settings
-    asked = [PromptItem(n + 1, p.masked.text, p.item.lang) for n, p in enumerate(request)]
+    asked = [p.asked(n + 1) for n, p in enumerate(request)]
     examples = extractor._examples_for(list(request))
     max_tokens = extractor._max_tokens(request, extractor._prompt_estimate(request))
     body = {"model": settings.model, "messages": extractor.prompt.messages(asked, examples),
@@ -291,14 +290,14 @@ def _harvest(extractor: LLMExtractor, api: "openai.OpenAI", batch: Any, index: d
             failed.add(cid)
             _fail(report, cid, request, row)
             continue
-        checks, _ = check_reply(content, [(n + 1, p.masked) for n, p in enumerate(request)],
-                                extractor.prompt.item_model)
+        checks, _ = check_reply(content, [(n + 1, p.masked, p.clauses) for n, p in enumerate(request)],
+                                extractor.prompt.check_item)
         for n, p in enumerate(request):
-            answer = checks[n + 1].answer
-            if answer is None:
+            checked = checks[n + 1]
+            if checked.answer is None:
                 report.invalid_items += 1
             elif p.key not in hits:
-                keep[p.key] = {"answer": answer, "outcome": "answered", "problems": []}
+                keep[p.key] = {"answer": checked.raw, "outcome": "answered", "problems": []}
     for row in _lines(api, getattr(batch, "error_file_id", None)):
         cid = str(row.get("custom_id"))
         failed.add(cid)

@@ -17,10 +17,10 @@ from .client import ChatModel, ModelRequestError, Reply, RequestRejected, Usage
 from .cost import Estimate
 from .examples import ExampleSource
 from .injection import looks_like_instructions
-from .prompt import JourneyPrompt, PromptItem
+from .prompt import DEFAULT_PROMPT, JourneyPrompt, PromptItem
 from .provider import Provider, resolve_provider
 from .settings import LLMSettings
-from .sizing import HEADROOM, ITEM_OVERHEAD, REQUEST_OVERHEAD, Limits, RatesFile, TokenRates
+from .sizing import ANSWER_PRIORS, CLAUSE_MARK_TOKENS, HEADROOM, ITEM_OVERHEAD, REQUEST_OVERHEAD, Limits, RatesFile, TokenRates
 from .validate import Checked, check_reply
 
 CONFIDENCE = {"answered": 0.8, "repaired": 0.7}  # not calibrated: a fixed level per outcome, below rules' best
@@ -37,6 +37,10 @@ class Pending:
     outcome: str = "answered"
     problems: list[str] = field(default_factory=list)
     isolated: bool = False
+    clauses: tuple[tuple[int, int], ...] = ()  # of the masked text, when the prompt numbers clauses
+
+    def asked(self, number: int) -> PromptItem:
+        return PromptItem(number, self.masked.text, self.item.lang, self.clauses)
 
     @property
     def lang(self) -> str | None:
@@ -69,7 +73,7 @@ class LLMExtractor:
                  prompt: JourneyPrompt | None = None):
         self.taxonomy = taxonomy
         self.settings = settings
-        self.prompt = prompt or JourneyPrompt(taxonomy)
+        self.prompt = prompt or JourneyPrompt(taxonomy, settings.prompt or DEFAULT_PROMPT)
         self.prompt_id = self.prompt.prompt_id
         self.examples = examples if settings.few_shot else None
         self.max_cost = max_cost
@@ -78,12 +82,14 @@ class LLMExtractor:
         self.budget_reached = False
         self._fallback = fallback
         self._cache = AnswerCache(settings.cache_folder()) if settings.cache else None
+        self._clauses_by = None
         self._model: ChatModel | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._provider: Provider | None = None
         self._rates_file = RatesFile(settings.cache_folder()) if settings.cache else None
         self._rates_key = f"{settings.model}|{self.prompt_id}"
         self.rates = self._rates_file.load(self._rates_key) if self._rates_file else TokenRates()
+        self.rates.priors = dict(ANSWER_PRIORS[self.prompt.answer_format])
         self.batch_rows = max(64, settings.items_per_request * settings.concurrency)
         self._settled: dict[str, str] = {}
         self._system_estimate: int | None = None  # cache key -> why: labelled by the fallback, not sent
@@ -201,7 +207,18 @@ class LLMExtractor:
 
     def _pending(self, item: FeedbackItem) -> Pending:
         masked = mask_personal_data(item.text) if self.settings.mask_personal_data else Masked(item.text, item.text, ())
-        return Pending(item, masked, cache_key(self.settings.model, self.prompt_id, item.lang, masked.text))
+        clauses = tuple(self._segmenter().clause_spans(masked.text, item.lang)) if self.prompt.numbered else ()
+        return Pending(item, masked, cache_key(self.settings.model, self.prompt_id, item.lang, masked.text),
+                       clauses=clauses)
+
+    def _segmenter(self):
+        """The rules extractor, whose clauses the clauses format numbers (whatever the fallback is)."""
+        if self._clauses_by is None:
+            from ..rules.extractor import RulesExtractor
+
+            fallback = self._fallback
+            self._clauses_by = fallback if isinstance(fallback, RulesExtractor) else RulesExtractor(self.taxonomy)
+        return self._clauses_by
 
     def _from_cache(self, pending: list[Pending]) -> list[Pending]:
         if self._cache is None:
@@ -211,9 +228,7 @@ class LLMExtractor:
         for p in pending:
             hit = hits.get(p.key)
             if hit is not None:
-                from .validate import check_item
-
-                checked = check_item(1, hit["answer"], p.masked, self.prompt.item_model)
+                checked = self.prompt.check_item(1, hit["answer"], p.masked, p.clauses)
                 if checked.answer is not None:
                     p.checked, p.outcome, p.problems = checked, hit["outcome"], list(hit.get("problems", []))
                     self.outcomes.cached += 1
@@ -230,7 +245,7 @@ class LLMExtractor:
         return self._system_estimate
 
     def _item_tokens(self, p: Pending) -> int:
-        return self.rates.text_tokens(p.masked.text, p.lang) + ITEM_OVERHEAD
+        return self.rates.text_tokens(p.masked.text, p.lang) + ITEM_OVERHEAD + CLAUSE_MARK_TOKENS * len(p.clauses)
 
     def _prompt_estimate(self, request: Sequence[Pending]) -> int:
         """Raw estimate of a request's prompt tokens: instructions, few-shot examples, items."""
@@ -324,7 +339,7 @@ class LLMExtractor:
                 return
             if not generous:
                 self.outcomes.isolated += sum(p.isolated for p in request)
-            asked = [PromptItem(n + 1, p.masked.text, p.item.lang) for n, p in enumerate(request)]
+            asked = [p.asked(n + 1) for n, p in enumerate(request)]
             messages = self.prompt.messages(asked, examples)
             estimate = self._prompt_estimate(request)
             try:
@@ -360,8 +375,8 @@ class LLMExtractor:
             request[0].problems = [f"the answer was cut at {max_tokens:,} tokens (finish_reason length)"]
 
     async def _check(self, request: list[Pending], examples, reply: Reply) -> None:
-        checks, general = check_reply(reply.content, [(n + 1, p.masked) for n, p in enumerate(request)],
-                                      self.prompt.item_model)
+        checks, general = check_reply(reply.content, [(n + 1, p.masked, p.clauses) for n, p in enumerate(request)],
+                                      self.prompt.check_item)
         failed = []
         for n, p in enumerate(request):
             p.checked = checks[n + 1]
@@ -408,7 +423,7 @@ class LLMExtractor:
         answer for them and the validation errors, at the repair temperature (so the model can answer otherwise
         than a greedy decode repeats); what still fails falls back to the rules extractor."""
         problems = [problem for _, p in failed for problem in p.problems]
-        asked = [PromptItem(n, p.masked.text, p.item.lang) for n, p in failed]
+        asked = [p.asked(n) for n, p in failed]
         follow_up = self.prompt.messages(asked, examples) + [
             {"role": "assistant", "content": _entries_of(content, [n for n, _ in failed])},
             {"role": "user", "content": self.prompt.repair(problems, asked)}]
@@ -421,8 +436,8 @@ class LLMExtractor:
             if reply.refusal or reply.finish_reason in ("length", "content_filter"):
                 why = reply.refusal or f"finish_reason {reply.finish_reason}"
                 raise ModelRequestError(f"the repair was not answered ({why})"[:300])
-            checks, general = check_reply(reply.content, [(n, p.masked) for n, p in failed], self.prompt.item_model,
-                                          lenient=True)
+            checks, general = check_reply(reply.content, [(n, p.masked, p.clauses) for n, p in failed],
+                                          self.prompt.check_item, lenient=True)
         except (ModelRequestError, RequestRejected) as exc:
             checks, general = {n: Checked(problems=[f"repair request: {exc}"]) for n, _ in failed}, []
         for n, p in failed:
@@ -437,7 +452,7 @@ class LLMExtractor:
     def _keep(self, request: list[Pending]) -> None:
         if self._cache is None:
             return
-        self._cache.put_many({p.key: {"answer": p.checked.answer, "outcome": p.outcome, "problems": p.problems}
+        self._cache.put_many({p.key: {"answer": p.checked.raw, "outcome": p.outcome, "problems": p.problems}
                               for p in request if p.checked is not None and p.checked.answer is not None})
 
     def _record(self, p: Pending) -> JourneyRecord:

@@ -18,11 +18,18 @@ from string import Template
 from typing import Any, Sequence
 
 from ...errors import UsageError
+from ...privacy import Masked
 from ...taxonomy import Taxonomy
 from .answer import answer_models
+from .compact import CompactFormat, Span, mark_clauses
+from .validate import Checked, check_compact_item, check_item
 
 DEFAULT_PROMPT = "journey-batch.v1"
 PARTS = ("system", "user", "examples", "repair")
+# The answer format of a template version: "quotes" (labels by id, each event with its verbatim quote) or "clauses"
+# (the item split into numbered clauses, evidence by clause number, short label keys: compact.py). A template not
+# named here is taken to follow journey-batch.v1's format.
+ANSWER_FORMATS = {"journey-batch.v2": "clauses"}
 ENV_PROMPTS = "JOURNEY_PROMPTS"
 
 
@@ -38,11 +45,13 @@ def prompts_dir() -> Path:
 
 @dataclass(frozen=True)
 class PromptItem:
-    """One item as the model sees it: a number within the request, its language, its (masked) text."""
+    """One item as the model sees it: a number within the request, its language, its (masked) text, and the spans
+    of its clauses (for the clauses format, which numbers them in the text)."""
 
     id: int
     text: str
     lang: str | None = None
+    clauses: tuple[Span, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,17 +62,20 @@ class PromptExample:
     labels: dict[str, Any]
 
 
-def _bullets(labels, lang: str = "en") -> str:
+def _bullets(labels, keys: dict[str, str] | None = None, lang: str = "en") -> str:
     lines = []
     for label in labels:
         definition = label.text("definition", lang) if label.definition else ""
         name = label.text("name", lang)
-        lines.append(f"- {label.id}: {name}" + (f". {definition}" if definition and definition != name else ""))
+        key = keys[label.id] if keys else label.id
+        lines.append(f"- {key}: {name}" + (f". {definition}" if definition and definition != name else ""))
     return "\n".join(lines) or "- (none: always use null / an empty list)"
 
 
-def _items_json(items: Sequence[PromptItem]) -> str:
-    return json.dumps({"items": [{"id": i.id, "lang": i.lang, "text": i.text} for i in items]}, ensure_ascii=False)
+def _items_json(items: Sequence[PromptItem], numbered: bool) -> str:
+    rows = [{"id": i.id, "lang": i.lang, "text": mark_clauses(i.text, i.clauses) if numbered else i.text}
+            for i in items]
+    return json.dumps({"items": rows}, ensure_ascii=False)
 
 
 class JourneyPrompt:
@@ -74,18 +86,29 @@ class JourneyPrompt:
         self.name = name
         self.taxonomy = taxonomy
         self.templates: dict[str, Template] = {}
+        if not (folder / f"{name}.system.txt").is_file():
+            known = sorted(p.name[:-len(".system.txt")] for p in folder.glob("*.system.txt"))
+            raise UsageError(f"prompt {name!r}: no such prompt version in {folder}; choose one of "
+                             f"{', '.join(known) or '(none found)'}")
         for part in PARTS:
             path = folder / f"{name}.{part}.txt"
             try:
                 self.templates[part] = Template(path.read_text(encoding="utf-8"))
             except OSError as exc:
                 raise UsageError(f"prompt {name!r}: cannot read {path}: {exc.strerror or exc}") from None
-        self.answer_model, self.item_model, self.event_model = answer_models(taxonomy)
+        self.answer_format = ANSWER_FORMATS.get(name, "quotes")
+        self.compact = CompactFormat(taxonomy) if self.answer_format == "clauses" else None
+        if self.compact is not None:
+            self.answer_model, self.item_model = self.compact.batch_model, self.compact.item_model
+            keys = (self.compact.stages, self.compact.touchpoints, self.compact.emotions, self.compact.pain_points)
+        else:
+            self.answer_model, self.item_model, _ = answer_models(taxonomy)
+            keys = (None, None, None, None)
         self.schema = self.answer_model.model_json_schema()
         self.system = self.templates["system"].substitute(
             taxonomy_name=taxonomy.name.get("en") or taxonomy.taxonomy_id, taxonomy_ref=taxonomy.ref,
-            stages=_bullets(taxonomy.stages), touchpoints=_bullets(taxonomy.touchpoints),
-            emotions=_bullets(taxonomy.emotions), pain_points=_bullets(taxonomy.pain_points)).strip()
+            stages=_bullets(taxonomy.stages, keys[0]), touchpoints=_bullets(taxonomy.touchpoints, keys[1]),
+            emotions=_bullets(taxonomy.emotions, keys[2]), pain_points=_bullets(taxonomy.pain_points, keys[3])).strip()
         digest = hashlib.sha256()
         for part in PARTS:
             digest.update(self.templates[part].template.encode("utf-8") + b"\x00")
@@ -97,10 +120,12 @@ class JourneyPrompt:
         """The user message: the examples block (if any), then the items as JSON data."""
         block = ""
         if examples:
-            shown = "\n".join(json.dumps({"text": e.text, "labels": e.labels}, ensure_ascii=False) for e in examples)
+            shown = "\n".join(json.dumps({"text": e.text, "labels": self.compact.example_labels(e.labels)
+                                           if self.compact is not None else e.labels}, ensure_ascii=False)
+                               for e in examples)
             block = self.templates["examples"].substitute(examples=shown).strip() + "\n"
         return self.templates["user"].substitute(examples=block, count=len(items),
-                                                 items=_items_json(items)).lstrip()
+                                                 items=_items_json(items, self.numbered)).lstrip()
 
     def messages(self, items: Sequence[PromptItem], examples: Sequence[PromptExample] = ()) -> list[dict[str, str]]:
         return [{"role": "system", "content": self.system}, {"role": "user", "content": self.user(items, examples)}]
@@ -108,4 +133,16 @@ class JourneyPrompt:
     def repair(self, problems: Sequence[str], items: Sequence[PromptItem]) -> str:
         """The follow-up message that sends the validation errors back to the model, with the items to answer again."""
         return self.templates["repair"].substitute(problems="\n".join(f"- {p}" for p in problems), count=len(items),
-                                                   items=_items_json(items)).strip()
+                                                   items=_items_json(items, self.numbered)).strip()
+
+    @property
+    def numbered(self) -> bool:
+        """Whether items go out split into numbered clauses (and need their clause spans)."""
+        return self.compact is not None
+
+    def check_item(self, ident: int, entry: dict, masked: Masked, clauses: Sequence[Span] = (),
+                   lenient: bool = False) -> Checked:
+        """One item's answer checked in this prompt's format, as the quote format's answer with its evidence."""
+        if self.compact is not None:
+            return check_compact_item(ident, entry, masked, clauses, self.compact)
+        return check_item(ident, entry, masked, self.item_model, lenient)

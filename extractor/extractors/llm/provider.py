@@ -42,6 +42,8 @@ class Provider:
     timeout: float = 900.0  # seconds for one answer: a model on a laptop's CPU writes ~10-30 tokens a second
     schema_in_prompt: bool = False  # OpenAI and Azure count the response schema as prompt tokens; grammar-based
     # local servers (llama.cpp, vLLM, Ollama, LM Studio) constrain decoding with it instead
+    bounded: bool = False  # the schema may carry maxItems/maxLength (llama.cpp's grammar honours them; OpenAI's
+    # strict mode refuses them): an item's answer cannot run on, event after event, as small models' answers do
 
     def with_context(self, tokens: int | None) -> "Provider":
         if not tokens:
@@ -57,11 +59,11 @@ KNOWN: dict[str, Provider] = {
                        schema_in_prompt=True),
     "azure": Provider("azure", "max_completion_tokens", "json_schema", 128_000, 16_384, timeout=120.0,
                       schema_in_prompt=True),
-    "ollama": Provider("ollama", "max_tokens", "json_schema", 4_096, 2_048),
+    "ollama": Provider("ollama", "max_tokens", "json_schema", 4_096, 2_048, bounded=True),
     "vllm": Provider("vllm", "max_tokens", "json_schema", 8_192, 4_096),
-    "llamacpp": Provider("llamacpp", "max_tokens", "json_schema", 4_096, 2_048),
-    "llama-cpp-python": Provider("llama-cpp-python", "max_tokens", "json_object", 2_048, 1_024),
-    "lmstudio": Provider("lmstudio", "max_tokens", "json_schema", 4_096, 2_048),
+    "llamacpp": Provider("llamacpp", "max_tokens", "json_schema", 4_096, 2_048, bounded=True),
+    "llama-cpp-python": Provider("llama-cpp-python", "max_tokens", "json_object", 2_048, 1_024, bounded=True),
+    "lmstudio": Provider("lmstudio", "max_tokens", "json_schema", 4_096, 2_048, bounded=True),
     "other": Provider("other", "max_tokens", "json_schema", 8_192, 4_096),
 }
 
@@ -190,8 +192,39 @@ def resolve_provider(name: str, base_url: str | None, model: str, *, detect: boo
     return probe(base_url, model)
 
 
+# Bounds of one item's answer where the provider's grammar takes them: lists (events, touchpoints, pain points) and
+# free strings (quotes, goals). Gold items have 0-3 events; a quote is a clause or a sentence.
+MAX_LISTED = 4
+MAX_STRING = 200
+
+
+def bounded(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with maxItems on every list but the request's own `items` and maxLength on free strings."""
+    def walk(node: Any, top: bool = False) -> Any:
+        if isinstance(node, list):
+            return [walk(x) for x in node]
+        if not isinstance(node, dict):
+            return node
+        out = {k: walk(v) if k != "properties" else
+               {name: walk(sub) if not (top and name == "items") else {**sub, "items": walk(sub.get("items"))}
+                for name, sub in v.items()} for k, v in node.items()}
+        if out.get("type") == "array" and not top:
+            out.setdefault("maxItems", MAX_LISTED)
+        if out.get("type") == "string" and "enum" not in out:
+            out.setdefault("maxLength", MAX_STRING)
+        return out
+
+    result = walk(schema, top=True)
+    items = result.get("properties", {}).get("items")
+    if isinstance(items, dict):
+        items.pop("maxItems", None)
+    return result
+
+
 def response_format(provider: Provider, name: str, schema: dict[str, Any]) -> dict[str, Any]:
-    """The `response_format` this provider takes for a strict JSON schema."""
+    """The `response_format` this provider takes for a strict JSON schema (bounded where its grammar allows)."""
+    if provider.bounded:
+        schema = bounded(schema)
     if provider.schema_form == "json_object":
         return {"type": "json_object", "schema": schema}
     return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True,

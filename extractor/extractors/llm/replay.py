@@ -63,4 +63,19 @@ def cassette(path: Path, record_mode: str = "none") -> Iterator[Any]:
     recorder.register_matcher("model_and_messages", model_and_messages)
     path.parent.mkdir(parents=True, exist_ok=True)
     with recorder.use_cassette(str(path), allow_playback_repeats=True) as tape:
+        if record_mode != "none":
+            _save_as_recorded(tape)
         yield tape
+
+
+def _save_as_recorded(tape: Any) -> None:
+    """Write the cassette after every recorded answer, not only at the end: a long recording against a slow model
+    that is interrupted keeps what it got, and `--record-mode new_episodes` goes on from there (the recorded
+    answers replay, so the same requests are packed again)."""
+    append = tape.append
+
+    def append_and_save(request: Any, response: Any) -> None:
+        append(request, response)
+        tape._save(force=True)
+
+    tape.append = append_and_save

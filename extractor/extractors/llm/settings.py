@@ -37,6 +37,7 @@ ENV = {
     "tokens_per_minute": "JOURNEY_LLM_TPM",
     "reasoning_effort": "JOURNEY_LLM_REASONING_EFFORT",
     "temperature": "JOURNEY_LLM_TEMPERATURE",
+    "prompt": "JOURNEY_LLM_PROMPT",
 }
 
 
@@ -46,6 +47,8 @@ class LLMSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     model: str = DEFAULT_MODEL
+    prompt: str | None = Field(default=None, description="prompt version, e.g. journey-batch.v2 (default: the "
+                               "extractor's default)")
     api_key: str | None = Field(default=None, repr=False)
     base_url: str | None = None
     items_per_request: int = Field(default=48, ge=1, le=100, description="most items labelled by one request")

@@ -17,12 +17,15 @@ from pathlib import Path
 # Characters per token of item text (cl100k and the Qwen/Llama tokenizers agree within ~10% on these).
 CHARS_PER_TOKEN = {"en": 4.0, "pl": 3.0}
 DEFAULT_CHARS_PER_TOKEN = 3.5
-# Answer tokens per item of journey-batch.v1 answers (labels and events with their quotes), measured with the cl100k
-# tokenizer on answers of this format: 133-150 English, up to 160 Polish.
+# Answer tokens per item, by answer format. "quotes" (journey-batch.v1: labels and events with their quotes): measured
+# with the cl100k tokenizer on answers of this format, 133-150 English, up to 160 Polish. "clauses" (journey-batch.v2:
+# short keys, evidence by clause number): about 30 for the item's labels plus 12-15 per event.
 ANSWER_TOKENS = {"en": 150.0, "pl": 165.0}
+ANSWER_PRIORS = {"quotes": ANSWER_TOKENS, "clauses": {"en": 48.0, "pl": 50.0}}
 DEFAULT_ANSWER_TOKENS = 160.0
 PRIOR_WEIGHT = 8.0  # the priors count as this many items until measurements outweigh them
 ITEM_OVERHEAD = 12  # the item's id, lang and JSON punctuation
+CLAUSE_MARK_TOKENS = 3  # a clause's number in front of it: "[12]"
 REQUEST_OVERHEAD = 16  # message framing
 HEADROOM = 1.3  # an answer may run this much longer than its estimate before it is cut
 CONTEXT_MARGIN = 64  # tokens kept free of the context window (chat template, rounding)
@@ -36,6 +39,7 @@ class TokenRates:
     answer_items: dict[str, float] = field(default_factory=dict)
     prompt_measured: float = 0.0
     prompt_estimated: float = 0.0
+    priors: dict[str, float] = field(default_factory=lambda: dict(ANSWER_TOKENS))  # of the answer format; not saved
 
     # -- estimates -------------------------------------------------------------------------------------------
 
@@ -52,7 +56,8 @@ class TokenRates:
     def answer_tokens(self, lang: str | None) -> float:
         """Answer tokens per item for this language: the prior, outweighed by measurements as they come."""
         key = lang or "?"
-        prior = ANSWER_TOKENS.get(key, DEFAULT_ANSWER_TOKENS)
+        prior = self.priors.get(key, sum(self.priors.values()) / len(self.priors) if self.priors else
+                                DEFAULT_ANSWER_TOKENS)
         return (prior * PRIOR_WEIGHT + self.answer_sum.get(key, 0.0)) / (PRIOR_WEIGHT + self.answer_items.get(key, 0.0))
 
     # -- corrections -----------------------------------------------------------------------------------------

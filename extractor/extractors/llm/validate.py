@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from pydantic import BaseModel, ValidationError
 
 from ...privacy import Masked
+from .compact import CompactFormat, Span, validation_problems
 from .grounding import locate
 
 QUOTE_SHOWN = 60
@@ -25,23 +26,29 @@ class Checked:
     answer: dict[str, Any] | None = None
     evidence: list[tuple[str, int, int]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    raw: dict[str, Any] | None = None  # the validated answer as the model wrote it (what the answer cache keeps)
 
 
-def check_reply(content: str, asked: Sequence[tuple[int, Masked]], item_model: type[BaseModel],
+# (id, entry, masked text, clause spans, lenient) -> its check
+ItemCheck = Callable[[int, dict, Masked, Sequence[Span], bool], Checked]
+
+
+def check_reply(content: str, asked: Sequence[tuple[int, Masked, Sequence[Span]]], check: ItemCheck,
                 lenient: bool = False) -> tuple[dict[int, Checked], list[str]]:
-    """Per asked item id, its check; and the problems of the reply as a whole (invalid JSON, unknown ids)."""
+    """Per asked item id, its check (`check`: the prompt's answer format's); and the problems of the reply as a
+    whole (invalid JSON, unknown ids)."""
     general: list[str] = []
     try:
         data = json.loads(content)
     except ValueError as exc:
         problem = f"the answer is not valid JSON ({exc.msg} at character {exc.pos})"
-        return {i: Checked(problems=[problem]) for i, _ in asked}, [problem]
+        return {i: Checked(problems=[problem]) for i, _, _ in asked}, [problem]
     entries = data.get("items") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         problem = 'the answer has no "items" list'
-        return {i: Checked(problems=[problem]) for i, _ in asked}, [problem]
+        return {i: Checked(problems=[problem]) for i, _, _ in asked}, [problem]
     by_id: dict[int, dict] = {}
-    wanted = {i for i, _ in asked}
+    wanted = {i for i, _, _ in asked}
     for entry in entries:
         ident = entry.get("id") if isinstance(entry, dict) else None
         if not isinstance(ident, int) or ident not in wanted:
@@ -51,13 +58,30 @@ def check_reply(content: str, asked: Sequence[tuple[int, Masked]], item_model: t
         else:
             by_id[ident] = entry
     results = {}
-    for ident, masked in asked:
+    for ident, masked, spans in asked:
         entry = by_id.get(ident)
         if entry is None:
             results[ident] = Checked(problems=[f"item {ident} is missing from the answer"])
         else:
-            results[ident] = check_item(ident, entry, masked, item_model, lenient)
+            results[ident] = check(ident, entry, masked, spans, lenient)
     return results, general
+
+
+def check_compact_item(ident: int, entry: dict, masked: Masked, spans: Sequence[Span], fmt: CompactFormat
+                       ) -> Checked:
+    """One item's answer in the compact format (clause numbers, short keys) checked and expanded."""
+    try:
+        raw = fmt.validate(entry)
+    except ValidationError as exc:
+        return Checked(problems=validation_problems(ident, exc))
+    expanded = fmt.expand(ident, raw, masked, spans)
+    if expanded.answer is None:
+        return Checked(problems=expanded.problems)
+    evidence = []
+    for start, end in expanded.evidence:
+        a, b = masked.to_original(start, end)
+        evidence.append((masked.original[a:b], a, b))
+    return Checked(answer=expanded.answer, evidence=evidence, raw=raw)
 
 
 def check_item(ident: int, entry: dict, masked: Masked, item_model: type[BaseModel], lenient: bool = False
@@ -91,7 +115,7 @@ def check_item(ident: int, entry: dict, masked: Masked, item_model: type[BaseMod
         evidence.append((masked.original[start:end], start, end))
     if problems:
         return Checked(problems=problems)
-    return Checked(answer=answer, evidence=evidence, problems=dropped)
+    return Checked(answer=answer, evidence=evidence, problems=dropped, raw=answer)
 
 
 def uncarried(ident: int, answer: dict[str, Any]) -> list[str]:

@@ -415,6 +415,19 @@ class RulesExtractor:
                                        evidence=self._evidence(text, an, best_polar[1])))
         return events
 
+    def clause_spans(self, text: str, lang: str | None) -> list[tuple[int, int]]:
+        """The character spans [start, end) of the text's clauses, as the evidence of this extractor cuts them
+        (clause and sentence ends, contrast words), without the whitespace at their edges."""
+        an = self.analyse(text, lang)
+        spans = []
+        for start, end in an.clauses:
+            a, b = an.offsets[start], an.offsets[end - 1] + an.lengths[end - 1]
+            piece = text[a:b]
+            a, b = a + len(piece) - len(piece.lstrip()), b - len(piece) + len(piece.rstrip())
+            if b > a:
+                spans.append((a, b))
+        return spans
+
     def _evidence(self, text: str, an: Analysis, clause: int) -> dict:
         """The clause (or, when it is a single token, its sentence) as a quote with its character offsets."""
         start, end = an.clauses[clause]

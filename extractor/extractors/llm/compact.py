@@ -1,0 +1,172 @@
+"""The compact answer format (prompt journey-batch.v2): short label keys and evidence by clause number.
+
+The item goes out split into numbered clauses (the rules extractor's own segmentation); the model names the clause
+that proves each moment, so the quote and its offsets are ours and every evidence quote is grounded by
+construction. Where a few words of a long clause are the point, the model may give them as a string instead,
+checked against the text as the quote format's quotes are. Labels are written as short keys (`ld` for
+`late_delivery`) derived from the taxonomy's ids, and the item's touchpoints and pain points are the ones its
+events carry, so no label is written twice. An answer of this format is expanded into the same answer the quote
+format gives, so records, the cache and the repair are one code path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Optional, Sequence, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from ...privacy import Masked
+from ...taxonomy import Taxonomy
+from .grounding import locate
+
+STRICT = ConfigDict(extra="forbid")
+Span = tuple[int, int]
+MARK = "[{n}]"
+
+
+def short_keys(ids: Sequence[str]) -> dict[str, str]:
+    """A short, unique, readable key per id, stable for the same list: the initials of a multi-word id (`ld` for
+    `late_delivery`), the first two letters of a one-word id (`de` for `delivery`), lengthened letter by letter
+    from the id's first word where two would clash, and the id itself as the last resort."""
+    keys: dict[str, str] = {}
+    for ident in ids:
+        words = [w for w in ident.replace("-", "_").split("_") if w] or [ident]
+        rest = "".join(w[0] for w in words[1:])
+        tries = [(words[0][:n] + rest).lower() for n in range(1 if len(words) > 1 else 2, len(words[0]) + 1)]
+        keys[ident] = next((k for k in tries if k not in keys.values() and k not in ids), ident)
+    return keys
+
+
+def mark_clauses(text: str, spans: Sequence[Span]) -> str:
+    """The text with each clause's number in front of it: `[1]Great kettle, [2]but it leaks.`"""
+    out, at = [], 0
+    for n, (start, end) in enumerate(spans, 1):
+        out.append(text[at:start])
+        out.append(MARK.format(n=n))
+        at = start
+    out.append(text[at:])
+    return "".join(out)
+
+
+def _literal(values: Sequence[Any]) -> Any:
+    return Literal[tuple(values)] if values else type(None)  # type: ignore[valid-type]
+
+
+@dataclass
+class Expanded:
+    """A compact answer made into the quote format's answer, with its evidence in masked-text offsets."""
+
+    answer: dict[str, Any] | None
+    evidence: list[Span]
+    problems: list[str]
+
+
+class CompactFormat:
+    """Keys, answer schema and expansion of the compact format for one taxonomy."""
+
+    def __init__(self, taxonomy: Taxonomy):
+        self.stages = short_keys(taxonomy.stage_ids())
+        self.touchpoints = short_keys(taxonomy.touchpoint_ids())
+        self.emotions = short_keys(taxonomy.emotion_ids())
+        self.pain_points = short_keys(taxonomy.pain_point_ids())
+        self._ids = {name: {key: ident for ident, key in keys.items()} for name, keys in
+                     (("s", self.stages), ("t", self.touchpoints), ("e", self.emotions), ("p", self.pain_points))}
+        stage, emotion = _literal(list(self.stages.values())), _literal(list(self.emotions.values()))
+        touchpoint, pain_point = _literal(list(self.touchpoints.values())), _literal(list(self.pain_points.values()))
+        event = create_model(
+            "CompactEvent", __config__=STRICT,
+            c=(Union[int, str], Field(description="the number of the clause that shows this moment, or a few words "
+                                                  "of the item copied exactly")),
+            s=(stage, Field(description="the stage of this moment")),
+            t=(Optional[touchpoint], Field(description="the touchpoint used here, or null")),
+            p=(Optional[pain_point], Field(description="the problem here, or null")),
+        )
+        self.item_model = create_model(
+            "CompactItem", __config__=STRICT,
+            id=(int, Field(description="the id of the item in the request")),
+            s=(stage, Field(description="the item's main journey stage")),
+            e=(emotion, Field(description="the customer's dominant emotion")),
+            v=(Literal[-1, 0, 1], Field(description="sentiment: -1 negative, 0 neutral or mixed, 1 positive")),
+            m=(bool, Field(description="moment of truth: the customer's view of the brand changes or is decided")),
+            g=(Optional[int], Field(description="the clause saying what the customer wanted to achieve, or null")),
+            ev=(list[event], Field(description="one entry per labelled moment")),  # type: ignore[valid-type]
+        )
+        self.batch_model = create_model(
+            "CompactBatch", __config__=STRICT,
+            items=(list[self.item_model], Field(description="one entry per item, with its id")),  # type: ignore[valid-type]
+        )
+
+    def validate(self, entry: dict) -> dict[str, Any]:
+        """The entry as the model's answer of this format (pydantic ValidationError when it is not)."""
+        return self.item_model.model_validate(entry).model_dump()
+
+    def expand(self, ident: int, compact: dict[str, Any], masked: Masked, spans: Sequence[Span]) -> Expanded:
+        """The quote format's answer for a validated compact answer: keys become ids, clause numbers become the
+        clauses' text, the item's touchpoints and pain points those its events carry."""
+        problems: list[str] = []
+        events, evidence = [], []
+        for event in compact["ev"]:
+            span = self._span(ident, event["c"], masked, spans, problems)
+            if span is None:
+                continue
+            events.append({"stage": self._ids["s"][event["s"]], "touchpoint": self._id("t", event["t"]),
+                           "emotion": self._ids["e"][compact["e"]], "pain_point": self._id("p", event["p"]),
+                           "quote": masked.text[span[0]:span[1]]})
+            evidence.append(span)
+        goal = compact["g"]
+        if goal is not None and not 1 <= goal <= len(spans):
+            problems.append(f"item {ident}: g: there is no clause {goal} (the item has {len(spans)}); give a clause "
+                            "number or null")
+        if problems:
+            return Expanded(None, [], problems)
+        answer = {"stage": self._ids["s"][compact["s"]], "emotion": self._ids["e"][compact["e"]],
+                  "sentiment": float(compact["v"]), "moment_of_truth": compact["m"],
+                  "touchpoints": list(dict.fromkeys(e["touchpoint"] for e in events if e["touchpoint"])),
+                  "pain_points": list(dict.fromkeys(e["pain_point"] for e in events if e["pain_point"])),
+                  "customer_goal": masked.text[spans[goal - 1][0]:spans[goal - 1][1]] if goal else None,
+                  "events": events}
+        return Expanded(answer, evidence, [])
+
+    def example_labels(self, labels: dict[str, Any]) -> dict[str, Any]:
+        """A few-shot example's labels (ids) in this format's keys, so the examples read like the answers asked."""
+        def keys_of(ids: Any, keys: dict[str, str]) -> list[str]:
+            return [keys[i] for i in ids if i in keys] if isinstance(ids, list) else []
+
+        shown: dict[str, Any] = {}
+        if labels.get("stage") in self.stages:
+            shown["s"] = self.stages[labels["stage"]]
+        if labels.get("emotion") in self.emotions:
+            shown["e"] = self.emotions[labels["emotion"]]
+        if isinstance(labels.get("sentiment"), (int, float)):
+            shown["v"] = max(-1, min(1, round(labels["sentiment"])))
+        shown["t"] = keys_of(labels.get("touchpoints"), self.touchpoints)
+        shown["p"] = keys_of(labels.get("pain_points"), self.pain_points)
+        return shown
+
+    def _id(self, kind: str, key: str | None) -> str | None:
+        return None if key is None else self._ids[kind][key]
+
+    @staticmethod
+    def _span(ident: int, clause: int | str, masked: Masked, spans: Sequence[Span], problems: list[str]
+              ) -> Span | None:
+        if isinstance(clause, int):
+            if 1 <= clause <= len(spans):
+                return spans[clause - 1]
+            problems.append(f"item {ident}: ev: there is no clause {clause} (the item has {len(spans)} clauses)")
+            return None
+        found = locate(clause, masked.text)
+        if found is None:
+            shown = clause if len(clause) <= 60 else clause[:60] + "..."
+            problems.append(f"item {ident}: ev: the words {shown!r} are not in the item's text; give the clause "
+                            "number, or copy the words character for character")
+        return found
+
+
+def validation_problems(ident: int, exc: ValidationError) -> list[str]:
+    """The first few pydantic errors of an entry, as repair-request lines."""
+    problems = []
+    for e in exc.errors()[:5]:
+        where = ".".join(str(p) for p in e["loc"])
+        shown = repr(e.get("input"))
+        problems.append(f"item {ident}: {where}: {e['msg']} (got {shown[:60]})")
+    return problems
