@@ -33,9 +33,16 @@ test: $(BIN)/journey
 # no key and a base URL where nothing listens: any request not in the cassette fails the run.
 LLM_REPLAY := --extractor llm --model standin --cassette evals/cassettes/standin-own.yaml --min evidence_grounded=1.0
 
+# A real model's answers (Qwen2.5-Coder 1.5B Instruct Q4 on llama.cpp's llama-server, `make record-local`) over a
+# seeded sample of 160 items of our gold, replayed the same way: the replay must give the recorded figures exactly.
+QWEN_REPLAY := --sample 160 --extractor llm --model qwen --prompt journey-batch.v2 --provider llamacpp \
+               --context-window 4096 --cassette evals/cassettes/qwen-own.yaml \
+               --baseline evals/baselines/llm-qwen-own.json --max-drop 0 --min evidence_grounded=1.0
+
 eval: $(BIN)/journey
 	$(BIN)/journey eval $(OWN_GOLD) --baseline evals/baselines/rules-own.json --max-drop 0.02 $(OWN_GATES)
 	env -u OPENAI_API_KEY OPENAI_BASE_URL=http://127.0.0.1:9/v1 $(BIN)/journey eval $(OWN_GOLD) $(LLM_REPLAY) --quiet
+	env -u OPENAI_API_KEY OPENAI_BASE_URL=http://127.0.0.1:9/v1 $(BIN)/journey eval $(OWN_GOLD) $(QWEN_REPLAY) --quiet
 	@if [ -f $(DEV_GOLD) ]; then \
 	  echo "$(BIN)/journey eval $(DEV_GOLD) --baseline evals/baselines/rules-dev.json --max-drop 0.02 $(DEV_GATES)"; \
 	  $(BIN)/journey eval $(DEV_GOLD) --baseline evals/baselines/rules-dev.json --max-drop 0.02 $(DEV_GATES); \

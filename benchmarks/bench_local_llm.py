@@ -1,6 +1,7 @@
 """The llm path against a REAL model on a real local server: llama.cpp's llama-server (evals/local_model/setup.py).
 
-    .venv/bin/python benchmarks/bench_local_llm.py [--model qwen] [--context 4096] [--n 100] [--json]
+    .venv/bin/python benchmarks/bench_local_llm.py [--model qwen] [--context 4096] [--n 100] [--warmup 10] \
+        [--extra "--prompt journey-batch.v2"] [--json]
 
 Samples N customer texts of ../shared/data (half English, half Polish, 40-600 characters, seeded), runs the real
 `journey extract --extractor llm --dry-run`, then the real run against the server, and reports: requests, items per
@@ -34,14 +35,15 @@ SOURCES = {"en": ["cfpb_complaints.jsonl", "twcs_sample.jsonl", "amazon_reviews_
            "pl": ["allegro_reviews_pl.jsonl", "polemo2_pl.jsonl", "ceneo_pl_scraped.jsonl"]}
 
 
-def sample(n: int, seed: int) -> list[dict]:
+def sample(n: int, seed: int, skip: set[str] = frozenset()) -> list[dict]:
     rng = random.Random(seed)
     picked = []
     for lang, files in SOURCES.items():
         pool = []
         for name in files:
             with open(DATA / name, encoding="utf-8") as f:
-                pool += [r for r in map(json.loads, f) if r.get("lang") == lang and 40 <= len(r["text"]) <= 600]
+                pool += [r for r in map(json.loads, f) if r.get("lang") == lang and 40 <= len(r["text"]) <= 600
+                         and r["id"] not in skip]
         picked += rng.sample(pool, n // 2)
     return [{"id": r["id"], "lang": r["lang"], "text": r["text"]} for r in picked]
 
@@ -58,6 +60,8 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=100, help="items, half English, half Polish (default 100)")
     ap.add_argument("--seed", type=int, default=16)
     ap.add_argument("--extra", default="", help="more `journey extract` flags, e.g. '--items-per-request 1'")
+    ap.add_argument("--warmup", type=int, default=0, help="first label this many other items (not counted) with the "
+                    "same cache, so the dry run estimates from rates learnt on this model and prompt")
     ap.add_argument("--cache", type=Path, default=None, help="answer cache and learnt token rates to keep between "
                     "runs (default: a fresh one, so the dry run has learnt nothing)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
@@ -68,8 +72,17 @@ def main() -> int:
         src.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
         env = dict(os.environ, OPENAI_API_KEY="local", JOURNEY_LLM_CACHE=str(args.cache or Path(tmp) / "cache"),
                    NO_COLOR="1")
-        common = [str(src), "--extractor", "llm", "--base-url", url, "--model", args.model, "--few-shot", "0",
-                  "--concurrency", "1", *args.extra.split()]
+        flags = ["--extractor", "llm", "--base-url", url, "--model", args.model, "--few-shot", "0",
+                 "--concurrency", "1", *args.extra.split()]
+        if args.warmup:
+            warm = Path(tmp) / "warmup.jsonl"
+            others = sample(args.warmup, args.seed + 1, skip={i["id"] for i in items})
+            warm.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in others), encoding="utf-8")
+            done = journey("extract", str(warm), *flags, "--out", str(Path(tmp) / "warmup.out.jsonl"), env=env)
+            if done.returncode != 0:
+                print(done.stderr, file=sys.stderr)
+                return 1
+        common = [str(src), *flags]
         dry = journey("extract", *common, "--dry-run", env=env)
         estimate = re.search(r"-> ([\d,]+) requests .* about ([\d,]+) prompt and ([\d,]+) completion", dry.stderr)
         started = time.perf_counter()
@@ -86,7 +99,8 @@ def main() -> int:
     reasons = Counter(p.split(":")[0][:80] for r in records if r["llm"]["outcome"] == "fallback"
                       for p in r["llm"]["problems"][:1])
     est = [number(g) for g in estimate.groups()] if estimate else [0, 0, 0]
-    report = {"model": args.model, "context": args.context, "items": len(records), "requests": requests,
+    report = {"model": args.model, "context": args.context, "extra": args.extra, "warmup_items": args.warmup,
+              "items": len(records), "requests": requests,
               "retries": retries, "items_per_request": round(len(records) / max(1, requests), 2),
               "prompt_tokens_per_item": round(prompt / len(records), 1),
               "answer_tokens_per_item": round(completion / len(records), 1),

@@ -26,8 +26,8 @@ GOLD = [ROOT / "evals" / "gold" / "en.jsonl", ROOT / "evals" / "gold" / "pl.json
 CASSETTE = ROOT / "evals" / "cassettes" / "qwen-own.yaml"
 REPORT = ROOT / "evals" / "baselines" / "llm-qwen-own.json"
 # Keep in step with the Makefile's QWEN_REPLAY.
-SAMPLE, CONTEXT = 160, 4096
-RUN = ["--sample", str(SAMPLE), "--extractor", "llm", "--model", "qwen", "--provider", "llamacpp",
+SAMPLE, CONTEXT, PROMPT = 160, 4096, "journey-batch.v2"
+RUN = ["--sample", str(SAMPLE), "--extractor", "llm", "--model", "qwen", "--prompt", PROMPT, "--provider", "llamacpp",
        "--context-window", str(CONTEXT), "--concurrency", "1"]
 
 
@@ -37,7 +37,6 @@ def main() -> int:
     ap.add_argument("--report", type=Path, default=REPORT, help=f"the eval report (default {REPORT.name})")
     ap.add_argument("--resume", action="store_true", help="go on with an interrupted recording (the cassette is "
                     "written after every answer): what it holds replays, the rest is recorded")
-    ap.add_argument("--prompt", default=None, help="prompt version (default: the extractor's default)")
     args = ap.parse_args()
     if not args.resume:
         args.cassette.unlink(missing_ok=True)
@@ -46,8 +45,6 @@ def main() -> int:
         env = dict(os.environ, OPENAI_BASE_URL=url, OPENAI_API_KEY="local")
         cmd = [str(journey), "eval", *map(str, GOLD), *RUN, "--cassette", str(args.cassette),
                "--record-mode", "new_episodes" if args.resume else "once", "--json", str(args.report), "--misses", "0"]
-        if args.prompt:
-            cmd += ["--prompt", args.prompt]
         done = subprocess.run(cmd, env=env, cwd=ROOT)
     if done.returncode != 0 or not args.cassette.is_file():
         print(f"recording failed ({done.returncode})", file=sys.stderr)

@@ -225,6 +225,54 @@ def _answer_item(item: dict, labels: Labels) -> dict:
             "customer_goal": None, "events": events}
 
 
+_CLAUSE = re.compile(r"\[(\d+)\]")
+_KEY_LINE = re.compile(r"^- (\S+): (.+)$", re.MULTILINE)
+_SECTIONS = {"s": "Stages (s):", "t": "Touchpoints (t):", "e": "Emotions (e):", "p": "Problems (p):"}
+
+
+def _keyed(system: str) -> dict[str, dict[str, str]]:
+    """journey-batch.v2's label keys per section from its system message: {"t": {"de": "delivery", ...}}."""
+    found: dict[str, dict[str, str]] = {}
+    for field, heading in _SECTIONS.items():
+        at = system.find(heading)
+        block = system[at + len(heading):].strip("\n").split("\n\n", 1)[0] if at >= 0 else ""
+        found[field] = {m.group(1): m.group(2).split(".")[0].lower().replace(" ", "_")
+                        for m in _KEY_LINE.finditer(block)}
+    return found
+
+
+def _answer_compact(item: dict, keys: dict[str, dict[str, str]]) -> dict:
+    """A naive answer in journey-batch.v2's compact format: one event per mentioned touchpoint and problem, on the
+    first clause that mentions it."""
+    text = str(item.get("text") or "")
+    low = text.lower()
+    clauses = [(int(m.group(1)), m.end()) for m in _CLAUSE.finditer(text)] or [(1, 0)]
+    negative = _is_negative(text)
+
+    def clause_of(name: str) -> int:
+        words = [w[:5] for w in name.split("_") if len(w) >= 4]
+        for (n, start), nxt in zip(clauses, clauses[1:] + [(0, len(text))]):
+            if words and all(w in low[start:nxt[1]] for w in words):
+                return n
+        return clauses[0][0]
+
+    def key_for(field: str, preferred: str) -> str:
+        pool = keys.get(field) or {}
+        return next((k for k, name in pool.items() if name == preferred), next(iter(pool), preferred))
+
+    stage = key_for("s", "experience")
+    touchpoints = [k for k, name in (keys.get("t") or {}).items() if _mentions(name, low)]
+    problems = [k for k, name in (keys.get("p") or {}).items() if _mentions(name, low)]
+    events = []
+    for n in range(max(len(touchpoints), len(problems))):
+        t = touchpoints[n] if n < len(touchpoints) else None
+        p = problems[n] if n < len(problems) else None
+        named = (keys["t"].get(t) if t else None) or (keys["p"].get(p) if p else "")
+        events.append({"c": clause_of(named), "s": stage, "t": t, "p": p})
+    return {"id": item.get("id"), "s": stage, "e": key_for("e", "frustration" if negative else "neutral"),
+            "v": -1 if negative else 1, "m": False, "g": None, "ev": events}
+
+
 def request_items(body: dict) -> list[dict]:
     """The items of the last user message: the JSON object that starts at its first `{"items": [`."""
     messages = body.get("messages") if isinstance(body.get("messages"), list) else []
@@ -267,7 +315,19 @@ def prompt_tokens_of(body: dict) -> int:
 def chat_completion(body: dict, fault: str | None = None) -> dict:
     """The chat.completion answering a request body (content faults applied), and the usage counted in the stats."""
     items = request_items(body)
-    answer = {"items": [_answer_item(item, Labels(_schema_of(body))) for item in items]}
+    system_text = next((_text_of(m.get("content")) for m in body.get("messages") or []
+                        if isinstance(m, dict) and m.get("role") in ("system", "developer")), "")
+    if "Problems (p):" in system_text:  # journey-batch.v2: short keys, evidence by clause number
+        keys = _keyed(system_text)
+        answer = {"items": [_answer_compact(item, keys) for item in items]}
+        if fault == "bad_quote" and answer["items"]:
+            answer["items"][0]["ev"] = [{"c": 999, "s": answer["items"][0]["s"], "t": None, "p": None}]
+            fault = None
+        elif fault == "unknown_id" and answer["items"]:
+            answer["items"][0]["s"] = "not_a_stage"
+            fault = None
+    else:
+        answer = {"items": [_answer_item(item, Labels(_schema_of(body))) for item in items]}
     if fault == "unknown_id" and answer["items"]:
         answer["items"][0]["stage"] = "not_a_stage"
     elif fault == "bad_quote" and answer["items"]:

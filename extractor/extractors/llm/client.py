@@ -13,13 +13,15 @@ Every attempt's usage is counted, retries included."""
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import random
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 from ...errors import JourneyError, UsageError
-from .provider import Provider, is_reasoning_model, response_format
+from .provider import Provider, bounded, is_reasoning_model, response_format
 from .ratelimit import RateLimiter, reset_seconds
 from .settings import LLMSettings
 
@@ -83,16 +85,29 @@ class Reply:
 
 
 def request_params(settings: LLMSettings, provider: Provider, schema: dict[str, Any], max_tokens: int,
-                   temperature: float | None) -> dict[str, Any]:
-    """The body parameters of one request besides model and messages (the Batch API's lines carry the same)."""
-    params: dict[str, Any] = {"response_format": response_format(provider, "BatchAnswer", schema),
-                              provider.max_tokens_param: max_tokens}
+                   temperature: float | None, ids: Sequence[int] | None = None) -> dict[str, Any]:
+    """The body parameters of one request besides model and messages (the Batch API's lines carry the same).
+    `ids`: the item numbers the request asks for; where the provider's grammar can hold them to it (llama.cpp),
+    the answer must carry exactly those, in order."""
+    params: dict[str, Any] = {provider.max_tokens_param: max_tokens}
+    if provider.schema_form == "grammar":
+        params["grammar"] = _grammar(json.dumps(bounded(schema) if provider.bounded else schema),
+                                     tuple(ids) if ids else None)
+    else:
+        params["response_format"] = response_format(provider, "BatchAnswer", schema, len(ids) if ids else None)
     if is_reasoning_model(settings.model):
         if settings.reasoning_effort is not None:
             params["reasoning_effort"] = settings.reasoning_effort
     elif temperature is not None:
         params["temperature"] = temperature
     return params
+
+
+@functools.lru_cache(maxsize=64)
+def _grammar(schema_json: str, ids: tuple[int, ...] | None) -> str:
+    from .grammar import schema_grammar
+
+    return schema_grammar(json.loads(schema_json), ids)
 
 
 class ChatModel:
@@ -121,11 +136,12 @@ class ChatModel:
         await self.http.aclose()
 
     async def ask(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float | None = None,
-                  reserve: int = 0) -> Reply:
-        """The model's reply. `reserve` is the prompt + answer tokens the rate limiter books for the request."""
+                  reserve: int = 0, ids: Sequence[int] | None = None) -> Reply:
+        """The model's reply. `reserve` is the prompt + answer tokens the rate limiter books for the request; `ids`
+        the item numbers it asks for."""
         self.usage.requests += 1
         params = request_params(self.settings, self.provider, self.schema, max_tokens,
-                                self.settings.temperature if temperature is None else temperature)
+                                self.settings.temperature if temperature is None else temperature, ids)
         # Through extra_body, so LangChain sends the parameters as given (it renames max_tokens, and its parse
         # path raises on a cut answer instead of returning it) and the answer comes back as text we validate.
         extra = {"extra_body": params}

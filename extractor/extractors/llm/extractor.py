@@ -325,11 +325,12 @@ class LLMExtractor:
         return max(64, min(room, wanted))
 
     async def _ask(self, request: Sequence[Pending], messages: list[dict[str, str]], prompt_estimate: int, *,
-                   generous: bool = False, temperature: float | None = None) -> tuple[Reply, int]:
+                   generous: bool = False, temperature: float | None = None,
+                   ids: Sequence[int] | None = None) -> tuple[Reply, int]:
         max_tokens = self._max_tokens(request, prompt_estimate, generous)
         reserve = round(prompt_estimate * self.rates.prompt_factor()) + max_tokens
         reply = await self._model.ask(messages, max_tokens=max_tokens, temperature=temperature,  # type: ignore[union-attr]
-                                      reserve=reserve)
+                                      reserve=reserve, ids=ids or range(1, len(request) + 1))
         return reply, max_tokens
 
     async def _request(self, request: list[Pending], examples, gate: asyncio.Semaphore, *,
@@ -432,7 +433,8 @@ class LLMExtractor:
         try:
             if self._over_budget():
                 raise ModelRequestError("--max-cost reached before the repair request")
-            reply, _ = await self._ask(subset, follow_up, estimate, temperature=self._repair_temperature())
+            reply, _ = await self._ask(subset, follow_up, estimate, temperature=self._repair_temperature(),
+                                       ids=[n for n, _ in failed])
             if reply.refusal or reply.finish_reason in ("length", "content_filter"):
                 why = reply.refusal or f"finish_reason {reply.finish_reason}"
                 raise ModelRequestError(f"the repair was not answered ({why})"[:300])

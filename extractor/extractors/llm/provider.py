@@ -35,7 +35,8 @@ class Provider:
 
     name: str
     max_tokens_param: Literal["max_tokens", "max_completion_tokens"]
-    schema_form: Literal["json_schema", "json_object"]  # json_object = {"type": "json_object", "schema": ...}
+    schema_form: Literal["json_schema", "json_object", "grammar"]  # json_object = {"type": "json_object", "schema":
+    # ...} (llama-cpp-python); grammar = the schema as a compact GBNF grammar in the request's `grammar` (llama.cpp)
     context_window: int  # tokens, when the server does not say
     max_output_tokens: int  # the default cap of one answer
     detected_context: bool = False  # True when context_window came from the server itself
@@ -61,7 +62,7 @@ KNOWN: dict[str, Provider] = {
                       schema_in_prompt=True),
     "ollama": Provider("ollama", "max_tokens", "json_schema", 4_096, 2_048, bounded=True),
     "vllm": Provider("vllm", "max_tokens", "json_schema", 8_192, 4_096),
-    "llamacpp": Provider("llamacpp", "max_tokens", "json_schema", 4_096, 2_048, bounded=True),
+    "llamacpp": Provider("llamacpp", "max_tokens", "grammar", 4_096, 2_048, bounded=True),
     "llama-cpp-python": Provider("llama-cpp-python", "max_tokens", "json_object", 2_048, 1_024, bounded=True),
     "lmstudio": Provider("lmstudio", "max_tokens", "json_schema", 4_096, 2_048, bounded=True),
     "other": Provider("other", "max_tokens", "json_schema", 8_192, 4_096),
@@ -221,10 +222,15 @@ def bounded(schema: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def response_format(provider: Provider, name: str, schema: dict[str, Any]) -> dict[str, Any]:
-    """The `response_format` this provider takes for a strict JSON schema (bounded where its grammar allows)."""
+def response_format(provider: Provider, name: str, schema: dict[str, Any], count: int | None = None
+                    ) -> dict[str, Any]:
+    """The `response_format` this provider takes for a strict JSON schema (bounded where its grammar allows, and
+    then holding the answer to `count` entries, one per item asked)."""
     if provider.bounded:
         schema = bounded(schema)
+        items = schema.get("properties", {}).get("items")
+        if count and isinstance(items, dict):
+            items["minItems"] = items["maxItems"] = count
     if provider.schema_form == "json_object":
         return {"type": "json_object", "schema": schema}
     return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True,
