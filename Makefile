@@ -36,7 +36,7 @@ LLM_REPLAY := --extractor llm --model standin --cassette evals/cassettes/standin
 # A real model's answers (Qwen2.5-Coder 1.5B Instruct Q4 on llama.cpp's llama-server, `make record-local`) over a
 # seeded sample of 160 items of our gold, replayed the same way: the replay must give the recorded figures exactly.
 QWEN_REPLAY := --sample 160 --extractor llm --model qwen --prompt journey-batch.v2 --provider llamacpp \
-               --context-window 4096 --cassette evals/cassettes/qwen-own.yaml \
+               --context-window 4096 --items-per-request 1 --cassette evals/cassettes/qwen-own.yaml \
                --baseline evals/baselines/llm-qwen-own.json --max-drop 0 --min evidence_grounded=1.0
 
 eval: $(BIN)/journey

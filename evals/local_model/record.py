@@ -5,7 +5,9 @@
 
 Writes evals/cassettes/qwen-own.yaml (the requests and the server's answers, which `make eval` replays with the
 network blocked) and evals/baselines/llm-qwen-own.json (the report: that model's figures and its outcomes and
-tokens). The sample, model name, provider and context window are fixed here and in the Makefile's replay, because
+tokens). One item a request: asked 16 at once, this 1.5B model gave every item the first one's labels, and
+llama-server reuses the shared prompt prefix, so single items cost little more. The sample, model name, prompt,
+provider, context window and items per request are fixed here and in the Makefile's replay, because
 a replay must send byte-identical requests. About 1-2 hours on 2 CPU cores; re-record after a prompt, schema or
 taxonomy change (the replay then fails on the first request not in the cassette)."""
 
@@ -28,7 +30,7 @@ REPORT = ROOT / "evals" / "baselines" / "llm-qwen-own.json"
 # Keep in step with the Makefile's QWEN_REPLAY.
 SAMPLE, CONTEXT, PROMPT = 160, 4096, "journey-batch.v2"
 RUN = ["--sample", str(SAMPLE), "--extractor", "llm", "--model", "qwen", "--prompt", PROMPT, "--provider", "llamacpp",
-       "--context-window", str(CONTEXT), "--concurrency", "1"]
+       "--context-window", str(CONTEXT), "--concurrency", "1", "--items-per-request", "1"]
 
 
 def main() -> int:
