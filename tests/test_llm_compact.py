@@ -5,7 +5,6 @@ a narrower quote, checked against the text."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

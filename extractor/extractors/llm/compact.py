@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, Optional, Sequence, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import Field, create_model
 
 from ...privacy import Masked
 from ...taxonomy import Taxonomy
+from .answer import STRICT, _one_of
 from .grounding import locate
 
-STRICT = ConfigDict(extra="forbid")
 Span = tuple[int, int]
 MARK = "[{n}]"
 
@@ -48,10 +48,6 @@ def mark_clauses(text: str, spans: Sequence[Span]) -> str:
     return "".join(out)
 
 
-def _literal(values: Sequence[Any]) -> Any:
-    return Literal[tuple(values)] if values else type(None)  # type: ignore[valid-type]
-
-
 @dataclass
 class Expanded:
     """A compact answer made into the quote format's answer, with its evidence in masked-text offsets."""
@@ -71,8 +67,8 @@ class CompactFormat:
         self.pain_points = short_keys(taxonomy.pain_point_ids())
         self._ids = {name: {key: ident for ident, key in keys.items()} for name, keys in
                      (("s", self.stages), ("t", self.touchpoints), ("e", self.emotions), ("p", self.pain_points))}
-        stage, emotion = _literal(list(self.stages.values())), _literal(list(self.emotions.values()))
-        touchpoint, pain_point = _literal(list(self.touchpoints.values())), _literal(list(self.pain_points.values()))
+        stage, emotion = _one_of(list(self.stages.values())), _one_of(list(self.emotions.values()))
+        touchpoint, pain_point = _one_of(list(self.touchpoints.values())), _one_of(list(self.pain_points.values()))
         event = create_model(
             "CompactEvent", __config__=STRICT,
             c=(Union[int, str], Field(description="the number of the clause that shows this moment, or a few words "
@@ -161,12 +157,3 @@ class CompactFormat:
                             "number, or copy the words character for character")
         return found
 
-
-def validation_problems(ident: int, exc: ValidationError) -> list[str]:
-    """The first few pydantic errors of an entry, as repair-request lines."""
-    problems = []
-    for e in exc.errors()[:5]:
-        where = ".".join(str(p) for p in e["loc"])
-        shown = repr(e.get("input"))
-        problems.append(f"item {ident}: {where}: {e['msg']} (got {shown[:60]})")
-    return problems

@@ -100,8 +100,8 @@ def schema_grammar(schema: dict[str, Any], ids: Sequence[int] | None = None) -> 
             raise UsageError("answer schema: an item's first property must be its id")
         tail = builder.rule("item-tail", " ".join(f'"," {_literal(name)} ":" ' + builder.value(sub, f"item-{name}")
                                                   for name, sub in props[1:]) + ' "}"')
-        entries = ' "," '.join(f'{json.dumps("{" + chr(34) + "id" + chr(34) + ":" + str(int(i)))} {tail}'
-                               for i in ids)
+        opening = '{"id":%d'  # an entry's first characters, its id fixed
+        entries = ' "," '.join(f"{json.dumps(opening % int(i))} {tail}" for i in ids)
         top = builder.rule("answer", f'"{{\\"items\\":[" {entries} "]}}"' if ids else '"{\\"items\\":[]}"')
     lines = [f"root ::= {top}"] + [f"{name} ::= {body}" for name, body in builder.rules.items()] + [_CHAR]
     return "\n".join(lines) + "\n"

@@ -201,21 +201,19 @@ MAX_STRING = 200
 
 def bounded(schema: dict[str, Any]) -> dict[str, Any]:
     """The schema with maxItems on every list but the request's own `items` and maxLength on free strings."""
-    def walk(node: Any, top: bool = False) -> Any:
+    def walk(node: Any) -> Any:
         if isinstance(node, list):
             return [walk(x) for x in node]
         if not isinstance(node, dict):
             return node
-        out = {k: walk(v) if k != "properties" else
-               {name: walk(sub) if not (top and name == "items") else {**sub, "items": walk(sub.get("items"))}
-                for name, sub in v.items()} for k, v in node.items()}
-        if out.get("type") == "array" and not top:
+        out = {k: walk(v) for k, v in node.items()}
+        if out.get("type") == "array":
             out.setdefault("maxItems", MAX_LISTED)
         if out.get("type") == "string" and "enum" not in out:
             out.setdefault("maxLength", MAX_STRING)
         return out
 
-    result = walk(schema, top=True)
+    result = walk(schema)
     items = result.get("properties", {}).get("items")
     if isinstance(items, dict):
         items.pop("maxItems", None)

@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 from pydantic import BaseModel, ValidationError
 
 from ...privacy import Masked
-from .compact import CompactFormat, Span, validation_problems
+from .compact import CompactFormat, Span
 from .grounding import locate
 
 QUOTE_SHOWN = 60
@@ -91,11 +91,7 @@ def check_item(ident: int, entry: dict, masked: Masked, item_model: type[BaseMod
     try:
         answer = item_model.model_validate(entry).model_dump()
     except ValidationError as exc:
-        problems = []
-        for e in exc.errors()[:5]:
-            where = ".".join(str(p) for p in e["loc"])
-            problems.append(f"item {ident}: {where}: {e['msg']} (got {_shown(e.get('input'))})")
-        return Checked(problems=problems)
+        return Checked(problems=validation_problems(ident, exc))
     answer["sentiment"] = max(-1.0, min(1.0, float(answer["sentiment"])))
     evidence, problems = [], uncarried(ident, answer)
     dropped: list[str] = []
@@ -116,6 +112,12 @@ def check_item(ident: int, entry: dict, masked: Masked, item_model: type[BaseMod
     if problems:
         return Checked(problems=problems)
     return Checked(answer=answer, evidence=evidence, problems=dropped, raw=answer)
+
+
+def validation_problems(ident: int, exc: ValidationError) -> list[str]:
+    """The first few pydantic errors of an item's answer, as repair-request lines."""
+    return [f"item {ident}: {'.'.join(str(p) for p in e['loc'])}: {e['msg']} (got {_shown(e.get('input'))})"
+            for e in exc.errors()[:5]]
 
 
 def uncarried(ident: int, answer: dict[str, Any]) -> list[str]:
