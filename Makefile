@@ -31,13 +31,17 @@ test: $(BIN)/journey
 
 # The llm path replayed from a cassette recorded from the loopback stand-in (plumbing, not model quality), with
 # no key and a base URL where nothing listens: any request not in the cassette fails the run.
-LLM_REPLAY := --extractor llm --model standin --cassette evals/cassettes/standin-own.yaml --min evidence_grounded=1.0
+# Both cassettes were recorded before names, addresses and postal codes were masked: their replays mask the kinds
+# of then, so the requests stay byte-identical (a new recording drops --mask).
+RECORDED_MASK := --mask email,phone,card,iban,pesel
+LLM_REPLAY := --extractor llm --model standin --cassette evals/cassettes/standin-own.yaml --min evidence_grounded=1.0 \
+              $(RECORDED_MASK)
 
 # A real model's answers (Qwen2.5-Coder 1.5B Instruct Q4 on llama.cpp's llama-server, `make record-local`) over a
 # seeded sample of 160 items of our gold, replayed the same way: the replay must give the recorded figures exactly.
 QWEN_REPLAY := --sample 160 --extractor llm --model qwen --prompt journey-batch.v2 --provider llamacpp \
                --context-window 4096 --items-per-request 1 --cassette evals/cassettes/qwen-own.yaml \
-               --baseline evals/baselines/llm-qwen-own.json --max-drop 0 --min evidence_grounded=1.0
+               --baseline evals/baselines/llm-qwen-own.json --max-drop 0 --min evidence_grounded=1.0 $(RECORDED_MASK)
 
 eval: $(BIN)/journey
 	$(BIN)/journey eval $(OWN_GOLD) --baseline evals/baselines/rules-own.json --max-drop 0.02 $(OWN_GATES)

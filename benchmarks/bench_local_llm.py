@@ -84,7 +84,8 @@ def main() -> int:
                 return 1
         common = [str(src), *flags]
         dry = journey("extract", *common, "--dry-run", env=env)
-        estimate = re.search(r"-> ([\d,]+) requests .* about ([\d,]+) prompt and ([\d,]+) completion", dry.stderr)
+        estimate = re.search(r"-> ([\d,]+) requests .* about ([\d,]+) prompt(?: \(.*?\))? and ([\d,]+) completion",
+                             dry.stderr)
         started = time.perf_counter()
         run = journey("extract", *common, "--out", str(out), env=env)
         seconds = time.perf_counter() - started

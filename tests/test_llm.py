@@ -220,6 +220,32 @@ def test_personal_data_never_leaves_and_offsets_refer_to_the_original_text(base,
     assert first.quote == texts[0][first.start:first.end] and PERSONAL["email"] in first.quote
 
 
+NAMES_AND_PLACES = {
+    "en": ("Hi, the parcel never came. Deliver it to Flat 2, 10 Downing Street, London SW1A 2AA please. Jessica "
+           "at your Leeds desk promised a refund. Regards, Michael Thornbury",
+           ["Jessica", "Michael Thornbury", "10 Downing Street", "SW1A 2AA"]),
+    "pl": ("Dzień dobry, paczka nie dotarła na ul. Lipowa 12/4, 31-512 Kraków. Pani Ani z infolinii dziękuję, "
+           "ale kurier Tomasz Wiśniewski jej nie zostawił. Pozdrawiam, Katarzyna Zielińska",
+           ["Ani", "Tomasz Wiśniewski", "Katarzyna Zielińska", "Lipowa 12/4", "31-512"]),
+}
+
+
+@pytest.mark.parametrize("prompt", ["journey-batch.v1", "journey-batch.v2"])
+def test_names_addresses_and_postal_codes_never_leave(base, tmp_path, prompt):
+    reset(base)
+    batch = [FeedbackItem(item_id=lang, text=text, lang=lang) for lang, (text, _) in NAMES_AND_PLACES.items()]
+    records = make(base, tmp_path, prompt=prompt).extract_many(batch)
+    bodies = json.dumps(captured_requests(base), ensure_ascii=False)
+    for lang, (text, secrets) in NAMES_AND_PLACES.items():
+        for secret in secrets:
+            assert secret in text and secret not in bodies, (lang, secret)
+    for placeholder in ("[NAME]", "[ADDRESS]", "[POSTAL_CODE]"):
+        assert placeholder in bodies
+    assert all(r.llm.outcome == "answered" and grounded(r, i.text) for r, i in zip(records, batch))
+    quotes = [e.evidence.quote for r in records for e in r.events]
+    assert quotes and not any(p in q for q in quotes for p in ("[NAME]", "[ADDRESS]", "[POSTAL_CODE]"))
+
+
 def test_an_item_with_instructions_cannot_change_the_labels_of_the_others(base, tmp_path):
     batch = items(10)
     clean = {r.item_id: r.model_dump() for r in make(base, tmp_path / "a").extract_many(batch)}

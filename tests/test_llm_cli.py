@@ -22,6 +22,7 @@ TICKETS = str(ROOT / "corpora" / "tickets.jsonl")
 REVIEWS = str(ROOT / "corpora" / "reviews.csv")
 OWN_GOLD = [str(ROOT / "evals" / "gold" / "en.jsonl"), str(ROOT / "evals" / "gold" / "pl.jsonl")]
 CASSETTE = ROOT / "evals" / "cassettes" / "standin-own.yaml"
+RECORDED_MASK = "email,phone,card,iban,pesel"  # the kinds masked when the cassette was recorded (Makefile)
 CLOSED = "http://127.0.0.1:9/v1"  # nothing listens there: a request that is not replayed fails
 
 
@@ -137,7 +138,8 @@ def replay(*args: str, monkeypatch) -> object:
 def test_eval_replays_the_committed_cassette_with_the_network_blocked(tmp_path, monkeypatch):
     report = tmp_path / "llm.json"
     result = replay(*OWN_GOLD, "--extractor", "llm", "--model", "standin", "--cassette", str(CASSETTE),
-                    "--json", str(report), "--min", "evidence_grounded=1.0", "--quiet", monkeypatch=monkeypatch)
+                    "--mask", RECORDED_MASK, "--json", str(report), "--min", "evidence_grounded=1.0", "--quiet",
+                    monkeypatch=monkeypatch)
     assert result.exit_code == 0, result.output
     figures = json.loads(report.read_text(encoding="utf-8"))
     assert figures["extractor"] == "llm" and figures["n"] > 400 and figures["evidence_grounded"] == 1.0

@@ -275,7 +275,7 @@ def test_dry_run_estimates_within_15_percent_once_the_model_was_measured(base, t
     assert dry.returncode == 0 and "learnt from" in dry.stderr, dry.stderr
     import re
 
-    estimated = re.search(r"about ([\d,]+) prompt and ([\d,]+) completion tokens", dry.stderr)
+    estimated = re.search(r"about ([\d,]+) prompt(?: \(.*?\))? and ([\d,]+) completion tokens", dry.stderr)
     before = stats(base)
     assert run_journey("extract", str(second), *common, "--out", str(tmp_path / "b.jsonl")).returncode == 0
     after = stats(base)

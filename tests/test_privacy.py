@@ -334,7 +334,7 @@ NOT_PERSONAL = [
     "I paid $1,299.99 for this phone and it broke.",
     "Dostawa miała być 12.03.2024, a przyszła 2024-03-12 o 12:30.",
     "Kupiłem w 2023 roku 3 sztuki, 12 szt. wróciło.",
-    "Lot UA 1234 i LO 3921 odwołane, kod pocztowy 00-950 Warszawa.",
+    "Lot UA 1234 i LO 3921 odwołane, bramka 12 w Warszawie.",
     "Flight UA 1234 was delayed by 45 minutes; 2 bags lost.",
     "Faktura FV/2024/03/123 na kwotę 12 345,67 zł.",
     "Tel. do sklepu nie działa, a paczka ma 5 kg i kosztuje 49.99 PLN.",
@@ -449,7 +449,7 @@ WORDS = ("dostawa nie dotarła na czas kurier był miły ale spóźniony proszę
 
 
 def random_personal(rng: random.Random) -> str:
-    kind = rng.randrange(6)
+    kind = rng.randrange(7)
     digits = lambda k: "".join(rng.choice("0123456789") for _ in range(k))  # noqa: E731
     if kind == 0:
         local = rng.choice(["jan.kowalski", "a_b+tag", "anna", "x.y.z", "mike77"]) + digits(2)
@@ -470,6 +470,8 @@ def random_personal(rng: random.Random) -> str:
         iban = make_iban(rng.choice(["PL", "PL", "DE"]), digits(24))
         iban = iban if iban.startswith("PL") else make_iban("DE", digits(18))
         return rng.choice([iban, grouped(iban), iban[2:] if iban.startswith("PL") else grouped(iban)])
+    if kind == 5:
+        return f"{digits(2)}-{digits(3)}"  # a Polish postal code
     return make_pesel(rng.randrange(1900, 2030), rng.randrange(1, 13), rng.randrange(1, 29), digits(4))
 
 
@@ -479,7 +481,7 @@ def random_harmless(rng: random.Random) -> str:
         f"{rng.randrange(1, 9)} {rng.randrange(100, 999)},{rng.randrange(10, 99)} zł",
         f"${rng.randrange(1, 9)},{rng.randrange(100, 999)}.99", f"{rng.randrange(1, 28):02d}.03.2024",
         f"2024-{rng.randrange(1, 12):02d}-12", f"{rng.randrange(0, 23):02d}:30", str(rng.randrange(1990, 2030)),
-        f"{rng.randrange(1, 20)} szt.", f"UA {rng.randrange(1000, 9999)}", f"{rng.randrange(10, 99)}-950",
+        f"{rng.randrange(1, 20)} szt.", f"UA {rng.randrange(1000, 9999)}", f"{rng.randrange(10, 99)}-950 zł",
     ])
 
 

@@ -84,3 +84,12 @@ def test_llm_label_from_the_installed_wheel(installed, base, tmp_path):
     assert record["prompt_id"].startswith("journey-batch.v1@")
     sent = captured_requests(base)
     assert len(sent) == 1 and text in json.dumps(sent[0], ensure_ascii=False)
+
+
+def test_mask_from_the_installed_wheel_finds_names_with_its_shipped_lists(installed, tmp_path):
+    done = _run([str(installed), "mask", "--json", "Dziękuję Pani Ani, paczka ma dotrzeć na ul. Lipowa 12/4."],
+                cwd=tmp_path, env=_user_env(tmp_path))
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(done.stdout)
+    assert shown["text"] == "Dziękuję Pani [NAME], paczka ma dotrzeć na [ADDRESS]."
+    assert [m["kind"] for m in shown["masked"]] == ["NAME", "ADDRESS"]

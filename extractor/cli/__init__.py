@@ -24,6 +24,7 @@ from . import extract as _extract  # noqa: E402,F401
 from . import label as _label  # noqa: E402,F401
 from . import labelstudio as _labelstudio  # noqa: E402,F401
 from . import map as _map  # noqa: E402,F401
+from . import mask as _mask  # noqa: E402,F401
 from . import reviewed as _reviewed  # noqa: E402,F401
 from . import serve as _serve  # noqa: E402,F401
 from . import summary as _summary  # noqa: E402,F401

@@ -11,7 +11,7 @@ import typer
 
 from . import app
 from .llm import (BaseUrlOpt, CassetteOpt, ConcurrencyOpt, ContextWindowOpt, ItemsPerRequestOpt, LLMConfigOpt,
-                  LLMFlags, MaxOutputOpt, ModelOpt, NoCacheOpt, PromptOpt, ProviderOpt, RecordModeOpt)
+                  LLMFlags, MaskOpt, MaxOutputOpt, ModelOpt, NoCacheOpt, PromptOpt, ProviderOpt, RecordModeOpt)
 from .options import ExtractorOpt, TaxonomyOpt
 
 
@@ -59,6 +59,7 @@ def eval_command(
     context_window: ContextWindowOpt = None,
     max_output_tokens: MaxOutputOpt = None,
     prompt: PromptOpt = None,
+    mask: MaskOpt = None,
     store: Annotated[Optional[Path], typer.Option(
         "--store", help="Store whose labelled items are the few-shot examples (with --few-shot).",
         rich_help_panel="LLM extractor (--extractor llm)", show_default=False)] = None,
@@ -94,7 +95,7 @@ def eval_command(
     else:
         flags = LLMFlags(model, base_url, llm_config, items_per_request, concurrency, None, few_shot, False, no_cache,
                          cassette=cassette, record_mode=record_mode, provider=provider,
-                         context_window=context_window, max_output_tokens=max_output_tokens, prompt=prompt)
+                         context_window=context_window, max_output_tokens=max_output_tokens, prompt=prompt, mask=mask)
         aligned, run = _label(items, extractor, tax, flags, store, show=not quiet and sys.stderr.isatty())
         name = extractor
     report = evaluate(items, aligned, name, misses=misses, llm_run=run)

@@ -11,7 +11,7 @@ import typer
 from . import app
 from .llm import (BaseUrlOpt, BatchApiOpt, BatchFailedOpt, BatchIdOpt, BatchPollOpt, CassetteOpt, ConcurrencyOpt,
                   ContextWindowOpt, DryRunOpt, FewShotOpt, ItemsPerRequestOpt, LLMConfigOpt, LLMFlags, MaxCostOpt,
-                  MaxOutputOpt, ModelOpt, NoCacheOpt, NoMaskOpt, PriceInputOpt, PromptOpt, PriceOutputOpt, ProviderOpt,
+                  MaskOpt, MaxOutputOpt, ModelOpt, NoCacheOpt, NoMaskOpt, PriceCachedOpt, PriceInputOpt, PromptOpt, PriceOutputOpt, ProviderOpt,
                   RecordModeOpt, RpmOpt, TpmOpt)
 from .store import ChromaUrlOpt, CollectionOpt, StoreOpt, open_store
 from .options import (CustomerFieldOpt, EncodingOpt, ExtractorOpt, FormatOpt, IdFieldOpt, InputsArg, LangFieldOpt,
@@ -94,10 +94,12 @@ def extract(
     rpm: RpmOpt = None,
     few_shot: FewShotOpt = None,
     no_mask: NoMaskOpt = False,
+    mask: MaskOpt = None,
     no_cache: NoCacheOpt = False,
     max_cost: MaxCostOpt = None,
     price_input: PriceInputOpt = None,
     price_output: PriceOutputOpt = None,
+    price_cached: PriceCachedOpt = None,
     dry_run: DryRunOpt = False,
     cassette: CassetteOpt = None,
     record_mode: RecordModeOpt = "none",
@@ -133,7 +135,8 @@ def extract(
     tax = load_taxonomy(taxonomy)
     flags = LLMFlags(model, base_url, llm_config, items_per_request, concurrency, rpm, few_shot, no_mask, no_cache,
                      max_cost, price_input, price_output, cassette, record_mode, provider=provider,
-                     context_window=context_window, max_output_tokens=max_output_tokens, tokens_per_minute=tpm, prompt=prompt)
+                     context_window=context_window, max_output_tokens=max_output_tokens, tokens_per_minute=tpm, prompt=prompt,
+                     mask=mask, price_cached=price_cached)
     examples_store = default_store(store, chroma_url, collection) if extractor == "llm" else None
     engine = make_engine(extractor, tax, flags, examples_store, dry_run)
     if batch_failed not in ("live", "fallback"):
@@ -291,7 +294,8 @@ def _dry_run(engine, readers, batch_api: bool = False) -> None:
 
     def add(items) -> None:
         e = engine.estimate(items, batch_api)
-        for key in ("items", "cached_items", "requests", "prompt_tokens", "completion_tokens", "too_long"):
+        for key in ("items", "cached_items", "requests", "prompt_tokens", "cached_prompt_tokens", "completion_tokens",
+                    "too_long"):
             setattr(total, key, getattr(total, key) + getattr(e, key))
         total.measured_items = e.measured_items
 

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .llm import BaseUrlOpt, LLMConfigOpt, ModelOpt, NoMaskOpt, PromptOpt
+from .llm import BaseUrlOpt, LLMConfigOpt, MaskOpt, ModelOpt, NoMaskOpt, PromptOpt
 from .options import ExtractorOpt, TaxonomyOpt
 
 
@@ -35,6 +35,7 @@ def label(
     base_url: BaseUrlOpt = None,
     llm_config: LLMConfigOpt = None,
     no_mask: NoMaskOpt = False,
+    mask: MaskOpt = None,
     prompt: PromptOpt = None,
 ) -> None:
     """Label one item (a ticket, a review) and show its stage, touchpoints, emotion, pain points and evidence."""
@@ -50,7 +51,7 @@ def label(
     if source not in SOURCES:
         raise UsageError(f"--source must be one of {', '.join(SOURCES)}")
     tax = load_taxonomy(taxonomy)
-    flags = LLMFlags(model, base_url, llm_config, few_shot=0, no_mask=no_mask, prompt=prompt)
+    flags = LLMFlags(model, base_url, llm_config, few_shot=0, no_mask=no_mask, prompt=prompt, mask=mask)
     engine = make_engine(extractor, tax, flags)
     from ..ingest.fields import stable_id
 

@@ -58,8 +58,12 @@ FewShotOpt = Annotated[Optional[int], typer.Option(
     "--few-shot", min=0, max=20, help="Similar labelled items from the store shown as examples (default 4; "
     "0 = off).", rich_help_panel=PANEL, show_default=False)]
 NoMaskOpt = Annotated[bool, typer.Option(
-    "--no-mask", help="Send e-mails, phone, card, IBAN and PESEL numbers unmasked (masked by default).",
+    "--no-mask", help="Send the text as written: no personal data masked (the same as --mask none).",
     rich_help_panel=PANEL)]
+MaskOpt = Annotated[Optional[str], typer.Option(
+    "--mask", metavar="KINDS", help="Kinds of personal data replaced by placeholders before any text is sent "
+    "(default all): email, phone, card, iban, pesel, name, address, postal_code; a comma list, 'none', or 'all,-name' "
+    "to keep one. `journey mask FILE` shows what would be masked.", rich_help_panel=PANEL, show_default=False)]
 NoCacheOpt = Annotated[bool, typer.Option(
     "--no-cache", help="Neither read nor write the answer cache (~/.cache/journey-extractor/llm).",
     rich_help_panel=PANEL)]
@@ -72,6 +76,9 @@ PriceInputOpt = Annotated[Optional[float], typer.Option(
 PriceOutputOpt = Annotated[Optional[float], typer.Option(
     "--price-output", min=0.0, metavar="USD", help="Price per 1M completion tokens.", rich_help_panel=PANEL,
     show_default=False)]
+PriceCachedOpt = Annotated[Optional[float], typer.Option(
+    "--price-cached", min=0.0, metavar="USD", help="Price per 1M prompt tokens read from the provider's prompt cache "
+    "(default: the model's list price, else --price-input).", rich_help_panel=PANEL, show_default=False)]
 DryRunOpt = Annotated[bool, typer.Option(
     "--dry-run", help="Estimate requests, tokens and cost, send nothing.", rich_help_panel=PANEL)]
 CassetteOpt = Annotated[Optional[Path], typer.Option(
@@ -115,6 +122,8 @@ class LLMFlags:
     max_output_tokens: int | None = None
     tokens_per_minute: float | None = None
     prompt: str | None = None
+    mask: str | None = None
+    price_cached: float | None = None
 
     def settings(self):
         from ..extractors.llm import resolve_settings
@@ -122,7 +131,9 @@ class LLMFlags:
         flags: dict[str, Any] = {k: v for k, v in asdict(self).items()
                                  if k not in ("config", "no_mask", "no_cache", "max_cost", "cassette", "record_mode")}
         if self.no_mask:
-            flags["mask_personal_data"] = False
+            if self.mask not in (None, "none"):
+                raise UsageError(f"--no-mask and --mask {self.mask}: give one of them")
+            flags["mask"] = "none"
         if self.no_cache:
             flags["cache"] = False
         return resolve_settings(flags, self.config)
@@ -154,7 +165,7 @@ def make_engine(name: str, tax, flags: LLMFlags | None, store=None, dry_run: boo
                          "--price-output (USD per 1M tokens)")
     if reviewed is None and flags.cassette is None and DEFAULT_REVIEWED.is_file():  # replayed prompts stay as recorded
         reviewed = DEFAULT_REVIEWED
-    examples = few_shot_source(store, reviewed, settings.mask_personal_data) if settings.few_shot else None
+    examples = few_shot_source(store, reviewed, settings.mask) if settings.few_shot else None
     return LLMExtractor(tax, settings, examples=examples, max_cost=flags.max_cost)
 
 
@@ -216,7 +227,7 @@ def print_usage(engine) -> None:
     batch = getattr(engine, "batch_usage", None)
     if cost is not None:
         discount = 0.5 * (batch.cost(engine.settings) or 0.0) if batch is not None else 0.0
-        lines.append(f"  cost about ${cost - discount:,.4f} at list price"
+        lines.append(f"  cost about ${cost - discount:,.4f} at list price, cached prompt tokens at the cached price"
                      + (" (the Batch API's tokens at half price)" if discount else ""))
     if outcomes.isolated:
         lines.append(f"  {outcomes.isolated:,} items that read like instructions to the model were sent alone")
@@ -226,9 +237,11 @@ def print_usage(engine) -> None:
 def print_estimate(estimate, settings, batch_api: bool = False) -> None:
     cost = "unknown (no list price: give --price-input/--price-output)" if estimate.cost is None \
         else f"about ${estimate.cost:,.4f}" + (" (Batch API: half price)" if batch_api else "")
+    cached = (f" (about {estimate.cached_prompt_tokens:,} of them the instructions' prefix, read from the provider's "
+              "prompt cache where it keeps one)") if estimate.cached_prompt_tokens else ""
     typer.echo(f"dry run, nothing sent: {estimate.items:,} items ({estimate.cached_items:,} in the answer cache) "
-               f"-> {estimate.requests:,} requests to {settings.model}, about {estimate.prompt_tokens:,} prompt and "
-               f"{estimate.completion_tokens:,} completion tokens; cost {cost}", err=True)
+               f"-> {estimate.requests:,} requests to {settings.model}, about {estimate.prompt_tokens:,} prompt"
+               f"{cached} and {estimate.completion_tokens:,} completion tokens; cost {cost}", err=True)
     learnt = (f"answer length learnt from {estimate.measured_items:,} items answered by this model and prompt"
               if estimate.measured_items else "answer length not yet measured for this model and prompt: "
               "estimated from the format's typical answers (a first run corrects it)")

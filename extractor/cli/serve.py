@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .llm import BaseUrlOpt, FewShotOpt, LLMConfigOpt, LLMFlags, ModelOpt, NoMaskOpt
+from .llm import BaseUrlOpt, FewShotOpt, LLMConfigOpt, LLMFlags, MaskOpt, ModelOpt, NoMaskOpt
 from .options import ExtractorOpt, TaxonomyOpt
 from .store import StoreOpt
 
@@ -37,6 +37,7 @@ def serve(
     llm_config: LLMConfigOpt = None,
     few_shot: FewShotOpt = None,
     no_mask: NoMaskOpt = False,
+    mask: MaskOpt = None,
 ) -> None:
     """Serve the support desk page (paste a ticket, see its labels and evidence, correct them) and the JSON API
     (POST /api/label, /api/label/batch, /api/reviewed; GET /api/taxonomy, /healthz; docs at /docs)."""
@@ -50,7 +51,7 @@ def serve(
     from ..taxonomy import load_taxonomy
 
     tax = load_taxonomy(taxonomy)
-    flags = LLMFlags(model, base_url, llm_config, few_shot=few_shot, no_mask=no_mask)
+    flags = LLMFlags(model, base_url, llm_config, few_shot=few_shot, no_mask=no_mask, mask=mask)
     desk = _support_desk(config, tax, extractor, store, flags)
     sock = bind(host, port)
     url = url_of(sock)

@@ -68,12 +68,12 @@ class Usage:
         self.faults[kind] = self.faults.get(kind, 0) + 1
 
     def cost(self, settings: LLMSettings) -> float | None:
-        from .cost import price_of
+        from .cost import cost_of, price_of
 
         price = price_of(settings)
         if price is None:
             return None
-        return (self.prompt_tokens * price[0] + self.completion_tokens * price[1]) / 1_000_000
+        return cost_of(price, self.prompt_tokens, self.cached_tokens, self.completion_tokens)
 
 
 @dataclass

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Iterable, Protocol, Sequence
 
-from ...privacy import mask_personal_data
+from ...privacy import KINDS, mask_personal_data
 from .prompt import PromptExample
 
 EXAMPLE_MAX_CHARS = 600  # a long example costs tokens in every request it is shown in
@@ -18,15 +18,14 @@ class ExampleSource(Protocol):
     def examples_for(self, texts: Sequence[str], k: int) -> list[PromptExample]: ...
 
 
-def _shown(text: str, mask: bool) -> str:
-    shown = text[:EXAMPLE_MAX_CHARS]
-    return mask_personal_data(shown).text if mask else shown
+def _shown(text: str, mask: Iterable[str]) -> str:
+    return mask_personal_data(text[:EXAMPLE_MAX_CHARS], mask).text
 
 
 class StoreExamples:
     """Examples from a FeedbackStore's labelled items (masked like the items, so no personal data leaves)."""
 
-    def __init__(self, store, mask: bool = True):
+    def __init__(self, store, mask: Iterable[str] = KINDS):
         self.store = store
         self.mask = mask
 
@@ -52,7 +51,7 @@ class ReviewedExamples:
 
     The file is read again when it changes, so a running server uses a correction from its next request on."""
 
-    def __init__(self, path: Path, mask: bool = True, then: ExampleSource | None = None):
+    def __init__(self, path: Path, mask: Iterable[str] = KINDS, then: ExampleSource | None = None):
         self.path = path
         self.mask = mask
         self.then = then
@@ -119,7 +118,7 @@ class ReviewedExamples:
         self._seen = seen
 
 
-def few_shot_source(store, reviewed: Path | None, mask: bool = True) -> ExampleSource | None:
+def few_shot_source(store, reviewed: Path | None, mask: Iterable[str] = KINDS) -> ExampleSource | None:
     """Where the llm extractor's examples come from: reviewed items first (when a reviews file is named), then
     the feedback store's labelled items (when there is a store); None when neither."""
     stored = StoreExamples(store, mask) if store is not None else None

@@ -14,7 +14,7 @@ from ...schema import Evidence, FeedbackItem, JourneyEvent, JourneyRecord, LLMOu
 from ...taxonomy import Taxonomy
 from .cache import AnswerCache, cache_key
 from .client import ChatModel, ModelRequestError, Reply, RequestRejected, Usage
-from .cost import Estimate
+from .cost import CACHE_MIN_TOKENS, CACHE_STEP, Estimate
 from .examples import ExampleSource
 from .injection import looks_like_instructions
 from .prompt import DEFAULT_PROMPT, JourneyPrompt, PromptItem
@@ -195,7 +195,11 @@ class LLMExtractor:
         todo = [p for p in pending if p.key not in hits]
         estimate.cached_items = len(pending) - len(todo)
         factor = self.rates.prompt_factor()
+        prefix = round(self._system_tokens() * factor)  # byte-identical in every request of the run
+        cacheable = prefix // CACHE_STEP * CACHE_STEP if prefix >= CACHE_MIN_TOKENS else 0
         for request in self._requests(todo):
+            if estimate.requests:  # the first request puts the prefix in the cache; the others read it
+                estimate.cached_prompt_tokens += cacheable
             estimate.requests += 1
             estimate.prompt_tokens += round(self._prompt_estimate(request) * factor)
             estimate.completion_tokens += round(sum(self.rates.answer_tokens(p.lang) for p in request))
@@ -206,7 +210,7 @@ class LLMExtractor:
     # -- steps -----------------------------------------------------------------------------------------------
 
     def _pending(self, item: FeedbackItem) -> Pending:
-        masked = mask_personal_data(item.text) if self.settings.mask_personal_data else Masked(item.text, item.text, ())
+        masked = mask_personal_data(item.text, self.settings.mask, item.lang)
         clauses = tuple(self._segmenter().clause_spans(masked.text, item.lang)) if self.prompt.numbered else ()
         return Pending(item, masked, cache_key(self.settings.model, self.prompt_id, item.lang, masked.text),
                        clauses=clauses)

@@ -11,6 +11,7 @@ from typing import Any, Literal, Mapping
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ...errors import UsageError
+from ...privacy import KINDS, parse_kinds
 
 CONFIG_FILE = "journey.toml"
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -28,9 +29,10 @@ ENV = {
     "max_retries": "JOURNEY_LLM_MAX_RETRIES",
     "cache_dir": "JOURNEY_LLM_CACHE",
     "few_shot": "JOURNEY_LLM_FEW_SHOT",
-    "mask_personal_data": "JOURNEY_LLM_MASK",
+    "mask": "JOURNEY_LLM_MASK",
     "price_input": "JOURNEY_LLM_PRICE_INPUT",
     "price_output": "JOURNEY_LLM_PRICE_OUTPUT",
+    "price_cached": "JOURNEY_LLM_PRICE_CACHED",
     "max_output_tokens": "JOURNEY_LLM_MAX_OUTPUT_TOKENS",
     "context_window": "JOURNEY_LLM_CONTEXT_WINDOW",
     "provider": "JOURNEY_LLM_PROVIDER",
@@ -64,9 +66,12 @@ class LLMSettings(BaseModel):
     cache_dir: Path | None = Field(default=None, description="answer cache folder; default ~/.cache/journey-extractor")
     cache: bool = True
     few_shot: int = Field(default=4, ge=0, le=20, description="similar labelled examples from the store; 0 = off")
-    mask_personal_data: bool = True
+    mask: frozenset[str] = Field(default=frozenset(KINDS), description="kinds of personal data masked before "
+                                 "sending: all (default), none, or a comma list such as 'all,-name'")
     price_input: float | None = Field(default=None, ge=0, description="USD per 1M prompt tokens")
     price_output: float | None = Field(default=None, ge=0, description="USD per 1M completion tokens")
+    price_cached: float | None = Field(default=None, ge=0, description="USD per 1M prompt tokens read from the "
+                                       "provider's prompt cache (default: the list price, else --price-input)")
     provider: Literal["auto", "openai", "azure", "ollama", "vllm", "llamacpp", "llama-cpp-python", "lmstudio",
                       "other"] = Field(default="auto", description="the kind of server (auto: from the URL and the "
                                        "server itself)")
@@ -121,8 +126,14 @@ def resolve_settings(flags: Mapping[str, Any] | None = None, config: Path | None
             source[key] = "--" + key.replace("_", "-")
     if str(merged.get("temperature", "")).lower() in ("none", "default"):  # send none: the model's own default
         merged["temperature"] = None
-    if str(merged.get("mask_personal_data", "")).lower() in ("0", "false", "no", "off"):
-        merged["mask_personal_data"] = False
+    mask = merged.get("mask")
+    if isinstance(mask, bool) or str(mask).lower() in ("0", "false", "no", "off", "1", "true", "yes", "on"):
+        merged["mask"] = "all" if str(mask).lower() in ("1", "true", "yes", "on") else "none"
+    if isinstance(merged.get("mask"), (str, list, tuple)):
+        try:
+            merged["mask"] = parse_kinds(merged["mask"])
+        except ValueError as exc:
+            raise UsageError(f"llm setting 'mask' (from {source.get('mask', 'defaults')}): {exc}") from None
     try:
         return LLMSettings.model_validate(merged)
     except ValidationError as exc:

@@ -1,67 +1,14 @@
-"""Personal data is masked before text is sent to an LLM, so it stays on this machine; offsets keep to the original."""
+"""Personal data written with digits and symbols: e-mails, phone numbers, payment cards, IBANs and PESEL numbers,
+told apart from order, parcel and ticket numbers by shape, checksums and the words around them."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 
-__all__ = ["Masked", "Span", "mask_personal_data"]
+from .masked import Found
 
-
-@dataclass(frozen=True)
-class Span:
-    """One masked piece of personal data ("EMAIL", "PHONE", "CARD", "IBAN" or "PESEL"): its offsets in the original
-    text, and those of its placeholder `[KIND]` in the masked text."""
-
-    kind: str
-    start: int
-    end: int
-    masked_start: int
-    masked_end: int
-
-
-@dataclass(frozen=True)
-class Masked:
-    """A text with its personal data replaced by placeholders such as `[EMAIL]`."""
-
-    original: str
-    text: str
-    spans: tuple[Span, ...]
-
-    def to_original(self, start: int, end: int) -> tuple[int, int]:
-        """Offsets [start, end) of the masked text mapped to offsets of the original text. Outside placeholders the
-        shift is the cumulative length difference; an offset that falls inside a placeholder maps to that span's
-        start (for a start) or end (for an end), so a quote that includes a placeholder covers the whole original
-        personal data."""
-        if not 0 <= start <= end <= len(self.text):
-            raise ValueError(f"[{start}, {end}) is not a range of the masked text (length {len(self.text)})")
-        return self._map(start, towards_end=False), self._map(end, towards_end=True)
-
-    def _map(self, offset: int, towards_end: bool) -> int:
-        shift = 0
-        for span in self.spans:
-            if offset <= span.masked_start:
-                break
-            if offset < span.masked_end:
-                return span.end if towards_end else span.start
-            shift = span.end - span.masked_end
-        return offset + shift
-
-    def unmask(self, fragment: str) -> str:
-        """The original text behind `fragment`, a piece of the masked text (placeholders replaced by what they hide).
-        ValueError if the fragment is not in the masked text, or hides different values at different places."""
-        if not fragment:
-            return ""
-        found: set[str] = set()
-        at = self.text.find(fragment)
-        while at >= 0:
-            a, b = self.to_original(at, at + len(fragment))
-            found.add(self.original[a:b])
-            at = self.text.find(fragment, at + 1)
-        if len(found) != 1:
-            raise ValueError(f"{fragment!r} is {'ambiguous in' if found else 'not part of'} the masked text")
-        return found.pop()
+__all__ = ["find_numbers"]
 
 
 # --- patterns -------------------------------------------------------------------------------------------------------
@@ -205,7 +152,7 @@ def _classify_run(text: str, start: int, end: int) -> str | None:
     return "PHONE" if _is_phone(text, start, end, plus, groups, parens, seps) else None
 
 
-def _trimmed_run(text: str, start: int, end: int) -> list[tuple[int, int, str | None]]:
+def _trimmed_run(text: str, start: int, end: int) -> list[Found]:
     """A run that is nothing as a whole may be personal data next to a small number ("601 234 567 3 razy",
     "2024 555-123-4567"): retry without a last or first group of 1-4 digits that is joined by a space and whose length
     differs from its neighbour's (equal lengths, as in "123 456 789 012", mean one number, which stays whole)."""
@@ -299,14 +246,16 @@ def _last_word(text: str) -> tuple[str, str]:
     return text[i:].lower(), text[:i]
 
 
-# --- masking --------------------------------------------------------------------------------------------------------
+# --- finding --------------------------------------------------------------------------------------------------------
 
-def mask_personal_data(text: str) -> Masked:
-    """`text` with e-mails, phone numbers, payment cards, IBANs and PESEL numbers replaced by `[KIND]`."""
-    found: list[tuple[int, int, str | None]] = _emails(text) if "@" in text else []
+def find_numbers(text: str) -> list[Found]:
+    """E-mails ("EMAIL"), phone numbers ("PHONE"), payment cards ("CARD"), IBANs ("IBAN") and PESEL numbers ("PESEL")
+    in `text`. A claim of kind None holds characters that must not be read as another kind (an IBAN whose check
+    digits fail is not a card or a phone)."""
+    found: list[Found] = _emails(text) if "@" in text else []
     dense = _PRECHECK.search(text)
     if dense is None:
-        return _masked(text, found)
+        return found
     # Runs and IBANs start at most 2 (a "+(" prefix) or 20 ("GB29 NWBK " before the digits) characters before
     # the first place with nine close digits, so the text before it need not be scanned.
     for m in _IBAN.finditer(text, max(0, dense.start() - 20)):
@@ -320,29 +269,11 @@ def mask_personal_data(text: str) -> Masked:
             found.append((m.start(), m.end(), kind))
         elif m.end() - m.start() >= 11:  # room for nine digits, a separator and a small number
             found.extend(_trimmed_run(text, m.start(), m.end()))
-    return _masked(text, found)
+    return found
 
 
-def _masked(text: str, found: list[tuple[int, int, str | None]]) -> Masked:
-    chosen = _longest_first(found)
-    if not chosen:
-        return Masked(text, text, ())
-    parts: list[str] = []
-    spans: list[Span] = []
-    pos = masked_pos = 0
-    for start, end, kind in chosen:
-        placeholder = f"[{kind}]"
-        parts += (text[pos:start], placeholder)
-        masked_pos += start - pos
-        spans.append(Span(kind, start, end, masked_pos, masked_pos + len(placeholder)))
-        masked_pos += len(placeholder)
-        pos = end
-    parts.append(text[pos:])
-    return Masked(text, "".join(parts), tuple(spans))
-
-
-def _emails(text: str) -> list[tuple[int, int, str | None]]:
-    found: list[tuple[int, int, str | None]] = []
+def _emails(text: str) -> list[Found]:
+    found: list[Found] = []
     at = text.find("@")
     while at >= 0:
         start = at
@@ -355,12 +286,3 @@ def _emails(text: str) -> list[tuple[int, int, str | None]]:
             found.append((start, domain.end(), "EMAIL"))
         at = text.find("@", at + 1)
     return found
-
-
-def _longest_first(found: list[tuple[int, int, str | None]]) -> list[tuple[int, int, str]]:
-    """Non-overlapping matches, a longer one winning over those it overlaps; claims without a kind are dropped."""
-    kept: list[tuple[int, int, str | None]] = []
-    for cand in sorted(found, key=lambda c: (c[0] - c[1], c[0])):
-        if all(cand[1] <= k[0] or k[1] <= cand[0] for k in kept):
-            kept.append(cand)
-    return sorted((s, e, k) for s, e, k in kept if k)

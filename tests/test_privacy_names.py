@@ -1,0 +1,144 @@
+"""Masking person names, street addresses and postal codes: English and Polish (with case forms), the brands and
+ordinary words that look like names and must survive, the numbers that only look like postal codes, the kinds a
+user turns off, and offsets that lead back to the original."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractor.privacy import KINDS, mask_personal_data, parse_kinds
+from extractor.privacy.names import polish_forms
+
+
+def found(text: str, lang: str | None = None, kinds=KINDS) -> list[tuple[str, str]]:
+    masked = mask_personal_data(text, kinds, lang)
+    return [(s.kind, text[s.start:s.end]) for s in masked.spans]
+
+
+NAMES = [
+    ("en", "Thanks to Jessica at the gate, she rebooked us in minutes.", ["Jessica"]),
+    ("en", "Mr. Smithers at the Leeds branch refused the refund.", ["Smithers"]),
+    ("en", "Dr Okonkwo was kind but the clinic lost my file.", ["Okonkwo"]),
+    ("en", "Your agent Maria Gonzalez hung up on me twice.", ["Maria Gonzalez"]),
+    ("en", "Hi Grace, the order is still missing.", ["Grace"]),
+    ("en", "Still waiting for the refund.\n\nKind regards,\nTom Baxter", ["Tom Baxter"]),
+    ("en", "Sarah's team fixed it the same day.", ["Sarah"]),
+    ("pl", "Dziękuję Pani Ani z działu reklamacji za pomoc.", ["Ani"]),
+    ("pl", "Polecam doktora Nowaka, a dr Kowalska też była super.", ["Nowaka", "Kowalska"]),
+    ("pl", "Rozmawiałem z Tomkiem i z Pawłem, nikt nie pomógł.", ["Tomkiem", "Pawłem"]),
+    ("pl", "Kurier Krzysztof Wiśniewski zostawił paczkę pod drzwiami.", ["Krzysztof Wiśniewski"]),
+    ("pl", "Reklamację przyjęła pani Katarzyna, bardzo miła.", ["Katarzyna"]),
+    ("pl", "Nie polecam, obsługa fatalna. Pozdrawiam, Marek Zieliński", ["Marek Zieliński"]),
+    ("pl", "Lekarz Lewandowski mnie zbadał i od razu skierował dalej.", ["Lewandowski"]),
+    ("pl", "Kasia z infolinii oddzwoniła po godzinie.", ["Kasia"]),
+]
+
+
+@pytest.mark.parametrize("lang,text,names", NAMES)
+def test_person_names_are_masked(lang, text, names):
+    assert found(text, lang) == [("NAME", n) for n in names]
+
+
+SURVIVE = [
+    ("en", "I asked Alexa to play music on my Echo Dot and it froze."),
+    ("en", "My new Jordans from Nike fell apart, Victoria's Secret was better."),
+    ("en", "Chase charged me a fee and Wells Fargo did the same."),
+    ("en", "Delta lost my bag, then Virgin America was fine."),
+    ("en", "Apple replaced the screen; Dell never answered."),
+    ("en", "Will you refund me? Mark my words, I hope you do."),
+    ("en", "It came in May, the grace period was over by June."),
+    ("en", "The Nova Pro and the Aira 5 both ship without a charger."),
+    ("en", "Wendy's was closed and Dr. Martens boots arrived late."),
+    ("en", "The manual is in German only."),
+    ("pl", "Kupiłem na Allegro, a Ceneo pokazało niższą cenę."),
+    ("pl", "Paczka z InPost dotarła do Żabka na czas."),
+    ("pl", "Proszę o kontakt. Marzenie o szybkiej dostawie się nie spełniło."),
+    ("pl", "Jakość kiepska. Proszę o zwrot pieniędzy."),
+]
+
+
+@pytest.mark.parametrize("lang,text", SURVIVE)
+def test_brands_products_and_ordinary_words_survive(lang, text):
+    assert found(text, lang) == []
+
+
+def test_a_name_next_to_a_brand_is_masked_and_the_brand_kept():
+    assert found("Jessica from Chase called me about the Alexa order.", "en") == [("NAME", "Jessica")]
+
+
+ADDRESSES = [
+    ("pl", "Proszę wysłać na ul. Lipowa 12/4, 31-512 Kraków.", [("ADDRESS", "ul. Lipowa 12/4"),
+                                                              ("POSTAL_CODE", "31-512")]),
+    ("pl", "Mieszkam na os. Tysiąclecia 3 m. 7 w Katowicach.", [("ADDRESS", "os. Tysiąclecia 3 m. 7")]),
+    ("pl", "Sklep przy al. Jana Pawła II 5 był zamknięty.", [("ADDRESS", "al. Jana Pawła II 5")]),
+    ("pl", "Adres: ulica 3 Maja 15, 00-950 Warszawa", [("ADDRESS", "ulica 3 Maja 15"), ("POSTAL_CODE", "00-950")]),
+    ("en", "Send it to 221B Baker Street, London NW1 6XE.", [("ADDRESS", "221B Baker Street"),
+                                                          ("POSTAL_CODE", "NW1 6XE")]),
+    ("en", "I live at 1600 Pennsylvania Ave NW, Washington, DC 20500.", [("ADDRESS", "1600 Pennsylvania Ave NW"),
+                                                                       ("POSTAL_CODE", "20500")]),
+    ("en", "Ship to 42 Oak Rd., Apt 4B, Springfield, IL 62704", [("ADDRESS", "42 Oak Rd., Apt 4B"),
+                                                               ("POSTAL_CODE", "62704")]),
+    ("en", "my zip code is 94105 and the store never called", [("POSTAL_CODE", "94105")]),
+    ("en", "Returns go to P.O. Box 1234, nobody answers.", [("ADDRESS", "P.O. Box 1234")]),
+]
+
+
+@pytest.mark.parametrize("lang,text,expected", ADDRESSES)
+def test_street_addresses_and_postal_codes_are_masked(lang, text, expected):
+    assert found(text, lang) == expected
+
+
+NOT_POSTAL = [
+    "Cena od 10-100 zł, dostawa 5-10 dni.",
+    "Zamówienie 12-345 nie dotarło.",
+    "Cart ID 88213 would not check out.",
+    "Order #55-123 and 3 bags of 20 kg.",
+    "Dostawa 12.03.2024, wizyta 12-03-2024 o 12:30.",
+    "We waited 45 minutes at gate 12, then 2 more hours.",
+]
+
+
+@pytest.mark.parametrize("text", NOT_POSTAL)
+def test_numbers_that_only_look_like_postal_codes_survive(text):
+    assert found(text) == []
+
+
+def test_offsets_lead_back_to_the_original_name_and_address():
+    text = "Pozdrawiam, Anna Nowak, ul. Lipowa 12/4, 31-512 Kraków"
+    masked = mask_personal_data(text, lang="pl")
+    assert masked.text == "Pozdrawiam, [NAME], [ADDRESS], [POSTAL_CODE] Kraków"
+    start = masked.text.index("[NAME]")
+    a, b = masked.to_original(start, start + len("[NAME], [ADDRESS]"))
+    assert text[a:b] == "Anna Nowak, ul. Lipowa 12/4"
+    assert masked.unmask("Pozdrawiam, [NAME]") == "Pozdrawiam, Anna Nowak"
+
+
+def test_each_kind_can_be_turned_off():
+    text = "Jessica said call 601 234 567 or write to 12 Oak Street, Leeds LS1 4AP."
+    assert {k for k, _ in found(text, "en")} == {"NAME", "PHONE", "ADDRESS", "POSTAL_CODE"}
+    assert {k for k, _ in found(text, "en", parse_kinds("all,-name"))} == {"PHONE", "ADDRESS", "POSTAL_CODE"}
+    assert found(text, "en", parse_kinds("name")) == [("NAME", "Jessica")]
+    assert found(text, "en", parse_kinds("none")) == []
+
+
+def test_mask_kinds_parse_and_unknown_kinds_are_named():
+    assert parse_kinds(None) == frozenset(KINDS) == parse_kinds("all")
+    assert parse_kinds("email, postal-code") == {"EMAIL", "POSTAL_CODE"}
+    assert parse_kinds("all,-name,-address") == frozenset(KINDS) - {"NAME", "ADDRESS"}
+    with pytest.raises(ValueError, match="unknown kind of personal data: nmae .*known: all, none, email"):
+        parse_kinds("email,nmae")
+
+
+@pytest.mark.parametrize("name,surname,forms", [
+    ("anna", False, {"anny", "annie", "annę", "anną"}),
+    ("marta", False, {"marty", "marcie"}),
+    ("agnieszka", False, {"agnieszki", "agnieszce", "agnieszkę"}),
+    ("marek", False, {"marka", "markowi", "markiem"}),
+    ("paweł", False, {"pawła", "pawłem", "pawle"}),
+    ("piotr", False, {"piotra", "piotrowi", "piotrze"}),
+    ("jerzy", False, {"jerzego", "jerzemu", "jerzym"}),
+    ("kowalski", True, {"kowalskiego", "kowalskiemu", "kowalskim"}),
+    ("kowalska", True, {"kowalskiej", "kowalską"}),
+])
+def test_polish_case_forms(name, surname, forms):
+    assert forms <= polish_forms(name, surname)
