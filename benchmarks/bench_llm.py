@@ -50,6 +50,9 @@ BATCHED, SINGLE = LLMSettings().items_per_request, 1  # at most this many items 
 RATIO_BUDGET = 5.0  # batched prompt tokens per item at least 5x lower than one item per request
 TOKEN_BUDGET = 2.0  # DESIGN.md: tokens sent per item within 2x of the item's own tokens plus its answer
 THROUGHPUT_BUDGET, THROUGHPUT_LATENCY = 20.0, 1.0  # items/s at 1 s stand-in latency
+# gpt-4o-mini's cached input price over its input price (0.075 / 0.15): issue 17 counts the cached prefix at it
+CACHED_PRICE_SHARE = 0.5
+PRICED_PROMPT_BUDGET = 1.3  # prompt tokens per item, cached prefix at its price, within 1.3x of item + answer
 HEADER = ("Stand-in plumbing numbers, not model quality: a loopback OpenAI-compatible stand-in "
           "(tests/standin/openai_server.py) answers naively and counts tokens as ceil(chars / 4).")
 
@@ -135,10 +138,13 @@ def per_item(run: dict, item_tokens: int) -> dict:
     n, s = run["items"], run["server"]
     prompt, completion = s["prompt_tokens"] / n, s["completion_tokens"] / n
     own = item_tokens / n
+    cached = s["cached_tokens"] / n
+    priced = prompt - cached + cached * CACHED_PRICE_SHARE  # prompt tokens as paid: the cached prefix at its price
     return {"prompt_per_item": round(prompt, 1), "completion_per_item": round(completion, 1),
             "item_tokens_per_item": round(own, 1), "requests": s["chat"],
             "cached_share": round(s["cached_tokens"] / s["prompt_tokens"], 3) if s["prompt_tokens"] else 0.0,
-            "budget_ratio": round((prompt + completion) / (own + completion), 2)}
+            "budget_ratio": round((prompt + completion) / (own + completion), 2),
+            "priced_prompt_ratio": round(priced / (own + completion), 2)}
 
 
 # -- report --------------------------------------------------------------------------------------------------
@@ -175,6 +181,11 @@ def report(read: dict, tokens: dict, cache: dict, throughput: list[dict]) -> str
               f" vs item + answer {batched['item_tokens_per_item'] + batched['completion_per_item']:.1f} = "
               f"**{batched['budget_ratio']:.2f}x** ({verdict(batched['budget_ratio'] <= TOKEN_BUDGET)} the "
               f"{TOKEN_BUDGET:.0f}x budget; one item per request: {single['budget_ratio']:.2f}x)",
+              f"- issue 17, batched: prompt tokens per item with the cached prefix at half price (gpt-4o-mini's cached "
+              f"price) vs item + answer = **{batched['priced_prompt_ratio']:.2f}x** "
+              f"({verdict(batched['priced_prompt_ratio'] <= PRICED_PROMPT_BUDGET)} the {PRICED_PROMPT_BUDGET}x target); "
+              f"answer tokens per item {batched['completion_per_item']:.1f} "
+              f"({verdict(batched['completion_per_item'] <= 50)} the 50 target)",
               f"- the system prefix alone is {tokens['system_tokens']:,} tokens (chars / 4): "
               f"{tokens['system_tokens'] * batched['requests'] / read['sample']:.1f} per item when "
               f"{read['sample'] / batched['requests']:.1f} items share it on average; prompt overhead per "

@@ -17,6 +17,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -65,6 +66,7 @@ def main() -> int:
     ap.add_argument("--cache", type=Path, default=None, help="answer cache and learnt token rates to keep between "
                     "runs (default: a fresh one, so the dry run has learnt nothing)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--keep", type=Path, default=None, help="copy the items, records and cache here when done")
     args = ap.parse_args()
     items = sample(args.n, args.seed)
     with tempfile.TemporaryDirectory() as tmp, llama_server(args.model, context=args.context) as url:
@@ -93,11 +95,13 @@ def main() -> int:
             print(run.stderr, file=sys.stderr)
             return 1
         records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        if args.keep:
+            shutil.copytree(tmp, args.keep, dirs_exist_ok=True)
     used = re.search(r"([\d,]+) requests, ([\d,]+) retries, ([\d,]+) prompt tokens.*?, ([\d,]+) completion", run.stderr)
     number = lambda s: int(s.replace(",", ""))  # noqa: E731
     requests, retries, prompt, completion = (number(g) for g in used.groups())
     outcomes = Counter(r["llm"]["outcome"] for r in records)
-    reasons = Counter(p.split(":")[0][:80] for r in records if r["llm"]["outcome"] == "fallback"
+    reasons = Counter(re.sub(r"^item \d+: ", "", p)[:160] for r in records if r["llm"]["outcome"] == "fallback"
                       for p in r["llm"]["problems"][:1])
     est = [number(g) for g in estimate.groups()] if estimate else [0, 0, 0]
     report = {"model": args.model, "context": args.context, "extra": args.extra, "warmup_items": args.warmup,

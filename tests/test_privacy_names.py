@@ -72,6 +72,7 @@ ADDRESSES = [
     ("pl", "Mieszkam na os. Tysiąclecia 3 m. 7 w Katowicach.", [("ADDRESS", "os. Tysiąclecia 3 m. 7")]),
     ("pl", "Sklep przy al. Jana Pawła II 5 był zamknięty.", [("ADDRESS", "al. Jana Pawła II 5")]),
     ("pl", "Adres: ulica 3 Maja 15, 00-950 Warszawa", [("ADDRESS", "ulica 3 Maja 15"), ("POSTAL_CODE", "00-950")]),
+    ("pl", "Hotel przy ul . Długa 5 , 80 - 827 Gdańsk .", [("ADDRESS", "ul . Długa 5"), ("POSTAL_CODE", "80 - 827")]),
     ("en", "Send it to 221B Baker Street, London NW1 6XE.", [("ADDRESS", "221B Baker Street"),
                                                           ("POSTAL_CODE", "NW1 6XE")]),
     ("en", "I live at 1600 Pennsylvania Ave NW, Washington, DC 20500.", [("ADDRESS", "1600 Pennsylvania Ave NW"),
@@ -90,6 +91,7 @@ def test_street_addresses_and_postal_codes_are_masked(lang, text, expected):
 
 NOT_POSTAL = [
     "Cena od 10-100 zł, dostawa 5-10 dni.",
+    "Cena od 10 - 100 zł , dostawa 5 - 10 dni .",
     "Zamówienie 12-345 nie dotarło.",
     "Cart ID 88213 would not check out.",
     "Order #55-123 and 3 bags of 20 kg.",

@@ -43,6 +43,8 @@ _PO_BOX = re.compile(r"\b(?:P\.?\s?O\.?\s?Box|Post Office Box|skr(?:ytka)?\.?\s*
                      re.IGNORECASE)
 
 _PL_POSTAL = re.compile(r"(?<![\w\-/.,:+])\d{2}-\d{3}(?![\w\-/]|[.,:]\d)")
+# Tokenised text ("31 - 512 Kraków") spaces the dash: then only before a capitalised word, the town.
+_PL_POSTAL_SPACED = re.compile(rf"(?<![\w\-/.,:+])\d{{2}} - \d{{3}}(?=[ \u00a0]+[{_UP}])")
 _NOT_POSTAL_AFTER = re.compile(
     r"\s*(?:zł|zl\b|pln|eur|usd|gbp|%|€|\$|£|kg|km|cm|mm|m\b|g\b|l\b|ml|min|sek|h\b|godz|dni|dnia|lat|szt|osób|os\b"
     r"|tys|mln|x\b|razy|times|days|hours|minutes|pages|stron|r\.|rok|roku)", re.IGNORECASE)
@@ -74,7 +76,7 @@ def find_postal_codes(text: str) -> list[Found]:
     if not any(ch.isdigit() for ch in text):
         return []
     found: list[Found] = []
-    for m in _PL_POSTAL.finditer(text):
+    for m in [*_PL_POSTAL.finditer(text), *_PL_POSTAL_SPACED.finditer(text)]:
         if _NOT_POSTAL_AFTER.match(text, m.end()) or _NOT_POSTAL_BEFORE.search(text, max(0, m.start() - 24),
                                                                                m.start()):
             continue
