@@ -11,6 +11,7 @@ import pytest
 
 from extractor.extractors.llm import LLMExtractor, LLMSettings
 from extractor.extractors.llm.examples import ReviewedExamples, StoreExamples, few_shot_source
+from extractor.privacy import KINDS
 from extractor.schema import FeedbackItem
 from extractor.serve.reviewed import (ExtractedLabels, ReviewedError, ReviewedItem, ReviewedLabels, ReviewedLog,
                                       changed_labels, export_gold, latest_per_text, read_reviewed)
@@ -145,7 +146,7 @@ def test_reviewed_items_come_first_then_the_store_masked_and_never_the_asked_tex
                         pains=(PAINS[0],)))
     log.append(reviewed(PARCEL))
     log.append(reviewed("Lovely fabric, the dress fits perfectly.", stage=STAGES[4]))
-    source = ReviewedExamples(path, mask=True, then=StoreExamples(FakeStore("Store item about a late delivery.")))
+    source = ReviewedExamples(path, mask=KINDS, then=StoreExamples(FakeStore("Store item about a late delivery.")))
     examples = source.examples_for([PARCEL], 3)
     texts = [e.text for e in examples]
     assert PARCEL not in texts  # the item itself is never its own example
@@ -158,7 +159,7 @@ def test_reviewed_items_come_first_then_the_store_masked_and_never_the_asked_tex
 
 def test_a_new_review_is_used_from_the_next_request_on(tmp_path):
     path = tmp_path / "reviewed.jsonl"
-    source = ReviewedExamples(path, mask=False)
+    source = ReviewedExamples(path, mask=())
     assert source.examples_for([PARCEL], 2) == []  # no file yet
     ReviewedLog(path).append(reviewed("Courier lost my parcel, it is weeks late.", pains=(PAINS[0],)))
     assert [e.text for e in source.examples_for([PARCEL], 2)] == ["Courier lost my parcel, it is weeks late."]

@@ -23,6 +23,8 @@ from extractor.privacy.names import _POSSESSIVE, _WORD, _read, polish_forms  # n
 
 DATA = ROOT.parent / "shared" / "data"
 OUT = ROOT / "extractor" / "privacy" / "data" / "not_names.{lang}.txt"
+COMMON_OUT = ROOT / "extractor" / "privacy" / "data" / "common_words.{lang}.txt"
+COMMON_WORDS = 6000
 BY_HAND = """january february march april may june july august september october november december jan feb mar apr jun
 jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday christmas easter god jesus christ
 lord allah santa america england poland austin houston dallas denver phoenix orlando charlotte
@@ -51,6 +53,7 @@ def main() -> None:
     lower: dict[str, Counter[str]] = {"en": Counter(), "pl": Counter()}
     capital: dict[str, Counter[str]] = {"en": Counter(), "pl": Counter()}
     texts: Counter[str] = Counter()
+    everyday: dict[str, Counter[str]] = {"en": Counter(), "pl": Counter()}
     for path in sorted(DATA.glob("*.jsonl")):
         with path.open(encoding="utf-8") as f:
             for line in f:
@@ -65,6 +68,8 @@ def main() -> None:
                     if word.endswith(_POSSESSIVE):
                         word = word[:-2]
                     low = word.lower()
+                    if word == low:
+                        everyday[lang][low] += 1
                     if low not in forms[lang]:
                         continue
                     if word == low:
@@ -72,6 +77,13 @@ def main() -> None:
                     elif word[0].isupper() and m.start() > 1 and text[:m.start()].rstrip()[-1:] not in ".!?\n\"":
                         capital[lang][low] += 1
     for lang in lower:
+        words = [w for w, n in everyday[lang].most_common(COMMON_WORDS) if n >= 10 and w not in forms[lang]]
+        out = Path(str(COMMON_OUT).format(lang=lang))
+        out.write_text(f"# The {len(words):,} most frequent lower-case {lang} words of ../shared/data that are no name "
+                       "form (built by\n# evals/pii/build_not_names.py; words only). After a title or in a "
+                       "signature such a\n# capitalised word is no name (\"Pani Dr. Szczerze\"), nor does it join "
+                       "one (\"Les Paul Standard\").\n" + "".join(w + "\n" for w in words), encoding="utf-8")
+        print(f"{len(words):,} words -> {out.relative_to(ROOT)}")
         common = set(BY_HAND) | {w for w, n in lower[lang].items() if n >= 5 and n >= 2 * capital[lang][w]}
         header = (f"# Forms of the name lists that are mostly ordinary words in {lang} text (built by\n"
                   f"# evals/pii/build_not_names.py from word counts over {texts[lang]:,} texts of ../shared/data, the\n"

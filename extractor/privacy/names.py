@@ -47,6 +47,8 @@ corp foundation institute museum hospital clinic church mall field club team sta
 financial mortgage capital credit lending loans insurance collections recovery associates partners law solutions
 systems
 """.split())
+# Degrees between a title and the name.
+_DEGREES = frozenset("hab n med inż lek mgr".split())
 # Titles written with a full stop when abbreviated; only these may be followed by "." before the name.
 _ABBREVIATED = frozenset("mr mrs ms dr prof capt p lek mgr inż ks st".split())
 # Nouns Poles capitalise after "Pan"/"Pani" out of courtesy: roles, not names ("Pani Doktor", "Panie Właścicielki").
@@ -70,6 +72,7 @@ class NameLists:
     surnames_pl: frozenset[str]
     surnames_en: frozenset[str]
     not_names: frozenset[str]  # of the text's language (both when it is not known)
+    common_words: frozenset[str]  # frequent lower-case words that are no name form, same languages
     brand_words: frozenset[str]
     brand_phrases: re.Pattern[str] | None
 
@@ -79,7 +82,8 @@ def name_lists(lang: str | None = None) -> NameLists:
     """The shipped lists, read once. In English text only English ordinary words stop a name ("Sam" is a name there,
     "sam" a Polish word); Polish text quotes English words too ("Project Hope"), so both stop one there."""
     if lang == "en":
-        return replace(name_lists(), not_names=frozenset(_read("not_names.en.txt")))
+        return replace(name_lists(), not_names=frozenset(_read("not_names.en.txt")),
+                       common_words=frozenset(_read("common_words.en.txt")))
     polish = _read("first_names.pl.txt") + _read("diminutives.pl.txt")
     first = set(_read("first_names.en.txt")) | set(polish)
     forms: set[str] = set()
@@ -99,6 +103,7 @@ def name_lists(lang: str | None = None) -> NameLists:
     return NameLists(frozenset(first), frozenset(forms - first), frozenset(surnames),
                      frozenset(_read("surnames.en.txt")),
                      frozenset(_read("not_names.en.txt")) | frozenset(_read("not_names.pl.txt")),
+                     frozenset(_read("common_words.en.txt")) | frozenset(_read("common_words.pl.txt")),
                      frozenset(brand_words), pattern)
 
 
@@ -179,8 +184,12 @@ def find_names(text: str, lang: str | None = None) -> list[Found]:
         return []
     is_name = [False] * len(tokens)
     for i, tok in enumerate(tokens):
-        if tok.capitalised and tok.word not in lists.brand_words:
+        if tok.word in lists.brand_words or tok.word in TITLES:
+            continue
+        if tok.capitalised:
             is_name[i] = _is_name(text, tokens, i, lists, lang)
+        elif _SURNAME_SHAPE.fullmatch(tok.word) and tok.word not in lists.common_words:
+            is_name[i] = _title_before(text, tokens, i)  # "dr kłoszewski", written in lower case
     _extend(text, tokens, is_name, lists)
     return _spans(text, tokens, is_name)
 
@@ -207,21 +216,32 @@ def _tokens(text: str, protected: list[tuple[int, int]]) -> list[_Token]:
 def _is_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: str | None) -> bool:
     tok = tokens[i]
     prev = tokens[i - 1] if i else None
-    if _product_after(text, tokens, i) or _ROLE.fullmatch(tok.word) or (
-            prev is not None and (prev.word in PLACE_WORDS or prev.word in lists.brand_words)
-            and _adjacent(text, prev, tok, " \u00a0.")):  # "San Francisco", "Echo Dot"
+    if _ROLE.fullmatch(tok.word):
         return False
-    context = _title_before(text, tokens, i) or _signature(text, tok)
-    if tok.word in lists.first_names or (lang != "en" and tok.word in lists.first_name_forms_pl):
+    context = _title_before(text, tokens, i) or _signature(text, tok) or _NAME_CUE.search(
+        text, max(0, tok.start - 24), tok.start) is not None
+    known = tok.word in lists.first_names or (lang != "en" and tok.word in lists.first_name_forms_pl)
+    if context:  # "Dr Krochmalskiego 4 lata temu", "My name is Feruzbek", "Pozdrawiam, Marek"
+        return known or (tok.word not in lists.not_names and tok.word not in lists.common_words)
+    if _product_after(text, tokens, i) or (
+            prev is not None and (prev.word in PLACE_WORDS or prev.word in lists.brand_words or prev.word in _ARTICLES)
+            and _adjacent(text, prev, tok, " \u00a0.")):  # "San Francisco", "Echo Dot", "the Dot"
+        return False
+    if known:
         if tok.word not in lists.not_names:
             return True
-        return context or _greeting_before(text, tokens, i) or _surname_after(text, tokens, i, lists)
-    if context:
-        return tok.word not in lists.not_names
+        return _greeting_before(text, tokens, i) or _surname_after(text, tokens, i, lists)
     return (lang != "en" and not tok.sentence_start and tok.word in lists.surnames_pl
             and tok.word not in lists.not_names)
 
 
+_ARTICLES = frozenset({"the", "a", "an"})
+# Right before a name: "my name is", "Name:", "named", "nazywam się", "imię i nazwisko:".
+_NAME_CUE = re.compile(r"(?:\bname(?: is|:)|\bnamed|\bnazywam się|\bnazywa się|\bnazwisko:?)[ \u00a0]*$",
+                       re.IGNORECASE)
+# A Polish surname's shape, for one written in lower case after a title.
+_SURNAME_SHAPE = re.compile(r"\w{2,}(?:ski|ska|skiego|skiej|cki|cka|ckiego|ckiej|dzki|dzka|wicz|wicza|czyk|czyka"
+                            r"|ak|aka|iak|iaka|uk|uka|ek|ka)")
 _PRODUCT_WORDS = frozenset("pro max plus mini ultra lite air se xl gt gti edition series".split())
 
 
@@ -248,6 +268,10 @@ def _title_before(text: str, tokens: list[_Token], i: int) -> bool:
         return False
     prev = tokens[i - 1]
     gap = text[prev.end:tokens[i].start]
+    while prev.word in _DEGREES and i > 1 and text[prev.end:tokens[i].start].strip(" \u00a0") in ("", "."):
+        i -= 1  # "dr hab. Krakowiak", "dr n. med. Kramarz": look past the degree
+        prev = tokens[i - 1]
+        gap = text[prev.end:tokens[i].start]
     if prev.start and text[prev.start - 1].isalnum():  # the "p" of "720p" is no title
         return False
     if prev.word not in TITLES or text[prev.start:prev.end].isupper():  # "MS Office"
@@ -307,9 +331,14 @@ def _extend(text: str, tokens: list[_Token], is_name: list[bool], lists: NameLis
         nxt = tokens[i + 1]
         if _initial(text, nxt) and _adjacent(text, tokens[i], nxt) and _closes(text, nxt.end):
             is_name[i + 1] = True  # "Marek S.", not "John I try"
+        elif (_initial(text, tokens[i]) and nxt.capitalised and _adjacent(text, tokens[i], nxt, " \u00a0.")
+              and nxt.word not in lists.common_words):
+            is_name[i + 1] = True  # "Maciej T. Małecki"
         elif (nxt.capitalised and _adjacent(text, tokens[i], nxt, _JOIN) and nxt.word not in lists.brand_words
                 and nxt.word not in lists.not_names and nxt.word not in TITLES and nxt.word not in _PRODUCT_WORDS
                 and nxt.word not in NOT_IN_NAMES
+                and (nxt.word not in lists.common_words or nxt.word in lists.surnames_en
+                     or nxt.word in lists.surnames_pl)
                 and not _product_after(text, tokens, i + 1)):
             is_name[i + 1] = True
     for i in range(len(tokens) - 1, 0, -1):
