@@ -20,9 +20,10 @@ _NUMBER = r"\d{1,4}[a-zA-Z]?(?![\d,.]\d)"
 _FLAT = rf"(?:\s*/\s*{_NUMBER}|\s*,?\s*(?i:m\.?|lok\.?|lokal|mieszk\.?)\s*{_NUMBER})?"
 
 # Polish: "ul. Lipowa 12/4", "al. Jana Pawła II 5", "os. Tysiąclecia 3 m. 7", "pl. Grunwaldzki 1", "ulicy 3 Maja 5".
-_PL_TOKEN = (rf"(?:[{_UP}][\w'’-]*\.?|\d{{1,2}}(?=\s+[{_UP}])|(?:gen|ks|św|marsz|bp|prof|kard|im|dr|kpt|płk|al)\."
-             r"|[IVX]{1,4}\b)")
+# A street name's first word: capitalised, or a day number before one ("3 Maja"), or an abbreviated title ("gen.");
+# later words may also be "al." or a Roman numeral ("Jana Pawła II").
 _PL_FIRST = rf"(?:[{_UP}][\w'’-]*\.?|\d{{1,2}}(?=\s+[{_UP}])|(?:gen|ks|św|marsz|bp|prof|kard|im|dr|kpt|płk)\.)"
+_PL_TOKEN = rf"(?:{_PL_FIRST}|al\.|[IVX]{{1,4}}\b)"
 _PL_NAME = rf"{_PL_FIRST}(?:[ \u00a0]+{_PL_TOKEN}){{0,4}}"
 _PL_LONG_KEY = r"ul ?\.|(?:ulic[aąęyi]|ulicach|alej[aąęi]|alei|osiedl[eua]|plac(?:u|em)?|rond[oa]|skwer(?:ze|u)?)\b"
 _PL_SHORT_KEY = r"al ?\.|os ?\.|pl ?\."
