@@ -286,6 +286,39 @@ def test_dry_run_estimates_within_15_percent_once_the_model_was_measured(base, t
     assert abs(est_completion - completion) <= 0.15 * completion, (est_completion, completion)
 
 
+def test_the_dry_run_counts_the_repairs_a_model_needed_so_far(base, tmp_path, monkeypatch):
+    """Repairs are requests a run reports too: once a model needed them for a third of the items, the dry run adds
+    what they cost per item, and lands within 15% of a run that needs them as often (without them it is ~30% low)."""
+    import re
+
+    from .conftest import ROOT
+
+    monkeypatch.setenv("JOURNEY_LLM_CACHE", str(tmp_path / "cache"))
+    lines = [json.loads(line) for line in (ROOT / "corpora" / "tickets.jsonl").read_text(encoding="utf-8").splitlines()]
+    for n, row in enumerate(lines):  # every third item gets an answer its repair cannot mend either
+        row["text"] += " Zephyr." if n % 3 == 0 else ""
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    for path, rows in ((first, lines[: len(lines) // 2]), (second, lines[len(lines) // 2:])):
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    control(base, triggers={"Zephyr": "bad_quote"})
+    common = ["--extractor", "llm", "--base-url", base, "--few-shot", "0", "--items-per-request", "1"]
+    assert run_journey("extract", str(first), *common, "--out", str(tmp_path / "a.jsonl")).returncode == 0
+    rates = json.loads((tmp_path / "cache" / "rates.json").read_text(encoding="utf-8"))
+    assert next(iter(rates.values()))["repair_answer"] > 0
+    dry = run_journey("extract", str(second), *common, "--dry-run")
+    estimated = re.search(r"about ([\d,]+) prompt(?: \(.*?\))? and ([\d,]+) completion tokens", dry.stderr)
+    before = stats(base)
+    done = run_journey("extract", str(second), *common, "--out", str(tmp_path / "b.jsonl"))
+    assert done.returncode == 0, done.stderr
+    after = stats(base)
+    prompt = after["prompt_tokens"] - before["prompt_tokens"]
+    completion = after["completion_tokens"] - before["completion_tokens"]
+    est_prompt, est_completion = (int(g.replace(",", "")) for g in estimated.groups())
+    assert after["chat"] - before["chat"] > len(lines) - len(lines) // 2  # repairs were sent
+    assert abs(est_prompt - prompt) <= 0.15 * prompt, (est_prompt, prompt)
+    assert abs(est_completion - completion) <= 0.15 * completion, (est_completion, completion)
+
+
 def test_a_repaired_answer_drops_labels_no_event_carries_instead_of_failing():
     item_model = JourneyPrompt(TAX).item_model
     text = "The courier was late and the hotline never answered."

@@ -10,7 +10,8 @@ format gives, so records, the cache and the repair are one code path."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any, Literal, Optional, Sequence, Union
 
 from pydantic import Field, create_model
@@ -22,6 +23,7 @@ from .grounding import locate
 
 Span = tuple[int, int]
 MARK = "[{n}]"
+_MARKS = re.compile(r"\[(\d+)\]")
 
 
 def short_keys(ids: Sequence[str]) -> dict[str, str]:
@@ -55,6 +57,7 @@ class Expanded:
     answer: dict[str, Any] | None
     evidence: list[Span]
     problems: list[str]
+    dropped: list[dict[str, Any]] = field(default_factory=list)  # the compact events left out (lenient only)
 
 
 class CompactFormat:
@@ -96,14 +99,18 @@ class CompactFormat:
         """The entry as the model's answer of this format (pydantic ValidationError when it is not)."""
         return self.item_model.model_validate(entry).model_dump()
 
-    def expand(self, ident: int, compact: dict[str, Any], masked: Masked, spans: Sequence[Span]) -> Expanded:
+    def expand(self, ident: int, compact: dict[str, Any], masked: Masked, spans: Sequence[Span],
+               lenient: bool = False) -> Expanded:
         """The quote format's answer for a validated compact answer: keys become ids, clause numbers become the
-        clauses' text, the item's touchpoints and pain points those its events carry."""
+        clauses' text, the item's touchpoints and pain points those its events carry. `lenient` (the repair's
+        answer): events whose evidence is not in the text are left out, with their labels, when another event
+        has evidence, so every label kept is still proven."""
         problems: list[str] = []
-        events, evidence = [], []
+        events, evidence, dropped = [], [], []
         for event in compact["ev"]:
             span = self._span(ident, event["c"], masked, spans, problems)
             if span is None:
+                dropped.append(event)
                 continue
             events.append({"stage": self._ids["s"][event["s"]], "touchpoint": self._id("t", event["t"]),
                            "emotion": self._ids["e"][compact["e"]], "pain_point": self._id("p", event["p"]),
@@ -113,7 +120,10 @@ class CompactFormat:
         if goal is not None and not 1 <= goal <= len(spans):
             problems.append(f"item {ident}: g: there is no clause {goal} (the item has {len(spans)}); give a clause "
                             "number or null")
-        if problems:
+        if dropped and lenient and events and len(problems) == len(dropped):
+            problems = [f"dropped, its evidence is not in the text: {p.split(': ev: ', 1)[-1].split(';')[0]}"
+                        for p in problems]
+        elif problems:
             return Expanded(None, [], problems)
         answer = {"stage": self._ids["s"][compact["s"]], "emotion": self._ids["e"][compact["e"]],
                   "sentiment": float(compact["v"]), "moment_of_truth": compact["m"],
@@ -121,7 +131,7 @@ class CompactFormat:
                   "pain_points": list(dict.fromkeys(e["pain_point"] for e in events if e["pain_point"])),
                   "customer_goal": masked.text[spans[goal - 1][0]:spans[goal - 1][1]] if goal else None,
                   "events": events}
-        return Expanded(answer, evidence, [])
+        return Expanded(answer, evidence, problems, dropped)
 
     def example_labels(self, labels: dict[str, Any]) -> dict[str, Any]:
         """A few-shot example's labels (ids) in this format's keys, so the examples read like the answers asked."""
@@ -148,12 +158,26 @@ class CompactFormat:
         if isinstance(clause, int):
             if 1 <= clause <= len(spans):
                 return spans[clause - 1]
-            problems.append(f"item {ident}: ev: there is no clause {clause} (the item has {len(spans)} clauses)")
+            problems.append(f"item {ident}: ev: there is no clause {clause} (the item has {len(spans)} clauses: "
+                            f"{_numbers(len(spans))})")
             return None
         found = locate(clause, masked.text)
+        if found is None and _MARKS.search(clause):
+            # the words copied with the clause numbers we put in front of the clauses ("[2]It leaks"): the words
+            # without them, or the clause itself when the answer is a number in brackets ("[2]")
+            bare = _MARKS.sub("", clause)
+            if not bare.strip():
+                return CompactFormat._span(ident, int(_MARKS.search(clause).group(1)), masked, spans, problems)
+            found = locate(bare, masked.text)
         if found is None:
             shown = clause if len(clause) <= 60 else clause[:60] + "..."
-            problems.append(f"item {ident}: ev: the words {shown!r} are not in the item's text; give the clause "
-                            "number, or copy the words character for character")
+            problems.append(f"item {ident}: ev: the words {shown!r} are not in the item's text; give the number of "
+                            f"the clause that shows this moment ({_numbers(len(spans))}), or copy words of the item "
+                            "character for character")
         return found
 
+
+
+def _numbers(count: int) -> str:
+    """The clause numbers an answer may give, as a repair message says them."""
+    return {0: "none", 1: "only 1"}.get(count, f"1 to {count}")

@@ -197,12 +197,13 @@ class LLMExtractor:
         factor = self.rates.prompt_factor()
         prefix = round(self._system_tokens() * factor)  # byte-identical in every request of the run
         cacheable = prefix // CACHE_STEP * CACHE_STEP if prefix >= CACHE_MIN_TOKENS else 0
+        repair_prompt, repair_answer = self.rates.repair_tokens()
         for request in self._requests(todo):
             if estimate.requests:  # the first request puts the prefix in the cache; the others read it
                 estimate.cached_prompt_tokens += cacheable
             estimate.requests += 1
-            estimate.prompt_tokens += round(self._prompt_estimate(request) * factor)
-            estimate.completion_tokens += round(sum(self.rates.answer_tokens(p.lang) for p in request))
+            estimate.prompt_tokens += round(self._prompt_estimate(request) * factor + repair_prompt * len(request))
+            estimate.completion_tokens += round(self._answer_estimate(request) + repair_answer * len(request))
         estimate.too_long = self.outcomes.too_long
         estimate.measured_items = self.rates.measured_items()
         return estimate.priced(self.settings, batch_api)
@@ -410,15 +411,12 @@ class LLMExtractor:
         return None if self.settings.temperature is None else self.settings.repair_temperature
 
     def _learn(self, request: Sequence[Pending], estimate: int, reply: Reply) -> None:
-        usage = reply.usage or {}
-        prompt = int(usage.get("input_tokens") or usage.get("prompt_tokens") or 0)
-        completion = int(usage.get("output_tokens") or usage.get("completion_tokens") or 0)
+        prompt, completion = _counts(reply)
         self.rates.observe([p.lang for p in request], estimate, prompt, completion)
 
     def _learn_cut(self, request: Sequence[Pending], reply: Reply) -> None:
         """A cut answer says the items need more than it holds: count it as a lower bound."""
-        usage = reply.usage or {}
-        completion = int(usage.get("output_tokens") or usage.get("completion_tokens") or 0)
+        completion = _counts(reply)[1]
         if completion:
             self.rates.observe([p.lang for p in request], 0, 0, completion)
 
@@ -439,6 +437,7 @@ class LLMExtractor:
                 raise ModelRequestError("--max-cost reached before the repair request")
             reply, _ = await self._ask(subset, follow_up, estimate, temperature=self._repair_temperature(),
                                        ids=[n for n, _ in failed])
+            self.rates.observe_repair(*_counts(reply))
             if reply.refusal or reply.finish_reason in ("length", "content_filter"):
                 why = reply.refusal or f"finish_reason {reply.finish_reason}"
                 raise ModelRequestError(f"the repair was not answered ({why})"[:300])
@@ -485,6 +484,13 @@ class LLMExtractor:
             taxonomy_id=self.taxonomy.ref, origin=item.origin,
             llm=LLMOutcome(outcome=p.outcome, problems=p.problems[:6], model=self.settings.model,
                            prompt_id=self.prompt_id))
+
+
+def _counts(reply: Reply) -> tuple[int, int]:
+    """The prompt and answer tokens a reply's usage reports (0 where it says nothing)."""
+    usage = reply.usage or {}
+    return (int(usage.get("input_tokens") or usage.get("prompt_tokens") or 0),
+            int(usage.get("output_tokens") or usage.get("completion_tokens") or 0))
 
 
 def _entries_of(content: str, ids: list[int]) -> str:

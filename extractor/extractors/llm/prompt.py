@@ -144,5 +144,5 @@ class JourneyPrompt:
                    lenient: bool = False) -> Checked:
         """One item's answer checked in this prompt's format, as the quote format's answer with its evidence."""
         if self.compact is not None:
-            return check_compact_item(ident, entry, masked, clauses, self.compact)
+            return check_compact_item(ident, entry, masked, clauses, self.compact, lenient)
         return check_item(ident, entry, masked, self.item_model, lenient)

@@ -39,6 +39,8 @@ class TokenRates:
     answer_items: dict[str, float] = field(default_factory=dict)
     prompt_measured: float = 0.0
     prompt_estimated: float = 0.0
+    repair_prompt: float = 0.0  # the repairs' tokens: what a run spends beyond its items' first answers
+    repair_answer: float = 0.0
     priors: dict[str, float] = field(default_factory=lambda: dict(ANSWER_TOKENS))  # of the answer format; not saved
 
     # -- estimates -------------------------------------------------------------------------------------------
@@ -60,6 +62,12 @@ class TokenRates:
                                 DEFAULT_ANSWER_TOKENS)
         return (prior * PRIOR_WEIGHT + self.answer_sum.get(key, 0.0)) / (PRIOR_WEIGHT + self.answer_items.get(key, 0.0))
 
+    def repair_tokens(self) -> tuple[float, float]:
+        """Prompt and answer tokens the repairs have cost per item measured so far (0, 0 before any). The dry run
+        adds them to every item it estimates; packing requests does not (a repair is a request of its own)."""
+        items = self.measured_items()
+        return (self.repair_prompt / items, self.repair_answer / items) if items else (0.0, 0.0)
+
     # -- corrections -----------------------------------------------------------------------------------------
 
     def observe(self, langs: list[str | None], estimated_prompt: int, prompt_tokens: int,
@@ -78,6 +86,11 @@ class TokenRates:
             self.answer_sum[key] = self.answer_sum.get(key, 0.0) + completion_tokens * share / total
             self.answer_items[key] = self.answer_items.get(key, 0.0) + 1.0
 
+    def observe_repair(self, prompt_tokens: int, completion_tokens: int) -> None:
+        """One repair request's counts (its items' first answers were observed already)."""
+        self.repair_prompt += max(0, prompt_tokens)
+        self.repair_answer += max(0, completion_tokens)
+
     def measured_items(self) -> int:
         return int(sum(self.answer_items.values()))
 
@@ -85,14 +98,16 @@ class TokenRates:
 
     def to_json(self) -> dict:
         return {"answer_sum": self.answer_sum, "answer_items": self.answer_items,
-                "prompt_measured": self.prompt_measured, "prompt_estimated": self.prompt_estimated}
+                "prompt_measured": self.prompt_measured, "prompt_estimated": self.prompt_estimated,
+                "repair_prompt": self.repair_prompt, "repair_answer": self.repair_answer}
 
     @classmethod
     def from_json(cls, data: dict) -> "TokenRates":
         try:
             return cls({str(k): float(v) for k, v in data.get("answer_sum", {}).items()},
                        {str(k): float(v) for k, v in data.get("answer_items", {}).items()},
-                       float(data.get("prompt_measured", 0.0)), float(data.get("prompt_estimated", 0.0)))
+                       float(data.get("prompt_measured", 0.0)), float(data.get("prompt_estimated", 0.0)),
+                       float(data.get("repair_prompt", 0.0)), float(data.get("repair_answer", 0.0)))
         except (AttributeError, TypeError, ValueError):
             return cls()
 

@@ -67,21 +67,25 @@ def check_reply(content: str, asked: Sequence[tuple[int, Masked, Sequence[Span]]
     return results, general
 
 
-def check_compact_item(ident: int, entry: dict, masked: Masked, spans: Sequence[Span], fmt: CompactFormat
-                       ) -> Checked:
-    """One item's answer in the compact format (clause numbers, short keys) checked and expanded."""
+def check_compact_item(ident: int, entry: dict, masked: Masked, spans: Sequence[Span], fmt: CompactFormat,
+                       lenient: bool = False) -> Checked:
+    """One item's answer in the compact format (clause numbers, short keys) checked and expanded. `lenient` (the
+    repair's answer): events without evidence in the text are dropped (and said in `problems`) while another event
+    has evidence; the answer kept for the cache is the one without them."""
     try:
         raw = fmt.validate(entry)
     except ValidationError as exc:
         return Checked(problems=validation_problems(ident, exc))
-    expanded = fmt.expand(ident, raw, masked, spans)
+    expanded = fmt.expand(ident, raw, masked, spans, lenient)
     if expanded.answer is None:
         return Checked(problems=expanded.problems)
+    if expanded.dropped:
+        raw = {**raw, "ev": [event for event in raw["ev"] if event not in expanded.dropped]}
     evidence = []
     for start, end in expanded.evidence:
         a, b = masked.to_original(start, end)
         evidence.append((masked.original[a:b], a, b))
-    return Checked(answer=expanded.answer, evidence=evidence, raw=raw)
+    return Checked(answer=expanded.answer, evidence=evidence, problems=expanded.problems, raw=raw)
 
 
 def check_item(ident: int, entry: dict, masked: Masked, item_model: type[BaseModel], lenient: bool = False
