@@ -177,7 +177,6 @@ class CompactFormat:
         return found
 
 
-
 def _numbers(count: int) -> str:
     """The clause numbers an answer may give, as a repair message says them."""
     return {0: "none", 1: "only 1"}.get(count, f"1 to {count}")
