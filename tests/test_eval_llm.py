@@ -216,9 +216,9 @@ def llm_env(base, tmp_path, monkeypatch):
 def test_eval_with_the_llm_counts_what_the_server_counted(llm_env, tmp_path):
     gold = tmp_path / "gold.jsonl"
     gold.write_text("".join(OWN_EN.read_text(encoding="utf-8").splitlines(keepends=True)[:12]), encoding="utf-8")
-    # one request at a time, 4 items each: the first request's first item fails twice (its answer and the repair),
-    # the second request's first item is repaired after a 429; the third request is answered
-    control(llm_env, faults=["bad_quote", "bad_quote", "bad_quote", "429"], retry_after=0.05)
+    # one request at a time, 4 items each: the first request's first item fails three times (its answer, the repair
+    # and the fresh ask), the second request's first item is repaired after a 429; the third request is answered
+    control(llm_env, faults=["bad_quote"] * 4 + ["429"], retry_after=0.05)
     out = tmp_path / "report.json"
     args = ["eval", str(gold), "--extractor", "llm", "--concurrency", "1", "--items-per-request", "4",
             "--json", str(out), "--misses", "0"]
@@ -227,8 +227,8 @@ def test_eval_with_the_llm_counts_what_the_server_counted(llm_env, tmp_path):
     served = stats(llm_env)
     llm = json.loads(out.read_text(encoding="utf-8"))["llm"]
     assert llm["outcomes"] == {"answered": 10, "repaired": 1, "fallback": 1} and llm["from_answer_cache"] == 0
-    assert llm["requests"] == 5 and llm["retries"] == 1 and llm["faults_retried"] == {"429": 1}
-    assert llm["requests"] + llm["retries"] == served["chat"]  # 3 requests, 2 repairs, 1 retry
+    assert llm["requests"] == 6 and llm["retries"] == 1 and llm["faults_retried"] == {"429": 1}
+    assert llm["requests"] + llm["retries"] == served["chat"]  # 3 requests, 2 repairs, 1 fresh ask, 1 retry
     assert llm["prompt_tokens"] == served["prompt_tokens"] and llm["completion_tokens"] == served["completion_tokens"]
     assert llm["cached_prompt_tokens"] == served["cached_tokens"]
     assert llm["items_sent"] == 12 and llm["prompt_tokens_per_item"] == pytest.approx(served["prompt_tokens"] / 12)

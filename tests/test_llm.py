@@ -159,14 +159,29 @@ def test_a_bad_answer_is_repaired_once_and_the_record_says_so(base, tmp_path, fa
     assert repair[-2]["role"] == "assistant" and problem in repair[-1]["content"]
 
 
-def test_an_answer_still_bad_after_repair_falls_back_to_rules(base, tmp_path):
+def test_an_answer_still_bad_after_its_repair_is_asked_once_more_afresh(base, tmp_path):
     control(base, faults=["bad_quote", "bad_quote"])
     engine = make(base, tmp_path, items_per_request=1, concurrency=1)  # the request, then its repair, take a fault
+    batch = items(2)
+    records = engine.extract_many(batch)
+    assert [r.llm.outcome for r in records] == ["repaired", "answered"] and grounded(records[0], batch[0].text)
+    assert any("after repair" in p for p in records[0].llm.problems)
+    first, repair, fresh = captured_requests(base)[:3]
+    assert repair["messages"][-2]["role"] == "assistant"
+    # without the answer it would copy or its errors: the first request's messages, at the repair temperature
+    assert fresh["messages"] == first["messages"] and (first["temperature"], fresh["temperature"]) == (0.0, 0.7)
+    assert stats(base)["chat"] == 4
+
+
+def test_an_answer_still_bad_when_asked_afresh_falls_back_to_rules(base, tmp_path):
+    control(base, faults=["bad_quote"] * 3)
+    engine = make(base, tmp_path, items_per_request=1, concurrency=1)  # request, repair and fresh ask: a fault each
     batch = items(3)
     records = engine.extract_many(batch)
     fallback = records[0]
     assert fallback.extractor == "rules" and fallback.llm.outcome == "fallback"
     assert fallback.llm.model == "gpt-4o-mini" and any("after repair" in p for p in fallback.llm.problems)
+    assert any("asked afresh" in p for p in fallback.llm.problems)
     assert grounded(fallback, batch[0].text)
     assert [r.llm.outcome for r in records[1:]] == ["answered", "answered"]
     assert engine.outcomes.fallback == 1 and engine.outcomes.answered == 2

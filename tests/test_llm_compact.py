@@ -92,10 +92,11 @@ def _item(text: str):
     ("[2]ale całkiem ok", "ale całkiem ok"),  # the words with the clause number we put in front of them
     ("ale całkiem ok 4,[3]5/[4]5", "ale całkiem ok 4,5/5"),  # marks inside the words (a clause cut in a number)
     ("[1]", None),  # only a number in brackets: that clause
+    ("1", None),  # a number as a string (under a grammar that allows no other number): that clause, not a digit
 ])
 def test_words_copied_with_their_clause_numbers_are_found_without_them(evidence, quote):
     # Qwen2.5-Coder 1.5B on llama-server wrote these for 3 of 100 items of ../shared/data (bench_local_llm.py)
-    masked, spans = _item("wykonany z plastiku ale całkiem ok 4,5/5. polecam")
+    masked, spans = _item("wykonany z plastiku 1 ale całkiem ok 4,5/5. polecam")
     entry = {"id": 1, "s": "ex", "e": "sa", "v": 1, "m": False, "g": None,
              "ev": [{"c": evidence, "s": "ex", "t": None, "p": None}]}
     checked = JourneyPrompt(TAX, V2).check_item(1, entry, masked, spans)

@@ -92,3 +92,24 @@ def test_with_the_request_ids_the_answer_has_exactly_those_items_in_order():
     assert items["minItems"] == items["maxItems"] == 2
     hosted = request_params(LLMSettings(), KNOWN["openai"], prompt.schema, 500, 0.0, ids=[2, 5])
     assert "maxItems" not in hosted["response_format"]["json_schema"]["schema"]["properties"]["items"]
+
+
+def test_with_clause_counts_an_entry_refers_only_to_clauses_its_item_has():
+    # Qwen2.5-Coder 1.5B on llama-server named clause [2] of one-clause questions, in its answer, its repair and a
+    # fresh ask (bench_local_llm.py, 100 items of ../shared/data)
+    prompt = JourneyPrompt(TAX, "journey-batch.v2")
+    compact = lambda a: json.dumps(a, ensure_ascii=False, separators=(",", ":"))  # noqa: E731
+
+    def item(n: int, c, g=None) -> dict:
+        return {"id": n, "s": "ex", "e": "fr", "v": -1, "m": False, "g": g, "ev": [{"c": c, "s": "ex", "t": None,
+                                                                                      "p": None}]}
+
+    params = request_params(LLMSettings(), KNOWN["llamacpp"], prompt.schema, 500, 0.0, ids=[1, 2], clauses=[1, 12])
+    pattern = as_regex(params["grammar"])
+    assert pattern.fullmatch(compact({"items": [item(1, 1, g=1), item(2, 12, g=10)]}))
+    assert pattern.fullmatch(compact({"items": [item(1, "late"), item(2, "4,[3]5 inside the words")]}))
+    for wrong in ([item(1, 2), item(2, 1)], [item(1, 1, g=2), item(2, 1)], [item(1, 1), item(2, 13)],
+                  [item(1, "[2]I tried to call"), item(2, 1)], [item(1, 0), item(2, 1)]):
+        assert not pattern.fullmatch(compact({"items": wrong})), wrong
+    free = as_regex(request_params(LLMSettings(), KNOWN["llamacpp"], prompt.schema, 500, 0.0, ids=[1])["grammar"])
+    assert free.fullmatch(compact({"items": [item(1, 7)]}))  # no counts given: any number, as before

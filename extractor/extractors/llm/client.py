@@ -85,14 +85,16 @@ class Reply:
 
 
 def request_params(settings: LLMSettings, provider: Provider, schema: dict[str, Any], max_tokens: int,
-                   temperature: float | None, ids: Sequence[int] | None = None) -> dict[str, Any]:
+                   temperature: float | None, ids: Sequence[int] | None = None,
+                   clauses: Sequence[int] | None = None) -> dict[str, Any]:
     """The body parameters of one request besides model and messages (the Batch API's lines carry the same).
     `ids`: the item numbers the request asks for; where the provider's grammar can hold them to it (llama.cpp),
-    the answer must carry exactly those, in order."""
+    the answer must carry exactly those, in order, and (`clauses`, each item's clause count, for a prompt that
+    numbers clauses) refer to clauses each item has."""
     params: dict[str, Any] = {provider.max_tokens_param: max_tokens}
     if provider.schema_form == "grammar":
         params["grammar"] = _grammar(json.dumps(bounded(schema) if provider.bounded else schema),
-                                     tuple(ids) if ids else None)
+                                     tuple(ids) if ids else None, tuple(clauses) if ids and clauses else None)
     else:
         params["response_format"] = response_format(provider, "BatchAnswer", schema, len(ids) if ids else None)
     if is_reasoning_model(settings.model):
@@ -104,10 +106,10 @@ def request_params(settings: LLMSettings, provider: Provider, schema: dict[str, 
 
 
 @functools.lru_cache(maxsize=64)
-def _grammar(schema_json: str, ids: tuple[int, ...] | None) -> str:
+def _grammar(schema_json: str, ids: tuple[int, ...] | None, clauses: tuple[int, ...] | None) -> str:
     from .grammar import schema_grammar
 
-    return schema_grammar(json.loads(schema_json), ids)
+    return schema_grammar(json.loads(schema_json), ids, clauses)
 
 
 class ChatModel:
@@ -136,12 +138,13 @@ class ChatModel:
         await self.http.aclose()
 
     async def ask(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float | None = None,
-                  reserve: int = 0, ids: Sequence[int] | None = None) -> Reply:
+                  reserve: int = 0, ids: Sequence[int] | None = None, clauses: Sequence[int] | None = None
+                  ) -> Reply:
         """The model's reply. `reserve` is the prompt + answer tokens the rate limiter books for the request; `ids`
-        the item numbers it asks for."""
+        the item numbers it asks for, `clauses` their items' clause counts (a prompt that numbers clauses)."""
         self.usage.requests += 1
         params = request_params(self.settings, self.provider, self.schema, max_tokens,
-                                self.settings.temperature if temperature is None else temperature, ids)
+                                self.settings.temperature if temperature is None else temperature, ids, clauses)
         # Through extra_body, so LangChain sends the parameters as given (it renames max_tokens, and its parse
         # path raises on a cut answer instead of returning it) and the answer comes back as text we validate.
         extra = {"extra_body": params}

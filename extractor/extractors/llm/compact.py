@@ -161,6 +161,8 @@ class CompactFormat:
             problems.append(f"item {ident}: ev: there is no clause {clause} (the item has {len(spans)} clauses: "
                             f"{_numbers(len(spans))})")
             return None
+        if clause.strip().isdecimal():  # a clause number written as a string ("1"): the clause, not a digit in it
+            return CompactFormat._span(ident, int(clause), masked, spans, problems)
         found = locate(clause, masked.text)
         if found is None and _MARKS.search(clause):
             # the words copied with the clause numbers we put in front of the clauses ("[2]It leaks"): the words

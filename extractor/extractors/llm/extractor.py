@@ -335,7 +335,8 @@ class LLMExtractor:
         max_tokens = self._max_tokens(request, prompt_estimate, generous)
         reserve = round(prompt_estimate * self.rates.prompt_factor()) + max_tokens
         reply = await self._model.ask(messages, max_tokens=max_tokens, temperature=temperature,  # type: ignore[union-attr]
-                                      reserve=reserve, ids=ids or range(1, len(request) + 1))
+                                      reserve=reserve, ids=ids or range(1, len(request) + 1),
+                                      clauses=[len(p.clauses) for p in request] if self.prompt.numbered else None)
         return reply, max_tokens
 
     async def _request(self, request: list[Pending], examples, gate: asyncio.Semaphore, *,
@@ -422,37 +423,58 @@ class LLMExtractor:
 
     async def _repair(self, request: list[Pending], examples, content: str, failed: list[tuple[int, Pending]]
                       ) -> None:
-        """One follow-up request for the failed items only (a narrower batch than the first), with the model's own
+        """A follow-up request for the failed items only (a narrower batch than the first), with the model's own
         answer for them and the validation errors, at the repair temperature (so the model can answer otherwise
-        than a greedy decode repeats); what still fails falls back to the rules extractor."""
+        than a greedy decode repeats). Items that fail again are asked once more afresh, without their earlier
+        answer or its errors, which a small model otherwise copies (Qwen2.5-Coder 1.5B repeated a clause it had
+        invented word for word); what still fails falls back to the rules extractor."""
         problems = [problem for _, p in failed for problem in p.problems]
         asked = [p.asked(n) for n, p in failed]
         follow_up = self.prompt.messages(asked, examples) + [
             {"role": "assistant", "content": _entries_of(content, [n for n, _ in failed])},
             {"role": "user", "content": self.prompt.repair(problems, asked)}]
-        subset = [p for _, p in failed]
-        estimate = self._prompt_estimate(subset) + len(follow_up[-1]["content"]) // 3 + len(follow_up[-2]["content"]) // 3
-        try:
-            if self._over_budget():
-                raise ModelRequestError("--max-cost reached before the repair request")
-            reply, _ = await self._ask(subset, follow_up, estimate, temperature=self._repair_temperature(),
-                                       ids=[n for n, _ in failed])
-            self.rates.observe_repair(*_counts(reply))
-            if reply.refusal or reply.finish_reason in ("length", "content_filter"):
-                why = reply.refusal or f"finish_reason {reply.finish_reason}"
-                raise ModelRequestError(f"the repair was not answered ({why})"[:300])
-            checks, general = check_reply(reply.content, [(n, p.masked, p.clauses) for n, p in failed],
-                                          self.prompt.check_item, lenient=True)
-        except (ModelRequestError, RequestRejected) as exc:
-            checks, general = {n: Checked(problems=[f"repair request: {exc}"]) for n, _ in failed}, []
+        extra = (len(follow_up[-1]["content"]) + len(follow_up[-2]["content"])) // 3
+        checks, general = await self._ask_again(failed, follow_up, extra)
+        again = []
         for n, p in failed:
             checked = checks[n]
             if checked.answer is not None:
                 p.checked, p.outcome = checked, "repaired"
                 p.problems = (p.problems + checked.problems)[:6]
+                continue
+            p.checked, p.outcome = None, "fallback"
+            p.problems = p.problems + [f"after repair: {x}" for x in checked.problems + general][:6]
+            if not any(x.startswith("repair request:") for x in checked.problems):
+                again.append((len(again) + 1, p))
+        if not again:
+            return
+        fresh = self.prompt.messages([p.asked(n) for n, p in again], examples)
+        checks, general = await self._ask_again(again, fresh, 0)
+        for n, p in again:
+            checked = checks[n]
+            if checked.answer is not None:
+                p.checked, p.outcome = checked, "repaired"
+                p.problems = (p.problems + checked.problems)[:6]
             else:
-                p.checked, p.outcome = None, "fallback"
-                p.problems = p.problems + [f"after repair: {x}" for x in checked.problems + general][:6]
+                p.problems = (p.problems + [f"asked afresh: {x}" for x in checked.problems + general])[:6]
+
+    async def _ask_again(self, failed: list[tuple[int, Pending]], messages: list[dict[str, str]], extra: int
+                         ) -> tuple[dict[int, Checked], list[str]]:
+        """One repair request (`extra`: its estimated tokens beyond the items'), its answer checked leniently."""
+        subset = [p for _, p in failed]
+        try:
+            if self._over_budget():
+                raise ModelRequestError("--max-cost reached before the repair request")
+            reply, _ = await self._ask(subset, messages, self._prompt_estimate(subset) + extra,
+                                       temperature=self._repair_temperature(), ids=[n for n, _ in failed])
+            self.rates.observe_repair(*_counts(reply))
+            if reply.refusal or reply.finish_reason in ("length", "content_filter"):
+                why = reply.refusal or f"finish_reason {reply.finish_reason}"
+                raise ModelRequestError(f"the repair was not answered ({why})"[:300])
+            return check_reply(reply.content, [(n, p.masked, p.clauses) for n, p in failed], self.prompt.check_item,
+                               lenient=True)
+        except (ModelRequestError, RequestRejected) as exc:
+            return {n: Checked(problems=[f"repair request: {exc}"]) for n, _ in failed}, []
 
     def _keep(self, request: list[Pending]) -> None:
         if self._cache is None:

@@ -31,10 +31,16 @@ def _literal(value: Any) -> str:
     return json.dumps(json.dumps(value, ensure_ascii=False), ensure_ascii=False)
 
 
+# The compact format's clause references: an event's clause (`c`) and the item's goal clause (`g`).
+CLAUSE_FIELDS = ("c", "g")
+
+
 class _Builder:
     def __init__(self, root: dict[str, Any]):
         self.root = root
         self.rules: dict[str, str] = {}
+        self.clauses: int | None = None  # the item's clause count, while its entry's rules are written
+        self._in_clause_field = False
 
     def rule(self, name: str, body: str) -> str:
         name = re.sub(r"[^a-zA-Z0-9-]", "-", name).lower() or "r"
@@ -54,7 +60,7 @@ class _Builder:
             if not ref.startswith("#/$defs/"):
                 raise UsageError(f"answer schema: unsupported $ref {ref!r}")
             name = ref.rsplit("/", 1)[-1]
-            key = re.sub(r"[^a-zA-Z0-9-]", "-", name).lower()
+            key = re.sub(r"[^a-zA-Z0-9-]", "-", name).lower() + ("" if self.clauses is None else f"-{self.clauses}")
             if key not in self.rules:
                 self.rules[key] = ""  # reserved: a recursive reference resolves to the same rule
                 self.rules[key] = self.value(self.root["$defs"][name], name)
@@ -71,13 +77,15 @@ class _Builder:
             props = node.get("properties", {})
             parts = []
             for n, (name, sub) in enumerate(props.items()):
-                parts.append(("" if n == 0 else '"," ') + f'{_literal(name)} ":" ' + self.value(sub, f"{hint}-{name}"))
+                parts.append(("" if n == 0 else '"," ') + self.property(name, sub, hint))
             return self.rule(hint, '"{" ' + " ".join(parts) + ' "}"' if parts else '"{" "}"')
         if kind == "array":
             item = self.value(node.get("items", {}), f"{hint}-item")
             most = node.get("maxItems")
             more = f'("," {item})' + ("*" if most is None else f"{{0,{max(0, int(most) - 1)}}}")
             return self.rule(hint, f'"[" ({item} {more})? "]"' if most != 0 else '"[" "]"')
+        if self._in_clause_field and self.clauses and kind in ("integer", "string"):
+            return self._clause_reference(kind, node.get("maxLength"))
         if kind == "string":
             most = node.get("maxLength")
             return self.rule(hint, '"\\"" char' + ("*" if most is None else f"{{0,{int(most)}}}") + ' "\\""')
@@ -86,10 +94,30 @@ class _Builder:
         raise UsageError(f"answer schema: cannot make a grammar of type {kind!r}")
 
 
-def schema_grammar(schema: dict[str, Any], ids: Sequence[int] | None = None) -> str:
+    def property(self, name: str, node: Any, hint: str) -> str:
+        """`"name":value` of an object's property."""
+        self._in_clause_field = name in CLAUSE_FIELDS
+        try:
+            return f'{_literal(name)} ":" ' + self.value(node, f"{hint}-{name}")
+        finally:
+            self._in_clause_field = False
+
+    def _clause_reference(self, kind: str, most: int | None) -> str:
+        """A clause number of this item (1 to its count), or words of it that do not start with the clause mark
+        the prompt puts in front of each clause ("[2]..."), which a small model otherwise copies."""
+        if kind == "integer":
+            return self.rule(f"clause-{self.clauses}", " | ".join(f'"{n}"' for n in range(self.clauses, 0, -1)))
+        rest = "char*" if most is None else f"char{{0,{max(0, int(most) - 1)}}}"
+        return self.rule("clause-words", f'"\\"" ([^"\\\\\\x7F\\x00-\\x1F[] {rest})? "\\""')
+
+
+def schema_grammar(schema: dict[str, Any], ids: Sequence[int] | None = None,
+                   clauses: Sequence[int] | None = None) -> str:
     """The GBNF grammar (llama.cpp) of compact JSON texts valid under `schema`. With `ids`, the answer must hold
     exactly one entry per id, in that order, each starting with its id: a small model can then neither stop
-    early (an empty list is valid JSON) nor answer an item twice or under another id."""
+    early (an empty list is valid JSON) nor answer an item twice or under another id. With `clauses` (the clause
+    count of each id's item, for a prompt that numbers clauses), an entry's clause references stay within its
+    item: Qwen2.5-Coder 1.5B named a second clause of one-clause questions, again and again."""
     builder = _Builder(schema)
     if ids is None:
         top = builder.value(schema, "answer")
@@ -98,10 +126,17 @@ def schema_grammar(schema: dict[str, Any], ids: Sequence[int] | None = None) -> 
         props = list(entry.get("properties", {}).items())
         if not props or props[0][0] != "id":
             raise UsageError("answer schema: an item's first property must be its id")
-        tail = builder.rule("item-tail", " ".join(f'"," {_literal(name)} ":" ' + builder.value(sub, f"item-{name}")
-                                                  for name, sub in props[1:]) + ' "}"')
+        counts = list(clauses) if clauses is not None else [None] * len(ids)
+        if len(counts) != len(ids):
+            raise UsageError("answer grammar: one clause count per id")
+        tails: dict[int | None, str] = {}
+        for count in dict.fromkeys(counts):
+            builder.clauses = count
+            tails[count] = builder.rule("item-tail" if count is None else f"item-tail-{count}", " ".join(
+                '"," ' + builder.property(name, sub, "item") for name, sub in props[1:]) + ' "}"')
+        builder.clauses = None
         opening = '{"id":%d'  # an entry's first characters, its id fixed
-        entries = ' "," '.join(f"{json.dumps(opening % int(i))} {tail}" for i in ids)
+        entries = ' "," '.join(f"{json.dumps(opening % int(i))} {tails[count]}" for i, count in zip(ids, counts))
         top = builder.rule("answer", f'"{{\\"items\\":[" {entries} "]}}"' if ids else '"{\\"items\\":[]}"')
     lines = [f"root ::= {top}"] + [f"{name} ::= {body}" for name, body in builder.rules.items()] + [_CHAR]
     return "\n".join(lines) + "\n"
