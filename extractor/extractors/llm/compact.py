@@ -164,12 +164,13 @@ class CompactFormat:
         if clause.strip().isdecimal():  # a clause number written as a string ("1"): the clause, not a digit in it
             return CompactFormat._span(ident, int(clause), masked, spans, problems)
         found = locate(clause, masked.text)
-        if found is None and _MARKS.search(clause):
+        mark = _MARKS.search(clause) if found is None else None
+        if mark is not None:
             # the words copied with the clause numbers we put in front of the clauses ("[2]It leaks"): the words
             # without them, or the clause itself when the answer is a number in brackets ("[2]")
             bare = _MARKS.sub("", clause)
             if not bare.strip():
-                return CompactFormat._span(ident, int(_MARKS.search(clause).group(1)), masked, spans, problems)
+                return CompactFormat._span(ident, int(mark.group(1)), masked, spans, problems)
             found = locate(bare, masked.text)
         if found is None:
             shown = clause if len(clause) <= 60 else clause[:60] + "..."

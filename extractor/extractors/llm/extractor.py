@@ -435,28 +435,14 @@ class LLMExtractor:
             {"role": "user", "content": self.prompt.repair(problems, asked)}]
         extra = (len(follow_up[-1]["content"]) + len(follow_up[-2]["content"])) // 3
         checks, general = await self._ask_again(failed, follow_up, extra)
-        again = []
-        for n, p in failed:
-            checked = checks[n]
-            if checked.answer is not None:
-                p.checked, p.outcome = checked, "repaired"
-                p.problems = (p.problems + checked.problems)[:6]
-                continue
-            p.checked, p.outcome = None, "fallback"
-            p.problems = p.problems + [f"after repair: {x}" for x in checked.problems + general][:6]
-            if not any(x.startswith("repair request:") for x in checked.problems):
-                again.append((len(again) + 1, p))
+        again = [(n, p) for n, p in _settle(failed, checks, general, "after repair")
+                 if not any(x.startswith("repair request:") for x in checks[n].problems)]
         if not again:
             return
+        again = [(n, p) for n, (_, p) in enumerate(again, 1)]
         fresh = self.prompt.messages([p.asked(n) for n, p in again], examples)
         checks, general = await self._ask_again(again, fresh, 0)
-        for n, p in again:
-            checked = checks[n]
-            if checked.answer is not None:
-                p.checked, p.outcome = checked, "repaired"
-                p.problems = (p.problems + checked.problems)[:6]
-            else:
-                p.problems = (p.problems + [f"asked afresh: {x}" for x in checked.problems + general])[:6]
+        _settle(again, checks, general, "asked afresh")
 
     async def _ask_again(self, failed: list[tuple[int, Pending]], messages: list[dict[str, str]], extra: int
                          ) -> tuple[dict[int, Checked], list[str]]:
@@ -506,6 +492,22 @@ class LLMExtractor:
             taxonomy_id=self.taxonomy.ref, origin=item.origin,
             llm=LLMOutcome(outcome=p.outcome, problems=p.problems[:6], model=self.settings.model,
                            prompt_id=self.prompt_id))
+
+
+def _settle(failed: list[tuple[int, Pending]], checks: dict[int, Checked], general: list[str], said: str
+            ) -> list[tuple[int, Pending]]:
+    """Each failed item repaired by its check, or a fallback with the check's problems; returns those still failing."""
+    still = []
+    for n, p in failed:
+        checked = checks[n]
+        if checked.answer is not None:
+            p.checked, p.outcome = checked, "repaired"
+            p.problems = (p.problems + checked.problems)[:6]
+        else:
+            p.checked, p.outcome = None, "fallback"
+            p.problems = (p.problems + [f"{said}: {x}" for x in checked.problems + general])[:6]
+            still.append((n, p))
+    return still
 
 
 def _counts(reply: Reply) -> tuple[int, int]:
