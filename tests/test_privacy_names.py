@@ -72,7 +72,10 @@ ADDRESSES = [
     ("pl", "Mieszkam na os. Tysiąclecia 3 m. 7 w Katowicach.", [("ADDRESS", "os. Tysiąclecia 3 m. 7")]),
     ("pl", "Sklep przy al. Jana Pawła II 5 był zamknięty.", [("ADDRESS", "al. Jana Pawła II 5")]),
     ("pl", "Adres: ulica 3 Maja 15, 00-950 Warszawa", [("ADDRESS", "ulica 3 Maja 15"), ("POSTAL_CODE", "00-950")]),
-    ("pl", "Hotel przy ul . Długa 5 , 80 - 827 Gdańsk .", [("ADDRESS", "ul . Długa 5"), ("POSTAL_CODE", "80 - 827")]),
+    ("pl", "Sklep przy ulicy Brzozowej 2a, 15-100 Białystok", [("ADDRESS", "ulicy Brzozowej 2a"),
+                                                             ("POSTAL_CODE", "15-100")]),
+    ("pl", "Hotel przy ul . Długa 5 , 80 - 827 Gdańsk .", [("ADDRESS", "ul . Długa 5"),
+                                                          ("POSTAL_CODE", "80 - 827")]),
     ("en", "Send it to 221B Baker Street, London NW1 6XE.", [("ADDRESS", "221B Baker Street"),
                                                           ("POSTAL_CODE", "NW1 6XE")]),
     ("en", "I live at 1600 Pennsylvania Ave NW, Washington, DC 20500.", [("ADDRESS", "1600 Pennsylvania Ave NW"),
@@ -81,6 +84,16 @@ ADDRESSES = [
                                                                ("POSTAL_CODE", "62704")]),
     ("en", "my zip code is 94105 and the store never called", [("POSTAL_CODE", "94105")]),
     ("en", "Returns go to P.O. Box 1234, nobody answers.", [("ADDRESS", "P.O. Box 1234")]),
+    ("pl", "Proszę o zwrot na ul. Kwiatowa7, Lublin.", [("ADDRESS", "ul. Kwiatowa7")]),
+    ("pl", "Adres do zwrotu: Zalesie Małe 14, 21-345 Borki", [("ADDRESS", "Zalesie Małe 14"),
+                                                             ("POSTAL_CODE", "21-345")]),
+    ("pl", "Piszę z Nowa Wieś 8, 62-001 Gniezno", [("ADDRESS", "Nowa Wieś 8"), ("POSTAL_CODE", "62-001")]),
+    ("pl", "Odbiór: Sosnowa 3 / 2 , 44 - 100 gliwice", [("ADDRESS", "Sosnowa 3 / 2"), ("POSTAL_CODE", "44 - 100")]),
+    ("en", "the package went to 4410 w cedar ln, not my house", [("ADDRESS", "4410 w cedar ln")]),
+    ("en", "we are at 77 maple grove rd, springfield il 62704 now", [("ADDRESS", "77 maple grove rd"),
+                                                                   ("POSTAL_CODE", "62704")]),
+    ("en", "Mailing address: 88 E 21 Terr  Topeka KS 66604", [("ADDRESS", "88 E 21 Terr"), ("POSTAL_CODE", "66604")]),
+    ("en", "I checked stores near zipcode-30301 and none had it.", [("POSTAL_CODE", "30301")]),
 ]
 
 
@@ -97,12 +110,34 @@ NOT_POSTAL = [
     "Order #55-123 and 3 bags of 20 kg.",
     "Dostawa 12.03.2024, wizyta 12-03-2024 o 12:30.",
     "We waited 45 minutes at gate 12, then 2 more hours.",
+    "Obiektyw 70-200 jest ostry, a 18-140 DX VR też daje radę.",
+    "Z zoomem 24-105 i lampą, do tego 55-250, 50mm też.",
+    "Częstotliwość 40-862 MHz, temperatura 40-100*C.",
+    "Ogniwa typu 18650 3.7V, razem 11880mAh.",
 ]
 
 
 @pytest.mark.parametrize("text", NOT_POSTAL)
 def test_numbers_that_only_look_like_postal_codes_survive(text):
     assert found(text) == []
+
+
+def test_a_us_state_without_a_comma_is_read_in_english_only():
+    assert found("Kod 12345 mi nic nie mówi, pa 12345 też nie.", "pl") == []
+    assert found("Ship it to Dayton oh 45402 or Austin TX 78701.", "en") == [("POSTAL_CODE", "78701")]
+
+
+NOT_ADDRESSES = [
+    ("pl", "Przychodnia przy ulicy Słonecznej jest czysta, a lekarz na ul. Ogrodowej miły."),
+    ("pl", "Po 5h pani dr w końcu przyszła, 3 lata temu przez dr Nowaka to samo."),
+    ("en", "It was an 8 hour drive, then 40 min road work and 2 miles down the road."),
+    ("en", "The 256 GB hard drive died; 5 stars all the way, by the way."),
+]
+
+
+@pytest.mark.parametrize("lang,text", NOT_ADDRESSES)
+def test_streets_without_a_number_and_sentences_that_end_in_a_street_word_are_no_address(lang, text):
+    assert [k for k, _ in found(text, lang)] in ([], ["NAME"])
 
 
 def test_offsets_lead_back_to_the_original_name_and_address():

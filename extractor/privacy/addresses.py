@@ -1,10 +1,14 @@
 """Street addresses and postal codes in English and Polish text.
 
 A street address is a street keyword (ul., al., os., pl. and their words; Street, Ave, Road ... after the name) with
-the street's name and, for the short keywords that mean other things too ("os." is also "persons"), a house number;
-flat numbers ("12/4", "m. 5", "Apt 4B") go with it. Postal codes are Polish (00-000, unless a unit or currency
-follows: "10-100 zł" is a price range), UK (SW1A 1AA) and US ZIP codes next to a state ("CA 94105") or the word
-"zip". A city alone is not masked: it says little about a person and much about the feedback ("the Kraków store").
+the street's name and a house number, glued to the name or not ("ul. Lipowa12"); flat numbers ("12/4", "m. 5",
+"Apt 4B") go with it. A street named without a number ("przy ulicy Długiej") says where a shop is, not where a person
+lives, and stays. English addresses may be written in lower case ("12 n oak dr") with an abbreviated street type. A
+word and a house number right before a Polish postal code is an address too, with or without a street keyword: a
+village address ("Nowa Wieś 12, 05-100"). Postal codes are Polish (00-000, unless a unit or currency follows: "10-100
+zł" is a price range, or a lens's focal range is meant: "obiektyw 70-200"), UK (SW1A 1AA) and US ZIP codes after a
+city and state ("Austin, TX 78701", "austin tx 78701") or the word "zip". A city alone is not masked: it says little
+about a person and much about the feedback ("the Kraków store").
 """
 
 from __future__ import annotations
@@ -22,71 +26,138 @@ _FLAT = rf"(?:\s*/\s*{_NUMBER}|\s*,?\s*(?i:m\.?|lok\.?|lokal|mieszk\.?)\s*{_NUMB
 # Polish: "ul. Lipowa 12/4", "al. Jana Pawła II 5", "os. Tysiąclecia 3 m. 7", "pl. Grunwaldzki 1", "ulicy 3 Maja 5".
 # A street name's first word: capitalised, or a day number before one ("3 Maja"), or an abbreviated title ("gen.");
 # later words may also be "al." or a Roman numeral ("Jana Pawła II").
-_PL_FIRST = rf"(?:[{_UP}][\w'’-]*\.?|\d{{1,2}}(?=\s+[{_UP}])|(?:gen|ks|św|marsz|bp|prof|kard|im|dr|kpt|płk)\.)"
+_LETTERS = r"[^\W\d_]"
+_PL_WORD = rf"[{_UP}](?:{_LETTERS}|['’-])*"  # letters only, so a number glued to it ("Lipowa12") is the house number
+_PL_FIRST = rf"(?:{_PL_WORD}\.?|\d{{1,2}}(?=\s+[{_UP}])|(?:gen|ks|św|marsz|bp|prof|kard|im|dr|kpt|płk)\.)"
 _PL_TOKEN = rf"(?:{_PL_FIRST}|al\.|[IVX]{{1,4}}\b)"
 _PL_NAME = rf"{_PL_FIRST}(?:[ \u00a0]+{_PL_TOKEN}){{0,4}}"
 _PL_LONG_KEY = r"ul ?\.|(?:ulic[aąęyi]|ulicach|alej[aąęi]|alei|osiedl[eua]|plac(?:u|em)?|rond[oa]|skwer(?:ze|u)?)\b"
 _PL_SHORT_KEY = r"al ?\.|os ?\.|pl ?\."
 _PL_STREET = re.compile(
-    rf"(?<![\w.])(?:(?i:{_PL_LONG_KEY})[ \u00a0]*{_PL_NAME}(?:[ \u00a0]*,?[ \u00a0]*{_NUMBER}{_FLAT})?"
-    rf"|(?i:{_PL_SHORT_KEY})[ \u00a0]*{_PL_NAME}[ \u00a0]*,?[ \u00a0]*{_NUMBER}{_FLAT})")
+    rf"(?<![\w.])(?i:{_PL_LONG_KEY}|{_PL_SHORT_KEY})[ \u00a0]*{_PL_NAME}[ \u00a0]*,?[ \u00a0]*{_NUMBER}{_FLAT}")
+# A word (a street without its keyword, or a village) and a house number right before a postal code's comma.
+_PL_BEFORE_POSTAL = re.compile(rf"(?<![\w.])(?:(?P<pre>{_PL_WORD})[ \u00a0]+)?(?P<word>{_PL_WORD})[ \u00a0]*"
+                               rf"{_NUMBER}{_FLAT}[ \u00a0]*,[ \u00a0]*$")
+# A village's name has a second word when one of the two is such an adjective; otherwise only the last word is taken,
+# since the word before is often the sender's surname ("Jan Nowak Pieńków 39, 05-152").
+_VILLAGE_ADJECTIVES = frozenset("""nowa nowy nowe stara stary stare wielka wielki wielkie mała mały małe górna górny
+górne dolna dolny dolne duża duży duże średnia średni średnie wola""".split())
 
 # English: "221B Baker Street", "1600 Pennsylvania Ave NW", "12 5th Ave, Apt 4B", "Flat 2, 10 Downing Street".
-_EN_TYPE = (r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|Ter"
-            r"|Close|Crescent|Cres|Highway|Hwy|Parkway|Pkwy|Square|Sq|Circle|Cir|Trail|Trl|Row|Gardens|Mews|Grove)")
-_EN_TOKEN = r"(?:[A-Z][\w'’-]*\.?|\d{1,3}(?:st|nd|rd|th)|[NSEW]\.?)"
+_EN_TYPE = (r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|Terr"
+            r"|Ter|Close|Crescent|Cres|Highway|Hwy|Parkway|Pkwy|Square|Sq|Circle|Cir|Trail|Trl|Row|Gardens|Mews"
+            r"|Grove)")
+# A street's words: capitalised, ordinals, a direction with or without a number ("E 107 Terr").
+_EN_TOKEN = r"(?:[A-Z][\w'’-]*\.?|\d{1,3}(?:st|nd|rd|th)|[NSEW]\.?(?:[ \u00a0]+\d{1,3}\b)?)"
 _EN_UNIT = r"(?:\s*,?\s*(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Fl\.?|Floor|#)\s*[\w-]{1,6})?"
 _EN_STREET = re.compile(
     rf"(?:\b(?:Flat|Apt\.?|Apartment|Unit|Suite)\s*[\w-]{{1,6}}\s*,?\s*)?"
     rf"\b\d{{1,6}}[A-Za-z]?(?:-\d{{1,4}})?[ \u00a0]+{_EN_TOKEN}(?:[ \u00a0]+{_EN_TOKEN}){{0,3}}[ \u00a0]+"
     rf"(?i:{_EN_TYPE})\b\.?(?:[ \u00a0]+(?:NW|NE|SW|SE|N|S|E|W)\b)?{_EN_UNIT}")
+# The same in lower case ("12008 blue ridge blvd", "7 n main st"): only with an abbreviated street type or a plain
+# "street", "avenue", "road", "boulevard" or "lane" ("8 hour drive" and "all the way" are no addresses), and without
+# the little words and units of a sentence (_NOT_STREET_WORDS).
+_EN_LOWER_STREET = re.compile(
+    r"\b\d{1,6}[a-z]?[ \u00a0]+(?:[nsew]\.?[ \u00a0]+)?((?:(?:[a-z][a-z'’-]+|\d{1,3}(?:st|nd|rd|th))[ \u00a0]+){1,3})"
+    r"(?:st|ave|rd|blvd|ln|dr|hwy|pkwy|ct|cir|ter|terr|street|avenue|road|boulevard|lane)\b\.?"
+    r"(?:[ \u00a0]+(?:nw|ne|sw|se|n|s|e|w)\b)?", re.IGNORECASE)
+_NOT_STREET_WORDS = frozenset("""
+a an the of on in at to for and or but my your our their his her its by from with into onto this that these those
+is are was were be been it i we you he she they all any each every no not one two per
+hour hours hr hrs min mins minute minutes second seconds sec secs mile miles km kms day days week weeks month months
+year years yr yrs old time times gb tb mb gig gigs inch inches ft foot feet lb lbs pound pounds dollar dollars bucks
+star stars lane
+""".split())
 _PO_BOX = re.compile(r"\b(?:P\.?\s?O\.?\s?Box|Post Office Box|skr(?:ytka)?\.?\s*poczt(?:owa|\.)?)\s*#?\s*\d{1,6}\b",
                      re.IGNORECASE)
 
 _PL_POSTAL = re.compile(r"(?<![\w\-/.,:+])\d{2}-\d{3}(?![\w\-/]|[.,:]\d)")
-# Tokenised text ("31 - 512 Kraków") spaces the dash: then only before a capitalised word, the town.
-_PL_POSTAL_SPACED = re.compile(rf"(?<![\w\-/.,:+])\d{{2}} - \d{{3}}(?=[ \u00a0]+[{_UP}])")
+# Tokenised text ("31 - 512 Kraków") spaces the dash: then only before a capitalised word, the town, or right after a
+# house number and its comma ("Długa 5 , 80 - 827").
+_PL_POSTAL_SPACED = re.compile(r"(?<![\w\-/.,:+])\d{2} - \d{3}(?![\w\-/]|[.,:]\d)")
+_TOWN_AFTER = re.compile(rf"[ \u00a0]+[{_UP}]")
+_HOUSE_NUMBER_BEFORE = re.compile(r"\d[a-zA-Z]?[ \u00a0]*,[ \u00a0]*$|\bkod\w*(?: poczt\w*)?[ \u00a0]*:?[ \u00a0]*$",
+                                  re.IGNORECASE)
 _NOT_POSTAL_AFTER = re.compile(
     r"\s*(?:zł|zl\b|pln|eur|usd|gbp|%|€|\$|£|kg|km|cm|mm|m\b|g\b|l\b|ml|min|sek|h\b|godz|dni|dnia|lat|szt|osób|os\b"
-    r"|tys|mln|x\b|razy|times|days|hours|minutes|pages|stron|r\.|rok|roku)", re.IGNORECASE)
+    r"|tys|mln|x\b|razy|times|days|hours|minutes|pages|stron|r\.|rok|roku|[kmg]?hz\b|°|\*\s*c\b|w\b|v\b|db\b)",
+    re.IGNORECASE)
 _NOT_POSTAL_BEFORE = re.compile(r"(?:\bnr|\bno\.?|#|\btel\.?|\bid|zam[oó]wie\w*"
                                 r"|\border|faktur\w*|invoice|paczk\w*|przesy[lł]k\w*|\bkod\w* rabat\w*)[\s:.]*$",
                                 re.IGNORECASE)
+# A lens's focal range ("obiektyw 18-140", "70-200, 50mm", "18-140 DX VR"): camera words or millimetres nearby.
+_FOCAL_NEAR = re.compile(r"\d[ \u00a0]*mm\b|obiektyw|\blens|\bzoom|\bnikkor|\bnikon|\bcanon|\btamron|\bsigma\b"
+                         r"|\bogniskow|\bf/\d|\bf\d\.\d|\b(?:DX|VR|USM|OSS|EF|EF-S|AF-S)\b", re.IGNORECASE)
 _UK_POSTAL = re.compile(r"\b(?:GIR 0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?[ \u00a0]\d[ABD-HJLNP-UW-Z]{2})\b")  # spaced
 _US_STATES = ("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC "
               "ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR").split()
-_US_ZIP = re.compile(rf"[\w.],[ \u00a0]*(?:{'|'.join(_US_STATES)})\.?,?[ \u00a0]+(\d{{5}}(?:-\d{{4}})?)(?![\d-])"
-                     r"|\b(?i:zip(?:[ \u00a0]?code)?|postal[ \u00a0]code|postcode)[ \u00a0]*(?:is|:|#|was)?[ \u00a0]*"
-                     r"(\d{5}(?:-\d{4})?)(?![\d-])")
+# States that are also words or abbreviations ("in", "or", "me", "ID") count only after a comma, and then in capitals.
+_STATE_WORDS = frozenset("AL CO DE HI ID IN LA MA ME OH OK OR PA".split())
+_STATE = "|".join(st for st in _US_STATES if st not in _STATE_WORDS)
+_STATE_ANY_CASE = f"{_STATE}|{_STATE.lower()}"
+# A ZIP after a city and its state ("Bronx, NY 10463", "Kansas City MO 64137", "grandview mo 64030"), or after the
+# word zip ("zip 60431", "Zip:30093", "zipcode-30093").
+_US_ZIP = re.compile(rf"[^\W\d_],[ \u00a0]*(?:{'|'.join(_US_STATES)}|{_STATE.lower()})\.?,?[ \u00a0]+"
+                     r"(\d{5}(?:-\d{4})?)(?![\w-])"
+                     r"|\b(?i:zip(?:[ \u00a0]?code)?|postal[ \u00a0]code|postcode)[ \u00a0]*(?:is|:|#|was|-|=)?"
+                     r"[ \u00a0]*(\d{5}(?:-\d{4})?)(?![\w-])")
+# Without the comma, in English text only ("mi 11880mAh" is Polish, "MS 18650 3.7V" a battery).
+_US_ZIP_NO_COMMA = re.compile(rf"[^\W\d_]\.?[ \u00a0]+(?:{_STATE_ANY_CASE})\.?[ \u00a0]+(\d{{5}}(?:-\d{{4}})?)"
+                              r"(?![\w-]|[ \u00a0]?\d)")
 
 
-def find_addresses(text: str) -> list[Found]:
-    """Street addresses ("ADDRESS") in `text`: Polish street keywords with a street name, English house number +
-    street name + street type, P.O. boxes; with flat and unit numbers."""
-    found: list[Found] = []
-    if _has_pl_key(text):
-        found += [(m.start(), _trim(text, m.start(), m.end()), "ADDRESS") for m in _PL_STREET.finditer(text)]
-    if any(ch.isdigit() for ch in text):
-        found += [(m.start(), _trim(text, m.start(), m.end()), "ADDRESS") for m in _EN_STREET.finditer(text)]
-        found += [(m.start(), m.end(), "ADDRESS") for m in _PO_BOX.finditer(text)]
-    return found
-
-
-def find_postal_codes(text: str) -> list[Found]:
-    """Postal codes ("POSTAL_CODE") in `text`: Polish 00-000, UK postcodes, US ZIP codes after a state or "zip"."""
+def find_addresses(text: str, lang: str | None = None) -> list[Found]:
+    """Street addresses ("ADDRESS") in `text`: Polish street keywords with a street name and number, English house
+    number + street name + street type (in lower case too where `lang` is not "pl": "5h pani dr" is Polish), a word
+    and a house number before a Polish postal code, P.O. boxes; with flat and unit numbers."""
     if not any(ch.isdigit() for ch in text):
         return []
     found: list[Found] = []
-    for m in [*_PL_POSTAL.finditer(text), *_PL_POSTAL_SPACED.finditer(text)]:
-        if _NOT_POSTAL_AFTER.match(text, m.end()) or _NOT_POSTAL_BEFORE.search(text, max(0, m.start() - 24),
-                                                                               m.start()):
-            continue
-        found.append((m.start(), m.end(), "POSTAL_CODE"))
+    if _has_pl_key(text):
+        found += [(m.start(), _trim(text, m.start(), m.end()), "ADDRESS") for m in _PL_STREET.finditer(text)]
+    found += [(m.start(), _trim(text, m.start(), m.end()), "ADDRESS") for m in _EN_STREET.finditer(text)]
+    if lang != "pl":
+        found += [(m.start(), _trim(text, m.start(), m.end()), "ADDRESS") for m in _EN_LOWER_STREET.finditer(text)
+                  if not _NOT_STREET_WORDS.intersection(m.group(1).lower().split())]
+    found += [(m.start(), m.end(), "ADDRESS") for m in _PO_BOX.finditer(text)]
+    for start, _end in _polish_postal_codes(text):
+        m = _PL_BEFORE_POSTAL.search(text, max(0, start - 60), start)
+        if m:
+            two = {(m.group("pre") or "").lower(), m.group("word").lower()} & _VILLAGE_ADJECTIVES
+            begin = m.start() if two else m.start("word")  # "Nowa Wieś 8", "Zalesie Małe 14"; not "Nowak Pieńków 3"
+            found.append((begin, _trim(text, begin, m.end()), "ADDRESS"))
+    return found
+
+
+def find_postal_codes(text: str, lang: str | None = None) -> list[Found]:
+    """Postal codes ("POSTAL_CODE") in `text`: Polish 00-000, UK postcodes, US ZIP codes after a state or "zip" (a
+    state without a comma before it only in text that is not Polish, `lang` "en", "pl" or None)."""
+    if not any(ch.isdigit() for ch in text):
+        return []
+    found: list[Found] = [(start, end, "POSTAL_CODE") for start, end in _polish_postal_codes(text)]
     found += [(m.start(), m.end(), "POSTAL_CODE") for m in _UK_POSTAL.finditer(text)]
     for m in _US_ZIP.finditer(text):
         group = 1 if m.group(1) else 2
         found.append((m.start(group), m.end(group), "POSTAL_CODE"))
+    if lang != "pl":
+        found += [(m.start(1), m.end(1), "POSTAL_CODE") for m in _US_ZIP_NO_COMMA.finditer(text)]
     return found
+
+
+def _polish_postal_codes(text: str) -> list[tuple[int, int]]:
+    """Polish postal codes 00-000 (spaced in tokenised text), without price or unit ranges, ids and focal ranges."""
+    codes = []
+    for m in [*_PL_POSTAL.finditer(text), *_PL_POSTAL_SPACED.finditer(text)]:
+        start, end = m.span()
+        if _NOT_POSTAL_AFTER.match(text, end) or _NOT_POSTAL_BEFORE.search(text, max(0, start - 24), start):
+            continue
+        if " " in m.group() and not (_TOWN_AFTER.match(text, end)
+                                     or _HOUSE_NUMBER_BEFORE.search(text, max(0, start - 24), start)):
+            continue
+        if _FOCAL_NEAR.search(text, max(0, start - 40), min(len(text), end + 40)):
+            continue
+        codes.append((start, end))
+    return codes
 
 
 _PL_KEY_HINT = re.compile(r"(?<![\w.])(?:ul|al|os|pl|plac|rond|skwer)", re.IGNORECASE)

@@ -18,8 +18,8 @@ _NUMBER_KINDS = frozenset({"EMAIL", "PHONE", "CARD", "IBAN", "PESEL"})
 _FINDERS: tuple[tuple[frozenset[str], Callable[[str, str | None], list[Found]]], ...] = (
     (_NUMBER_KINDS, lambda text, lang: find_numbers(text)),
     (frozenset({"NAME"}), find_names),
-    (frozenset({"ADDRESS"}), lambda text, lang: find_addresses(text)),
-    (frozenset({"POSTAL_CODE"}), lambda text, lang: find_postal_codes(text)),
+    (frozenset({"ADDRESS"}), find_addresses),
+    (frozenset({"POSTAL_CODE"}), find_postal_codes),
 )
 
 
