@@ -5,7 +5,8 @@
 
 Writes evals/cassettes/qwen-own.yaml (the requests and the server's answers, which `make eval` replays with the
 network blocked) and evals/baselines/llm-qwen-own.json (the report: that model's figures and its outcomes and
-tokens). One item a request: asked 16 at once, this 1.5B model gave every item the first one's labels, and
+tokens). `--prompt journey-batch.v1` records another prompt version beside it (qwen-own-journey-batch.v1.yaml and
+llm-qwen-own-journey-batch.v1.json), so prompt versions are compared on the same items by the same model. One item a request: asked 16 at once, this 1.5B model gave every item the first one's labels, and
 llama-server reuses the shared prompt prefix, so single items cost little more. The sample, model name, prompt,
 provider, context window and items per request are fixed here and in the Makefile's replay, because
 a replay must send byte-identical requests. About 1-2 hours on 2 CPU cores; re-record after a prompt, schema or
@@ -30,23 +31,34 @@ REPORT = ROOT / "evals" / "baselines" / "llm-qwen-own.json"
 # Keep in step with the Makefile's QWEN_REPLAY.
 SAMPLE, CONTEXT, PROMPT = 160, 4096, "journey-batch.v2"
 MASK = "email,phone,card,iban,pesel"  # the kinds masked when qwen-own.yaml was recorded; "all" for a new recording
-RUN = ["--sample", str(SAMPLE), "--extractor", "llm", "--model", "qwen", "--prompt", PROMPT, "--provider", "llamacpp",
+RUN = ["--sample", str(SAMPLE), "--extractor", "llm", "--model", "qwen", "--provider", "llamacpp",
        "--context-window", str(CONTEXT), "--concurrency", "1", "--items-per-request", "1", "--mask", MASK]
+
+
+def recorded(prompt: str) -> tuple[Path, Path]:
+    """The cassette and report of a prompt version: the default's are qwen-own.yaml and llm-qwen-own.json."""
+    if prompt == PROMPT:
+        return CASSETTE, REPORT
+    return CASSETTE.with_name(f"qwen-own-{prompt}.yaml"), REPORT.with_name(f"llm-qwen-own-{prompt}.json")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cassette", type=Path, default=CASSETTE, help=f"where to write (default {CASSETTE.name})")
-    ap.add_argument("--report", type=Path, default=REPORT, help=f"the eval report (default {REPORT.name})")
+    ap.add_argument("--prompt", default=PROMPT, help=f"the prompt version to record (default {PROMPT})")
+    ap.add_argument("--cassette", type=Path, help=f"where to write (default {CASSETTE.name}, or "
+                    "qwen-own-PROMPT.yaml for another prompt)")
+    ap.add_argument("--report", type=Path, help=f"the eval report (default {REPORT.name}, or llm-qwen-own-PROMPT.json)")
     ap.add_argument("--resume", action="store_true", help="go on with an interrupted recording (the cassette is "
                     "written after every answer): what it holds replays, the rest is recorded")
     args = ap.parse_args()
+    cassette, report = recorded(args.prompt)
+    args.cassette, args.report = args.cassette or cassette, args.report or report
     if not args.resume:
         args.cassette.unlink(missing_ok=True)
     journey = Path(sys.executable).with_name("journey")
     with llama_server("qwen", context=CONTEXT) as url:
         env = dict(os.environ, OPENAI_BASE_URL=url, OPENAI_API_KEY="local")
-        cmd = [str(journey), "eval", *map(str, GOLD), *RUN, "--cassette", str(args.cassette),
+        cmd = [str(journey), "eval", *map(str, GOLD), *RUN, "--prompt", args.prompt, "--cassette", str(args.cassette),
                "--record-mode", "new_episodes" if args.resume else "once", "--json", str(args.report), "--misses", "0"]
         done = subprocess.run(cmd, env=env, cwd=ROOT)
     if done.returncode != 0 or not args.cassette.is_file():

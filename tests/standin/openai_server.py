@@ -273,6 +273,17 @@ def _answer_compact(item: dict, keys: dict[str, dict[str, str]]) -> dict:
             "v": -1 if negative else 1, "m": False, "g": None, "ev": events}
 
 
+def _fitted(entry: dict, schema: object) -> dict:
+    """A compact answer in the shape the request's schema asks: journey-batch.v3's has no item stage and at least
+    one moment (the item's stage is its first moment's)."""
+    root = schema if isinstance(schema, dict) else {}
+    item = _resolve(_resolve(_resolve(root, root).get("properties", {}).get("items"), root).get("items"), root)
+    if not item.get("properties") or "s" in item["properties"]:
+        return entry
+    events = entry["ev"] or [{"c": 1, "s": entry["s"], "t": None, "p": None}]
+    return {k: v for k, v in dict(entry, ev=events).items() if k != "s"}
+
+
 def request_items(body: dict) -> list[dict]:
     """The items of the last user message: the JSON object that starts at its first `{"items": [`."""
     messages = body.get("messages") if isinstance(body.get("messages"), list) else []
@@ -326,6 +337,7 @@ def chat_completion(body: dict, fault: str | None = None) -> dict:
         elif fault == "unknown_id" and answer["items"]:
             answer["items"][0]["s"] = "not_a_stage"
             fault = None
+        answer["items"] = [_fitted(entry, _schema_of(body)) for entry in answer["items"]]
     else:
         answer = {"items": [_answer_item(item, Labels(_schema_of(body))) for item in items]}
     if fault == "unknown_id" and answer["items"]:

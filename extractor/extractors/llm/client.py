@@ -89,8 +89,9 @@ def request_params(settings: LLMSettings, provider: Provider, schema: dict[str, 
                    clauses: Sequence[int] | None = None) -> dict[str, Any]:
     """The body parameters of one request besides model and messages (the Batch API's lines carry the same).
     `ids`: the item numbers the request asks for; where the provider's grammar can hold them to it (llama.cpp),
-    the answer must carry exactly those, in order, and (`clauses`, each item's clause count, for a prompt that
-    numbers clauses) refer to clauses each item has."""
+    the answer must carry exactly those, in order (a list of entries without their ids, which ChatModel.ask puts
+    back), and (`clauses`, each item's clause count, for a prompt that numbers clauses) refer to clauses each item
+    has."""
     params: dict[str, Any] = {provider.max_tokens_param: max_tokens}
     if provider.schema_form == "grammar":
         params["grammar"] = _grammar(json.dumps(bounded(schema) if provider.bounded else schema),
@@ -109,7 +110,7 @@ def request_params(settings: LLMSettings, provider: Provider, schema: dict[str, 
 def _grammar(schema_json: str, ids: tuple[int, ...] | None, clauses: tuple[int, ...] | None) -> str:
     from .grammar import schema_grammar
 
-    return schema_grammar(json.loads(schema_json), ids, clauses)
+    return schema_grammar(json.loads(schema_json), ids, clauses, positional=ids is not None)
 
 
 class ChatModel:
@@ -176,6 +177,10 @@ class ChatModel:
             self.usage.add(getattr(raw, "usage_metadata", None))
             content = raw.content if isinstance(raw.content, str) else "".join(
                 p.get("text", "") for p in raw.content if isinstance(p, dict))
+            if ids and self.provider.schema_form == "grammar":  # the grammar had it leave the ids out
+                from .grammar import with_ids
+
+                content = with_ids(content, ids)
             refusal = (raw.additional_kwargs or {}).get("refusal")
             return Reply(content, meta.get("finish_reason"), getattr(raw, "usage_metadata", None),
                          str(refusal) if refusal else None)

@@ -27,9 +27,10 @@ from .validate import Checked, check_compact_item, check_item
 DEFAULT_PROMPT = "journey-batch.v1"
 PARTS = ("system", "user", "examples", "repair")
 # The answer format of a template version: "quotes" (labels by id, each event with its verbatim quote) or "clauses"
-# (the item split into numbered clauses, evidence by clause number, short label keys: compact.py). A template not
-# named here is taken to follow journey-batch.v1's format.
-ANSWER_FORMATS = {"journey-batch.v2": "clauses"}
+# (the item split into numbered clauses, evidence by clause number, short label keys: compact.py) or "lean clauses"
+# (the same without the item's stage, which is its first moment's). A template not named here is taken to follow
+# journey-batch.v1's format.
+ANSWER_FORMATS = {"journey-batch.v2": "clauses", "journey-batch.v3": "lean clauses"}
 ENV_PROMPTS = "JOURNEY_PROMPTS"
 
 
@@ -97,7 +98,8 @@ class JourneyPrompt:
             except OSError as exc:
                 raise UsageError(f"prompt {name!r}: cannot read {path}: {exc.strerror or exc}") from None
         self.answer_format = ANSWER_FORMATS.get(name, "quotes")
-        self.compact = CompactFormat(taxonomy) if self.answer_format == "clauses" else None
+        self.compact = (CompactFormat(taxonomy, lean=self.answer_format == "lean clauses")
+                        if self.answer_format.endswith("clauses") else None)
         if self.compact is not None:
             self.answer_model, self.item_model = self.compact.batch_model, self.compact.item_model
             keys = (self.compact.stages, self.compact.touchpoints, self.compact.emotions, self.compact.pain_points)

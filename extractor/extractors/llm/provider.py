@@ -220,6 +220,21 @@ def bounded(schema: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def unbounded(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema without `minItems` (an item's moments, journey-batch.v3), for servers that refuse list bounds."""
+    if "minItems" not in json.dumps(schema):
+        return schema
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(x) for x in node]
+        if not isinstance(node, dict):
+            return node
+        return {k: walk(v) for k, v in node.items() if not (k == "minItems" and isinstance(v, int))}
+
+    return walk(schema)
+
+
 def response_format(provider: Provider, name: str, schema: dict[str, Any], count: int | None = None
                     ) -> dict[str, Any]:
     """The `response_format` this provider takes for a strict JSON schema (bounded where its grammar allows, and
@@ -229,6 +244,8 @@ def response_format(provider: Provider, name: str, schema: dict[str, Any], count
         items = schema.get("properties", {}).get("items")
         if count and isinstance(items, dict):
             items["minItems"] = items["maxItems"] = count
+    else:  # OpenAI's strict mode takes no list bounds; the answer's checks hold the lower ones (compact.py)
+        schema = unbounded(schema)
     if provider.schema_form == "json_object":
         return {"type": "json_object", "schema": schema}
     return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True,

@@ -21,7 +21,9 @@ DEFAULT_CHARS_PER_TOKEN = 3.5
 # with the cl100k tokenizer on answers of this format, 133-150 English, up to 160 Polish. "clauses" (journey-batch.v2:
 # short keys, evidence by clause number): about 30 for the item's labels plus 12-15 per event.
 ANSWER_TOKENS = {"en": 150.0, "pl": 165.0}
-ANSWER_PRIORS = {"quotes": ANSWER_TOKENS, "clauses": {"en": 48.0, "pl": 50.0}}
+# "lean clauses" (journey-batch.v3, no item stage): a few tokens fewer; it starts from the clauses format's rates,
+# which never cut its answers short, and learns its own.
+ANSWER_PRIORS = {"quotes": ANSWER_TOKENS, "clauses": {"en": 48.0, "pl": 50.0}, "lean clauses": {"en": 48.0, "pl": 50.0}}
 DEFAULT_ANSWER_TOKENS = 160.0
 PRIOR_WEIGHT = 8.0  # the priors count as this many items until measurements outweigh them
 ITEM_OVERHEAD = 12  # the item's id, lang and JSON punctuation
