@@ -31,6 +31,30 @@ NAMES = [
     ("pl", "Nie polecam, obsługa fatalna. Pozdrawiam, Marek Zieliński", ["Marek Zieliński"]),
     ("pl", "Lekarz Lewandowski mnie zbadał i od razu skierował dalej.", ["Lewandowski"]),
     ("pl", "Kasia z infolinii oddzwoniła po godzinie.", ["Kasia"]),
+    # names that are also words ("Mark", "Frank", "Bill", "Terry") with weaker hints
+    ("en", "The refund finally came through, thanks for sorting it, Mark!", ["Mark"]),
+    ("en", "Sorry for the wait, a new card is on its way. - Terry", ["Terry"]),
+    ("en", "@AirCo your Mike was a star at the desk today", ["Mike"]),
+    ("en", "Frank D. at the counter was rude to everyone.", ["Frank D"]),
+    ("en", "Thank you so much Frank, the bag arrived.", ["Frank"]),
+    ("en", "Your Terry is a hero. Terry (#1234) you rock!", ["Terry", "Terry"]),
+    # support agents' signatures at the end of a message
+    ("en", "We have sent you a DM with the next steps ^Mike", ["Mike"]),
+    ("en", "Let us know if the app still freezes. *DanielleP", ["DanielleP"]),
+    ("en", "We would love to help, please check your inbox.\nRegards,zoomzoom", ["zoomzoom"]),
+    # roles and relatives
+    ("en", "Our waiter, Bartholomeo, was lovely all evening.", ["Bartholomeo"]),
+    ("en", "The gate agent Frank rebooked all of us.", ["Frank"]),
+    ("en", "My husband Bill called twice and nobody answered.", ["Bill"]),
+    ("pl", "Odwiedziliśmy wujka Haralda i ciocię Brendę w Gdyni.", ["Haralda", "Brendę"]),
+    ("pl", "Obsłużył nas manager hotelu Mark bardzo uprzejmie.", ["Mark"]),
+    # @handles are no names, the name after them is
+    ("en", "@SkyAirline @Jessica_Smith Donna at gate 4 was amazing", ["Donna"]),
+    # an initial glued to a surname; a surname before the first name in a list's header
+    ("pl", "Reklamację złożył J.Wiśniewski, bez odpowiedzi.", ["J.Wiśniewski"]),
+    ("pl", "Kowalczyk Agnieszka , dr inż .\nwykłady były ciekawe", ["Kowalczyk Agnieszka"]),
+    # a person after an institution's name, in the nominative
+    ("pl", "Jak powiedział rzecznik Fundacji Rozwoju Nauki Tadeusz Wrzos , wyniki są dobre .", ["Tadeusz Wrzos"]),
 ]
 
 
@@ -54,6 +78,22 @@ SURVIVE = [
     ("pl", "Paczka z InPost dotarła do Żabka na czas."),
     ("pl", "Proszę o kontakt. Marzenie o szybkiej dostawie się nie spełniło."),
     ("pl", "Jakość kiepska. Proszę o zwrot pieniędzy."),
+    # places, handles, products, institutions, venues, firms and epithets that hold a name
+    ("en", "I need to transfer money from France to my account in China."),
+    ("en", "@Jessica_Smith @MarkTwain_fan #ThanksMike the flight was fine"),
+    ("en", "Love, Love, Love this blender"),
+    ("en", "I use my Alexa daily and Alex reads me the news."),
+    ("en", "As a frequent flyer, I'd expect better. My Father Co-signed the loan."),
+    ("en", "Little Mr. Independence now climbs the stairs alone."),
+    ("en", "I was contacted by Peter J. Harlow, Attorneys at Law, about the debt."),
+    ("en", "Dinner at Rosie's Diner near Tompkins Square was great."),
+    ("en", "The Anthony Dr store never has my order ready."),
+    ("en", "Windows Server Enterprise 2003 runs on it."),
+    ("pl", "Studiowałem na Uniwersytecie Kardynała Tadeusza Nowaka w Lublinie."),
+    ("pl", "Leżałem w Szpitalu im. Jana Pawła II i w szpitalu św. Łukasza."),
+    ("pl", "Mam robot Zosia w kuchni i polecam każdemu Zosię."),
+    ("pl", "Pan Sz. zajął się tym szybko, a pani dr. Na wizycie nic."),
+    ("pl", "Pilot Ok, ergonomiczny. Prezesa Orbisu nie było, rezydenci Itaka też nie."),
 ]
 
 

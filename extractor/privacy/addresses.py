@@ -20,6 +20,7 @@ from .masked import Found
 __all__ = ["find_addresses", "find_postal_codes"]
 
 _UP = "A-ZĄĆĘŁŃÓŚŹŻ"
+_DIGIT = re.compile(r"\d")
 _NUMBER = r"\d{1,4}[a-zA-Z]?(?![\d,.]\d)"
 _FLAT = rf"(?:\s*/\s*{_NUMBER}|\s*,?\s*(?i:m\.?|lok\.?|lokal|mieszk\.?)\s*{_NUMBER})?"
 
@@ -110,7 +111,7 @@ def find_addresses(text: str, lang: str | None = None) -> list[Found]:
     """Street addresses ("ADDRESS") in `text`: Polish street keywords with a street name and number, English house
     number + street name + street type (in lower case too where `lang` is not "pl": "5h pani dr" is Polish), a word
     and a house number before a Polish postal code, P.O. boxes; with flat and unit numbers."""
-    if not any(ch.isdigit() for ch in text):
+    if _DIGIT.search(text) is None:
         return []
     found: list[Found] = []
     if _has_pl_key(text):
@@ -132,7 +133,7 @@ def find_addresses(text: str, lang: str | None = None) -> list[Found]:
 def find_postal_codes(text: str, lang: str | None = None) -> list[Found]:
     """Postal codes ("POSTAL_CODE") in `text`: Polish 00-000, UK postcodes, US ZIP codes after a state or "zip" (a
     state without a comma before it only in text that is not Polish, `lang` "en", "pl" or None)."""
-    if not any(ch.isdigit() for ch in text):
+    if _DIGIT.search(text) is None:
         return []
     found: list[Found] = [(start, end, "POSTAL_CODE") for start, end in _polish_postal_codes(text)]
     found += [(m.start(), m.end(), "POSTAL_CODE") for m in _UK_POSTAL.finditer(text)]

@@ -2,168 +2,42 @@
 
 A capitalised word is a name when it is a known first name (US Census 1990 and the PESEL registry's lists, with the
 Polish case forms: "Ani", "Tomkiem", "Pawła"), a Polish surname of the PESEL list in the middle of a sentence, or any
-word after a title ("dr", "Pani", "Mr.") or in a signature ("Pozdrawiam, ...", "Regards, ..."). Capitalised words
-right after a name join it ("Anna Nowak", "Jessica Smithers"). First names that are also common words ("Will", "May",
-"Grace", "Róża") count only with such context, and brands that look like names (Alexa, Jordan, Victoria's Secret,
-Allegro) are never names: both lists are data files beside this module (see data/README.md).
+word after a title ("dr", "Pani", "Mr."), a role or a relative ("agent", "my husband", "kuzyna"), in a signature
+("Pozdrawiam, ...", "Regards, ...", a support agent's "^Mark" or "*ErikS" at the end of a message). Capitalised words
+right after a name join it ("Anna Nowak", "Jessica Smithers"), so does a surname before one ("Nowak Anna"). First
+names that are also common words ("Will", "May", "Grace", "Róża") count only with such context or weaker hints: a
+greeting, a surname or initial after them ("Mark T."), a comma before them at the end of a message ("..., Mark!"), a
+dash signature ("- Terry"). Places, months and days ("Austin", "France", "Sunday") take no weak hint. A name found
+once is a name wherever else its word stands capitalised in the text ("Terry (#85832) rocks").
+
+Not names: brands that look like names (Alexa, Jordan, Victoria's Secret, Allegro; data/brands.txt), @handles and
+#hashtags, names of products ("robot Kasia"), of institutions, streets and awards ("Uniwersytet Kardynała Stefana
+Wyszyńskiego", "ul. Kopernika"), of venues ("Emma's Pizza", "Kendall Square") and firms ("..., Attorneys at Law"),
+and a short form of a brand in the same text ("Alex" beside "Alexa").
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-from functools import cache
-from importlib import resources
+from dataclasses import dataclass
+from os.path import commonprefix
 
+from .cues import (HANDLE, NOT_A_PERSON, at_message_end, firm_after, institution_word, patron_word, possessive_praise,
+                   product_noun, role_word, signature_mark, vocative)
+from .lexicon import (ABBREVIATED, COURTESY_ROLE, DEGREES, GREETINGS, NOT_IN_NAMES, PLACE_WORDS, SIGN_OFF, TITLES,
+                      NameLists, name_lists)
+from . import lexicon
 from .masked import Found
+from .polish import polish_forms
 
-__all__ = ["find_names", "name_lists"]
+__all__ = ["find_names", "name_lists", "polish_forms"]
+
+_read = lexicon.read_list  # evals/pii/build_not_names.py reads the lists through this name
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _POSSESSIVE = ("'s", "’s", "'S", "’S")
 _SENTENCE_END = frozenset(".!?…:;\n\"“”«»()[]•*-–—>|")
 
-TITLES = frozenset("""
-mr mrs ms miss mx dr doctor professor sir captain capt officer nurse
-pan pana panu panem panie pani panią p doktor doktora doktorowi doktorem doktorze doktorka doktorki doktorce doktorkę
-doktorką lek prof profesor profesora profesorowi profesorem profesorze profesorka profesorki mgr inż ks ksiądz księdza
-siostra siostry siostrze siostrę siostrą
-""".split())
-GREETINGS = frozenset("""
-hi hello hey dear thanks thank thx ty cheers regards sincerely
-cześć czesc witaj witam dzięki dzieki dziękuję dziekuje pozdrawiam pozdrowienia poważaniem szacunkiem
-""".split())
-# A capitalised word after these names a place, a venue or a day, not a person ("San Francisco", "Hotel Flora").
-PLACE_WORDS = frozenset("""
-san santa los las new fort saint st port mount lake north south east west christmas hurricane storm tropical
-hotel hotelu hotelem motel motelu pensjonat pensjonatu restauracja restauracji restaurant cafe café kawiarnia
-kawiarni bar baru pub pubu klub klubu club sklep sklepu store shop salon salonu apteka apteki klinika kliniki
-szpital szpitala przychodnia przychodni galeria galerii kino kina teatr teatru ulica ulicy aleja alei
-""".split())
-# Capitalised words that end a name rather than continue it ("Kent State University", "Blanca Hotel").
-NOT_IN_NAMES = PLACE_WORDS | frozenset("""
-university college school state bank airlines airline airways airport park street center centre group company inc ltd
-corp foundation institute museum hospital clinic church mall field club team stadium station servicing services
-financial mortgage capital credit lending loans insurance collections recovery associates partners law solutions
-systems
-""".split())
-# Degrees between a title and the name.
-_DEGREES = frozenset("hab n med inż lek mgr".split())
-# Titles written with a full stop when abbreviated; only these may be followed by "." before the name.
-_ABBREVIATED = frozenset("mr mrs ms dr prof capt p lek mgr inż ks st".split())
-# Nouns Poles capitalise after "Pan"/"Pani" out of courtesy: roles, not names ("Pani Doktor", "Panie Właścicielki").
-_ROLE = re.compile(r"(?:właściciel|doktor|kierownik|dyrektor|prezes|recepcjonist|ordynator|magister|profesor|sprzedaw"
-                   r"|kelner|kurier|konsultant|pielęgniar|położn|lekar|opiekun|manager|menedżer|szef|obsług"
-                   r"|pracowni|higienist|stomatolog|dentyst|ginekolog|chirurg|pediatr|psycholog|rehabilitant)\w*")
-# After these a line's capitalised words are a signature, whatever they are.
-_SIGN_OFF = re.compile(
-    r"(?:pozdrawiam|pozdrowienia|z poważaniem|z wyrazami szacunku|regards|sincerely|yours truly|yours faithfully"
-    r"|best wishes|kind regards|best regards|warm regards)[ \t]*[,.!\-–—]*[ \t]*\n?[ \t]*", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class NameLists:
-    """Lower-cased word forms: first names (English and Polish), the other case forms of the Polish ones (looked for
-    in Polish text only: "Nice" is a case of "Nika"), Polish surnames with their case forms, words that are names but
-    mostly something else, and brands and products that look like names."""
-
-    first_names: frozenset[str]
-    first_name_forms_pl: frozenset[str]
-    surnames_pl: frozenset[str]
-    surnames_en: frozenset[str]
-    not_names: frozenset[str]  # of the text's language (both when it is not known)
-    common_words: frozenset[str]  # frequent lower-case words that are no name form, same languages
-    brand_words: frozenset[str]
-    brand_phrases: re.Pattern[str] | None
-
-
-@cache
-def name_lists(lang: str | None = None) -> NameLists:
-    """The shipped lists, read once. In English text only English ordinary words stop a name ("Sam" is a name there,
-    "sam" a Polish word); Polish text quotes English words too ("Project Hope"), so both stop one there."""
-    if lang == "en":
-        return replace(name_lists(), not_names=frozenset(_read("not_names.en.txt")),
-                       common_words=frozenset(_read("common_words.en.txt")))
-    polish = _read("first_names.pl.txt") + _read("diminutives.pl.txt")
-    first = set(_read("first_names.en.txt")) | set(polish)
-    forms: set[str] = set()
-    for name in polish:
-        forms |= polish_forms(name)
-    surnames: set[str] = set()
-    for name in _read("surnames.pl.txt"):
-        surnames |= polish_forms(name, surname=True)
-    brands = _read("brands.txt")
-    phrases = sorted((b for b in brands if not b.isalpha()), key=len, reverse=True)
-    brand_words: set[str] = set()
-    for brand in brands:
-        if brand.isalpha():
-            brand_words |= polish_forms(brand)  # "kontrolery Della"
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, phrases)) + r")(?!\w)", re.IGNORECASE) \
-        if phrases else None
-    return NameLists(frozenset(first), frozenset(forms - first), frozenset(surnames),
-                     frozenset(_read("surnames.en.txt")),
-                     frozenset(_read("not_names.en.txt")) | frozenset(_read("not_names.pl.txt")),
-                     frozenset(_read("common_words.en.txt")) | frozenset(_read("common_words.pl.txt")),
-                     frozenset(brand_words), pattern)
-
-
-def _read(name: str) -> list[str]:
-    text = resources.files(__package__).joinpath("data").joinpath(name).read_text(encoding="utf-8")
-    return [line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")]
-
-
-# --- Polish case forms ----------------------------------------------------------------------------------------------
-
-_SOFTENED = (("st", "ście"), ("t", "cie"), ("d", "dzie"), ("r", "rze"), ("ł", "le"), ("k", "ce"), ("g", "dze"),
-             ("ch", "sze"))
-
-
-def _locative(stem: str) -> str:
-    """The -e case (dative/locative) of a stem: Mart -> Marcie, Piotr -> Piotrze, Magd -> Magdzie, Ann -> Annie."""
-    for hard, soft in _SOFTENED:
-        if stem.endswith(hard):
-            return stem[:-len(hard)] + soft
-    if stem.endswith(("sz", "cz", "rz", "ż", "c", "j", "l", "i")):
-        return stem + "i" if not stem.endswith("i") else stem
-    return stem + "ie"
-
-
-def polish_forms(name: str, surname: bool = False) -> set[str]:
-    """The case forms of a Polish first name or surname, lower-cased (a generous over-generation: a form that is no
-    real word does no harm): anna -> anny, annie, annę, anną, anno; marek -> marka, markowi, markiem, marku;
-    kowalski -> kowalskiego, kowalskiemu, kowalskim; kowalska -> kowalskiej, kowalską."""
-    forms = {name}
-    if surname and name.endswith(("ski", "cki", "dzki", "ny", "ty", "wy")):
-        stem = name[:-1]
-        soft = name.endswith("i")
-        return forms | {stem + ("iego" if soft else "ego"), stem + ("iemu" if soft else "emu"), name + "m"}
-    if surname and name.endswith(("ska", "cka", "dzka", "na", "ta", "wa")) and len(name) > 5:
-        stem = name[:-1]
-        return forms | {stem + ("iej" if name.endswith("ka") else "ej"), stem + "ą"}
-    if name.endswith("a"):  # anna, kasia, maria, kuba
-        stem = name[:-1]
-        return forms | {stem + e for e in ("y", "i", "ę", "ą", "o", "u")} | {_locative(stem)}
-    if name.endswith(("y", "i")) and len(name) > 3:  # jerzy, antoni, ignacy
-        stem = name[:-1] if name.endswith("y") else name
-        return forms | {stem + "ego", stem + "emu", name + "m"}
-    if name.endswith("o"):  # bruno, hugo
-        stem = name[:-1]
-        return forms | {stem + "a", stem + "owi", stem + "em", _locative(stem)}
-    if name[-1] in "aeiouyąęó":
-        return forms
-    stem = name
-    if name.endswith("ek") and len(name) > 3 and name[-3] not in "aeiouyąęó":
-        stem = name[:-2] + "k"  # marek -> mark-, jacek -> jack-, tomek -> tomk-
-    elif name.endswith("eł"):
-        stem = name[:-2] + "ł"  # paweł -> pawł-
-    elif name.endswith("ec") and len(name) > 4:
-        stem = name[:-2] + "c"
-    velar = stem.endswith(("k", "g"))
-    return forms | {stem + "a", stem + "owi", stem + ("iem" if velar else "em"), stem + "u", stem + "e",
-                    _locative(stem)}
-
-
-# --- finding --------------------------------------------------------------------------------------------------------
 
 @dataclass
 class _Token:
@@ -178,27 +52,44 @@ def find_names(text: str, lang: str | None = None) -> list[Found]:
     """Person names ("NAME") in `text`; `lang` ("en", "pl" or None for both) decides whether Polish surnames alone
     count. Offsets cover the name without a possessive "'s"."""
     lists = name_lists(lang)
-    protected = [m.span() for m in lists.brand_phrases.finditer(text)] if lists.brand_phrases else []
+    protected = [m.span() for m in HANDLE.finditer(text)] if "@" in text or "#" in text else []
+    if lists.brand_phrases:
+        protected += [m.span() for m in lists.brand_phrases.finditer(text)]
     tokens = _tokens(text, protected)
     if not tokens:
         return []
+    low = text.lower()
+    sign_offs = [m.end() for m in SIGN_OFF.finditer(text)] if any(h in low for h in _SIGN_OFF_HINTS) else []
     is_name = [False] * len(tokens)
+    products: set[str] = set()  # words this text uses as a product's name ("robot Kasia ... kupić Kasię")
     for i, tok in enumerate(tokens):
         if tok.word in lists.brand_words or tok.word in TITLES:
             continue
         if tok.capitalised:
-            is_name[i] = _is_name(text, tokens, i, lists, lang)
+            if i and product_noun(tokens[i - 1].word) and _adjacent(text, tokens[i - 1], tok):
+                products.add(tok.word)
+            else:
+                is_name[i] = _is_name(text, tokens, i, lists, lang, sign_offs)
         elif _SURNAME_SHAPE.fullmatch(tok.word) and tok.word not in lists.common_words:
-            is_name[i] = _title_before(text, tokens, i)  # "dr kłoszewski", written in lower case
+            is_name[i] = _title_before(text, tokens, i, lists)  # "dr kłoszewski", written in lower case
+        if sign_offs and not is_name[i] and text[tok.start:tok.end].islower() and len(tok.word) > 2 \
+                and tok.word not in lists.common_words and tok.word not in GREETINGS \
+                and _signature(text, tok, sign_offs) and at_message_end(text, tok.end, False):
+            is_name[i] = True  # a nickname signed in lower case: "Regards,ffsalsa"
     _extend(text, tokens, is_name, lists)
-    return _spans(text, tokens, is_name)
+    _spread(text, tokens, is_name, lists, lang)
+    _extend(text, tokens, is_name, lists)
+    for i, tok in enumerate(tokens if products else ()):
+        if is_name[i] and any(_same_stem(tok.word, p) for p in products) and not _title_before(text, tokens, i, lists):
+            is_name[i] = False  # the product's name elsewhere, in another case
+    return [span for span in _spans(text, tokens, is_name) if not firm_after(text, span[1])]
 
 
 def _tokens(text: str, protected: list[tuple[int, int]]) -> list[_Token]:
     tokens = []
     for m in _WORD.finditer(text):
         start, end = m.span()
-        if any(a < end and start < b for a, b in protected):
+        if protected and any(a < end and start < b for a, b in protected):
             continue
         word = m.group()
         if word.endswith(_POSSESSIVE):
@@ -209,33 +100,84 @@ def _tokens(text: str, protected: list[tuple[int, int]]) -> list[_Token]:
         while j >= 0 and text[j] in " \t\u00a0":
             j -= 1
         capitalised = word[0].isupper() and len(word) > 1 and not word.isupper()
-        tokens.append(_Token(start, end, word.lower(), capitalised, j < 0 or text[j] in _SENTENCE_END))
+        glued_initial = j == start - 1 and j >= 1 and text[j] == "." and text[j - 1].isupper() and (
+            j < 2 or not text[j - 2].isalnum())  # "W.Krajewski" goes on a sentence
+        tokens.append(_Token(start, end, word.lower(), capitalised,
+                             (j < 0 or text[j] in _SENTENCE_END) and not glued_initial))
     return tokens
 
 
-def _is_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: str | None) -> bool:
+def _known(text: str, tok: _Token, lists: NameLists, lang: str | None) -> bool:
+    """A first name of the lists (in Polish text also its case forms); a hyphenated one when all its parts are and
+    are capitalised ("Ella-Mae", not "Li-ion")."""
+    word = tok.word
+    if word in lists.first_names or (lang != "en" and word in lists.first_name_forms_pl):
+        return True
+    return "-" in word and all(part in lists.first_names and part[:1].isupper()
+                               for part in text[tok.start:tok.end].split("-"))
+
+
+_CONTRACTION = re.compile(r"i['’](?:d|ll|m|ve)")
+# After a title in English, a word that ends like an abstract noun is an epithet, not a surname ("Little Mr.
+# Independence"); Polish surnames end so too ("Jemielity", "Bożence").
+_ABSTRACT = re.compile(r"\w{3,}(?:ence|ance|ness|ity|ment|tion|sion|ism|ship|hood)")
+
+
+def _is_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: str | None,
+             sign_offs: list[int]) -> bool:
     tok = tokens[i]
+    word = tok.word
     prev = tokens[i - 1] if i else None
-    if _ROLE.fullmatch(tok.word):
-        return False
-    context = _title_before(text, tokens, i) or _signature(text, tok) or _NAME_CUE.search(
-        text, max(0, tok.start - 24), tok.start) is not None
-    known = tok.word in lists.first_names or (lang != "en" and tok.word in lists.first_name_forms_pl)
-    if context:  # "Dr Krochmalskiego 4 lata temu", "My name is Feruzbek", "Pozdrawiam, Marek"
-        return known or (tok.word not in lists.not_names and tok.word not in lists.common_words)
+    if COURTESY_ROLE.fullmatch(word) or institution_word(word) or _in_institution(text, tokens, i, lists) or (
+            role_word(word, False, lang) and word not in lists.surnames_pl and word not in lists.surnames_en):
+        return False  # "Pani Doktor", "Pani Kosmetyczka", "Fundacji ...", "Uniwersytet Kardynała Stefana ..."
+    if _CONTRACTION.fullmatch(word) or ("-" in word and not all(
+            part[:1].isupper() for part in text[tok.start:tok.end].split("-"))):
+        return False  # "I'd", "Co-signed", "Li-ion"
+    known = _known(text, tok, lists, lang)
+    ordinary = word in lists.not_names or word in lists.common_words
+    if _title_before(text, tokens, i, lists, lang):  # "Dr Krochmalskiego 4 lata temu"
+        if len(word) <= 2 or (lang == "en" and not known and _ABSTRACT.fullmatch(word)
+                              and word not in lists.surnames_en):
+            return False  # "Pan Sz.", "Mr. Independence"
+        return known or not ordinary
+    mark = signature_mark(text, tok.start)
+    if _signature(text, tok, sign_offs) or _NAME_CUE.search(text, max(0, tok.start - 24), tok.start) is not None or (
+            mark and mark in "^*~" and at_message_end(text, tok.end)):
+        # "My name is Feruzbek", "Pozdrawiam, Marek", "*ErikS"
+        return known or not ordinary
+    role = _role_before(text, tokens, i, lists, lang)
+    if role and word not in lists.places and word not in NOT_A_PERSON and not _product_after(text, tokens, i):
+        # "the host, Vittorio,", "kuzyna Clarka", "kurier Marek", "manager hotelu Mark", but not "prezesa Orbisu":
+        # after a Polish job (or any job in text of unknown language) only a name or surname of the lists
+        if role == "kin" or lang == "en":
+            return known or not ordinary
+        return known or (not ordinary and (word in lists.surnames_pl or word in lists.surnames_en))
     if _product_after(text, tokens, i) or (
             prev is not None and (prev.word in PLACE_WORDS or prev.word in lists.brand_words or prev.word in _ARTICLES)
             and _adjacent(text, prev, tok, " \u00a0.")):  # "San Francisco", "Echo Dot", "the Dot"
         return False
+    if _glued_initial_before(text, tokens, i) and not ordinary and word not in NOT_IN_NAMES and (
+            known or word in lists.surnames_en or word in lists.surnames_pl):
+        return True  # "J.Kowalski"
     if known:
-        if tok.word not in lists.not_names:
+        if any(t.word.startswith(word) and t.word != word and t.word in lists.brand_words for t in tokens):
+            return False  # "Alex" in a text about Alexa
+        if word not in lists.not_names:
             return True
-        return _greeting_before(text, tokens, i) or _surname_after(text, tokens, i, lists)
-    return (lang != "en" and not tok.sentence_start and tok.word in lists.surnames_pl
-            and tok.word not in lists.not_names)
+        if _greeting_before(text, tokens, i) or _surname_after(text, tokens, i, lists):
+            return True
+        return word not in lists.places and word not in NOT_A_PERSON and (
+            (mark != "" and at_message_end(text, tok.end, False)) or vocative(text, tok.start, tok.end)
+            or _initial_after(text, tok) or possessive_praise(text, tok.start, tok.end))
+        # "- Terry", "thanks for the help, Mark!", "Mark T.", "your Terry is a hero"
+    return (lang != "en" and not tok.sentence_start and word in lists.surnames_pl
+            and word not in lists.not_names)
 
 
 _ARTICLES = frozenset({"the", "a", "an"})
+# Words one of which every sign-off (lexicon.SIGN_OFF) holds: a cheap test before searching for one.
+_SIGN_OFF_HINTS = ("pozdr", "poważ", "szacunk", "regards", "sincerely", "yours", "wishes")
 # Right before a name: "my name is", "Name:", "named", "nazywam się", "imię i nazwisko:".
 _NAME_CUE = re.compile(r"(?:\bname(?: is|:)|\bnamed|\bnazywam się|\bnazywa się|\bnazwisko:?)[ \u00a0]*$",
                        re.IGNORECASE)
@@ -246,15 +188,22 @@ _PRODUCT_WORDS = frozenset("pro max plus mini ultra lite air se xl gt gti editio
 
 
 def _product_after(text: str, tokens: list[_Token], i: int) -> bool:
-    """Whether a model word or number follows ("Nova Pro", "Aira 5"), or a company's ("Fay Servicing"): a product
-    or a firm, not a person."""
+    """Whether a model word or number follows ("Nova Pro", "Aira 5"), or a company's or venue's word ("Fay
+    Servicing", "Emma's Pizza"): a product or a firm, not a person."""
     after = text[tokens[i].end:tokens[i].end + 12]
     stripped = after.lstrip(" \u00a0")
     if stripped[:1].isdigit() and len(after) - len(stripped) <= 1:
         return True
-    if i + 1 >= len(tokens) or not _adjacent(text, tokens[i], tokens[i + 1]):
+    if i + 1 >= len(tokens):
         return False
     nxt = tokens[i + 1].word
+    if text[tokens[i].end:tokens[i].end + 2] in _POSSESSIVE and tokens[i + 1].capitalised \
+            and tokens[i + 1].start - tokens[i].end <= 4:
+        return nxt in NOT_IN_NAMES  # "Emma's Pizza", "Mike's Bar"
+    if not _adjacent(text, tokens[i], tokens[i + 1]):
+        return False
+    if text[tokens[i + 1].start:tokens[i + 1].end + 1] in ("Dr ", "St "):
+        return True  # "Anthony Dr Champaign": a street ("Drive"), unlike "Anna dr Kowalska"
     return nxt in _PRODUCT_WORDS or (nxt in NOT_IN_NAMES and nxt not in PLACE_WORDS)
 
 
@@ -263,12 +212,12 @@ def _adjacent(text: str, left: _Token, right: _Token, joiners: str = " \u00a0") 
     return len(gap) <= 3 and all(ch in joiners for ch in gap) and gap != "" and gap.count(" ") <= 2
 
 
-def _title_before(text: str, tokens: list[_Token], i: int) -> bool:
+def _title_before(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: str | None = None) -> bool:
     if i == 0:
         return False
     prev = tokens[i - 1]
     gap = text[prev.end:tokens[i].start]
-    while prev.word in _DEGREES and i > 1 and text[prev.end:tokens[i].start].strip(" \u00a0") in ("", "."):
+    while prev.word in DEGREES and i > 1 and text[prev.end:tokens[i].start].strip(" \u00a0") in ("", "."):
         i -= 1  # "dr hab. Krakowiak", "dr n. med. Kramarz": look past the degree
         prev = tokens[i - 1]
         gap = text[prev.end:tokens[i].start]
@@ -276,27 +225,83 @@ def _title_before(text: str, tokens: list[_Token], i: int) -> bool:
         return False
     if prev.word not in TITLES or text[prev.start:prev.end].isupper():  # "MS Office"
         return False
+    if text[prev.start:prev.end + 1].rstrip(" \u00a0") in ("Dr", "St") and lang != "pl" and i > 1 \
+            and tokens[i - 2].capitalised and _adjacent(text, tokens[i - 2], prev) \
+            and tokens[i - 2].word not in lists.common_words and tokens[i - 2].word not in GREETINGS:
+        return False  # "Anthony Dr Champaign": a street, "Drive"
     bare = gap.strip(" \u00a0")
-    return len(gap) <= 3 and (bare == "" and len(prev.word) > 1 or bare == "." and prev.word in _ABBREVIATED)
+    return len(gap) <= 3 and (bare == "" and len(prev.word) > 1 or bare == "." and prev.word in ABBREVIATED)
+
+
+def _role_before(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: str | None) -> str:
+    """The kind of role ("kin", "staff") right before, or before a comma, or before a place's word: "agent Mike",
+    "my husband Bill", "the host, Vittorio", "manager hotelu Mark"; "" if there is none."""
+    if i == 0:
+        return ""
+    prev = tokens[i - 1]
+    if prev.word in PLACE_WORDS and text[prev.start].islower() and i > 1 and _adjacent(text, tokens[i - 2], prev):
+        prev = tokens[i - 2]  # "manager hotelu Mark": the manager of the hotel
+        if not _adjacent(text, prev, tokens[i - 1]) or not _adjacent(text, tokens[i - 1], tokens[i]):
+            return ""
+    gap = text[prev.end:tokens[i].start] if prev is tokens[i - 1] else " "
+    if len(gap) > 3 or gap.strip(" \u00a0") not in ("", ",") or gap == "" or prev.word in lists.brand_words:
+        return ""
+    return role_word(prev.word, prev.capitalised, lang)
+
+
+_STREET_KEYS = frozenset("ul ulica ulicy ulicę ulicą al aleja alei aleję aleją pl plac placu os osiedle osiedlu im "
+                         "imienia św sw".split())
+
+
+def _in_institution(text: str, tokens: list[_Token], i: int, lists: NameLists) -> bool:
+    """Whether the word is part of an institution's, a street's or an award's name that starts up to four capitalised
+    words before it ("Uniwersytet Kardynała Stefana Wyszyńskiego", "ul. Kopernika", "Szpital im. Jana Pawła"); the
+    words between are no ordinary words ("Fundacji Project Hope Thomas ..." ends at "Hope"), and the word itself is
+    no first name in its base form: a patron's is written in the genitive ("Instytutu Turystyki Krzysztof
+    Łopaciński" is a person, "Uniwersytetu Adama Mickiewicza" no one)."""
+    if tokens[i].word in lists.first_names and tokens[i].word not in lists.oblique_pl:
+        return False
+    j = i
+    for _ in range(4):
+        if j == 0:
+            return False
+        prev, right = tokens[j - 1], tokens[j]
+        gap = text[prev.end:right.start].strip(" \u00a0")
+        if len(text[prev.end:right.start]) > 3 or gap not in ("", ".") or (gap == "." and prev.word not in _STREET_KEYS):
+            return False
+        if prev.word in _STREET_KEYS or (prev.capitalised and institution_word(prev.word)):
+            return True
+        if not prev.capitalised or prev.word in TITLES or (
+                (prev.word in lists.not_names or prev.word in lists.common_words) and not patron_word(prev.word)):
+            return False
+        j -= 1
+    return False
 
 
 def _greeting_before(text: str, tokens: list[_Token], i: int) -> bool:
-    if i == 0:
+    """A greeting or thanks right before, also across "you", "to", "so much": "Hi Grace", "thanks to Mark"."""
+    j = i - 1
+    while j > 0 and i - j <= 3 and tokens[j].word in _GREETING_FILLERS:
+        j -= 1
+    if j < 0:
         return False
-    prev = tokens[i - 1]
-    if prev.word == "you" and i > 1:  # "thank you, Grace"
-        prev = tokens[i - 2]
-    gap = text[prev.end:tokens[i].start]
-    return prev.word in GREETINGS and gap.strip(" \u00a0,") == "" and len(gap) <= 3 and len(tokens[i].word) > 2
+    prev = tokens[j]
+    gap = text[prev.end:tokens[j + 1].start]
+    return prev.word in GREETINGS and gap.strip(" \u00a0,") == "" and len(gap) <= 3 and len(tokens[i].word) > 2 and all(
+        text[tokens[k].end:tokens[k + 1].start].strip(" \u00a0,") == "" for k in range(j, i))
 
 
-def _signature(text: str, tok: _Token) -> bool:
-    """Whether `tok` follows a sign-off ("Pozdrawiam, ", "Kind regards,\\n") with at most one word between."""
-    before = text[max(0, tok.start - 40):tok.start]
-    for m in _SIGN_OFF.finditer(before):
-        rest = before[m.end():]
-        if not rest.strip() or (len(rest.split()) == 1 and rest[0].isupper()):
-            return True
+_GREETING_FILLERS = frozenset("you to so much very again guys".split())
+
+
+def _signature(text: str, tok: _Token, sign_offs: list[int]) -> bool:
+    """Whether `tok` follows a sign-off ("Pozdrawiam, ", "Kind regards,\\n"; `sign_offs` are where the text's end)
+    with at most one word between."""
+    for end in sign_offs:
+        if tok.start - 40 <= end <= tok.start:
+            rest = text[end:tok.start]
+            if not rest.strip() or (len(rest.split()) == 1 and rest[0].isupper()):
+                return True
     return False
 
 
@@ -306,6 +311,24 @@ def _surname_after(text: str, tokens: list[_Token], i: int, lists: NameLists) ->
     nxt = tokens[i + 1]
     return (nxt.capitalised and (nxt.word in lists.surnames_pl or nxt.word in lists.surnames_en)
             and nxt.word not in lists.not_names and nxt.word not in lists.brand_words and nxt.word not in NOT_IN_NAMES)
+
+
+_INITIAL_AFTER = re.compile(r"[ \u00a0][A-HJ-Z]\.(?!\w)")
+
+
+def _initial_after(text: str, tok: _Token) -> bool:
+    """A surname's initial right after: "Mark T." (not "I.")."""
+    return _INITIAL_AFTER.match(text, tok.end) is not None
+
+
+def _glued_initial_before(text: str, tokens: list[_Token], i: int) -> bool:
+    """An initial and a full stop glued to the word: "W.Krajewski"."""
+    return i > 0 and _initial(text, tokens[i - 1]) and text[tokens[i - 1].end:tokens[i].start] == "."
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """Whether two words are forms of one name: "kasia", "kasię"; "marek", "marka"."""
+    return len(commonprefix([a, b])) >= max(3, min(len(a), len(b)) - 2)
 
 
 _JOIN = " \u00a0-–"
@@ -323,8 +346,8 @@ def _closes(text: str, end: int) -> bool:
 
 
 def _extend(text: str, tokens: list[_Token], is_name: list[bool], lists: NameLists) -> None:
-    """Capitalised words and initials right after a name, initials right before one, and a Polish surname right
-    before a first name join it."""
+    """Capitalised words and initials right after a name, initials right before one, and a surname right before a
+    first name ("Nowak Anna") join it."""
     for i in range(len(tokens) - 1):
         if not is_name[i] or is_name[i + 1]:
             continue
@@ -334,22 +357,65 @@ def _extend(text: str, tokens: list[_Token], is_name: list[bool], lists: NameLis
         elif (_initial(text, tokens[i]) and nxt.capitalised and _adjacent(text, tokens[i], nxt, " \u00a0.")
               and nxt.word not in lists.common_words):
             is_name[i + 1] = True  # "Maciej T. Małecki"
-        elif (nxt.capitalised and _adjacent(text, tokens[i], nxt, _JOIN) and nxt.word not in lists.brand_words
-                and nxt.word not in lists.not_names and nxt.word not in TITLES and nxt.word not in _PRODUCT_WORDS
-                and nxt.word not in NOT_IN_NAMES
-                and (nxt.word not in lists.common_words or nxt.word in lists.surnames_en
-                     or nxt.word in lists.surnames_pl)
+        elif (nxt.capitalised and _adjacent(text, tokens[i], nxt, _JOIN) and _may_join(nxt.word, lists)
                 and not _product_after(text, tokens, i + 1)):
             is_name[i + 1] = True
     for i in range(len(tokens) - 1, 0, -1):
         prev = tokens[i - 1]
         if not is_name[i] or is_name[i - 1]:
             continue
-        if _initial(text, prev) and "." in text[prev.end:tokens[i].start] and _adjacent(text, prev, tokens[i], " \u00a0."):
+        if _initial(text, prev) and "." in text[prev.end:tokens[i].start] and _adjacent(text, prev, tokens[i],
+                                                                                        " \u00a0."):
             is_name[i - 1] = True  # "T. Nowak", not "W Leonie"
-        elif (prev.capitalised and prev.word in lists.surnames_pl and prev.word not in lists.not_names
-              and _adjacent(text, prev, tokens[i])):
-            is_name[i - 1] = True
+        elif (prev.capitalised and _adjacent(text, prev, tokens[i]) and prev.word not in GREETINGS and (
+                  (prev.word in lists.surnames_pl and prev.word not in lists.not_names)
+                  or _surname_first(text, tokens, i, lists))):
+            is_name[i - 1] = True  # "Nowak Anna", "Trzaska Justyna , dr ..."
+
+
+def _may_join(word: str, lists: NameLists) -> bool:
+    """Whether a capitalised word next to a name may be part of it: no brand, ordinary word, title, role or place
+    word."""
+    return (word not in lists.brand_words and word not in lists.not_names and word not in TITLES
+            and word not in _PRODUCT_WORDS and word not in NOT_IN_NAMES and not role_word(word)
+            and not COURTESY_ROLE.fullmatch(word) and not institution_word(word)
+            and (word not in lists.common_words or word in lists.surnames_en or word in lists.surnames_pl))
+
+
+def _surname_first(text: str, tokens: list[_Token], i: int, lists: NameLists) -> bool:
+    """Whether the word before a first name is its surname, as a list or a header writes it: at the start of a line
+    or sentence, with the first name closing the line or followed by a comma ("Trzaska Justyna , dr inż.")."""
+    prev, first = tokens[i - 1], tokens[i]
+    return (prev.sentence_start and first.word in lists.first_names and _may_join(prev.word, lists)
+            and prev.word not in lists.first_names and prev.word not in lists.first_name_forms_pl
+            and (text[first.end:first.end + 2].lstrip(" \u00a0")[:1] == "," or at_message_end(text, first.end, False)))
+
+
+def _spread(text: str, tokens: list[_Token], is_name: list[bool], lists: NameLists, lang: str | None) -> None:
+    """A first name or surname of the lists found as a name is a name wherever else it stands capitalised in the
+    text, unless a product's or place's word or another capitalised word stands before it, or (for a name that is
+    also an ordinary word) a lower-case word follows it at the start of a sentence ("Thanks Will!" ... "Will you
+    call?")."""
+    found = {tok.word for tok, name in zip(tokens, is_name) if name and tok.capitalised and tok.word not in lists.places
+             and tok.word not in lists.common_words and (_known(text, tok, lists, lang) or tok.word in lists.surnames_pl
+                                                         or tok.word in lists.surnames_en)}
+    if not found:
+        return
+    for i, tok in enumerate(tokens):
+        if is_name[i] or not tok.capitalised or tok.word not in found:
+            continue
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if tok.word in lists.not_names and tok.sentence_start and nxt is not None and not nxt.capitalised \
+                and _adjacent(text, tok, nxt):
+            continue
+        prev = tokens[i - 1] if i else None
+        if _product_after(text, tokens, i) or (prev is not None and _adjacent(text, prev, tok, " \u00a0.") and (
+                prev.word in PLACE_WORDS or prev.word in lists.brand_words or product_noun(prev.word)
+                or prev.word in _ARTICLES)):
+            continue
+        if prev is not None and prev.capitalised and not is_name[i - 1] and _adjacent(text, prev, tok):
+            continue  # "Project Hope" is no person
+        is_name[i] = True
 
 
 def _spans(text: str, tokens: list[_Token], is_name: list[bool]) -> list[Found]:
