@@ -53,6 +53,11 @@ NAMES = [
     # an initial glued to a surname; a surname before the first name in a list's header
     ("pl", "Reklamację złożył J.Wiśniewski, bez odpowiedzi.", ["J.Wiśniewski"]),
     ("pl", "Kowalczyk Agnieszka , dr inż .\nwykłady były ciekawe", ["Kowalczyk Agnieszka"]),
+    # a name joined by "and" to a name, abbreviated jobs, a surname that is also a word after a first name
+    ("en", "A great flight with Clarence and Frank, both so kind.", ["Clarence", "Frank"]),
+    ("en", "Thx Ops Agt. Rich and Lead FA Bill for the help", ["Rich", "Bill"]),
+    ("pl", "Wizyta u Pana Doktora Tomasza Marka była krótka .", ["Tomasza Marka"]),
+    ("pl", "Dziękuję za nowe kolano . Marek W .", ["Marek W"]),
     # a person after an institution's name, in the nominative
     ("pl", "Jak powiedział rzecznik Fundacji Rozwoju Nauki Tadeusz Wrzos , wyniki są dobre .", ["Tadeusz Wrzos"]),
 ]
@@ -94,6 +99,8 @@ SURVIVE = [
     ("pl", "Mam robot Zosia w kuchni i polecam każdemu Zosię."),
     ("pl", "Pan Sz. zajął się tym szybko, a pani dr. Na wizycie nic."),
     ("pl", "Pilot Ok, ergonomiczny. Prezesa Orbisu nie było, rezydenci Itaka też nie."),
+    ("en", "Call Echo or Alexa and ask for Jordan shoes."),
+    ("en", "My driver was late and Hope pilot knows it."),
 ]
 
 

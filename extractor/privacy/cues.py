@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["HANDLE", "NOT_A_PERSON", "at_message_end", "firm_after", "institution_word", "patron_word",
+__all__ = ["ABBREVIATED_ROLES", "HANDLE", "NOT_A_PERSON", "at_message_end", "firm_after", "institution_word", "patron_word",
            "possessive_praise", "product_noun", "role_word", "signature_mark", "vocative"]
 
 HANDLE = re.compile(r"(?<![\w@#])[@#]\w+")
@@ -17,7 +17,7 @@ _STAFF_EN = frozenset("""
 agent rep representative attendant stewardess steward pilot copilot crewmember manager supervisor host hostess server
 waiter waitress bartender barista cashier clerk driver employee technician tech engineer specialist concierge
 receptionist advisor adviser consultant dentist therapist teacher instructor coach guard gentleman purser ambassador
-chef trainer stylist director ceo president chairman founder owner
+chef trainer stylist director ceo president chairman founder owner fa agt spvsr supv supvr csr att
 """.split())  # English jobs and kin count in text that is not Polish ("pilot" is a remote control there)
 _KIN_EN = frozenset("""
 husband wife son daughter brother sister mom mum mother dad father friend boyfriend girlfriend fiance fiancé fiancee
@@ -38,6 +38,10 @@ _KIN_PL = re.compile(
     r"|syn|syna|synem|synu|brat|brata|bratu|bratem|bracie|mąż|męża|mężowi|mężem|mężu|żona|żony|żonie|żoną|żonę"
     r"|mama|mamą|mamę|mamie|tata|taty|tatą|tatę|tacie|ciocia")
 _PLURAL_PL = ("ów", "ami", "ach", "om")  # "rezydentów Tui", "pracownikom Orbisu": the firm's people
+
+
+# Abbreviated jobs take a full stop before the name: "Ops Agt. Rich", "Flight Att. Nancy", "Spvsr. Sally".
+ABBREVIATED_ROLES = frozenset("agt spvsr supv supvr att".split())
 
 
 def role_word(word: str, capitalised: bool = False, lang: str | None = None) -> str:

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from os.path import commonprefix
 
-from .cues import (HANDLE, NOT_A_PERSON, at_message_end, firm_after, institution_word, patron_word, possessive_praise,
+from .cues import (ABBREVIATED_ROLES, HANDLE, NOT_A_PERSON, at_message_end, firm_after, institution_word, patron_word, possessive_praise,
                    product_noun, role_word, signature_mark, vocative)
 from .lexicon import (ABBREVIATED, COURTESY_ROLE, DEGREES, GREETINGS, NOT_IN_NAMES, PLACE_WORDS, SIGN_OFF, TITLES,
                       NameLists, name_lists)
@@ -76,9 +76,10 @@ def find_names(text: str, lang: str | None = None) -> list[Found]:
                 and tok.word not in lists.common_words and tok.word not in GREETINGS \
                 and _signature(text, tok, sign_offs) and at_message_end(text, tok.end, False):
             is_name[i] = True  # a nickname signed in lower case: "Regards,ffsalsa"
-    _extend(text, tokens, is_name, lists)
+    _extend(text, tokens, is_name, lists, lang)
     _spread(text, tokens, is_name, lists, lang)
-    _extend(text, tokens, is_name, lists)
+    _coordinate(text, tokens, is_name, lists, lang)
+    _extend(text, tokens, is_name, lists, lang)
     for i, tok in enumerate(tokens if products else ()):
         if is_name[i] and any(_same_stem(tok.word, p) for p in products) and not _title_before(text, tokens, i, lists):
             is_name[i] = False  # the product's name elsewhere, in another case
@@ -244,7 +245,8 @@ def _role_before(text: str, tokens: list[_Token], i: int, lists: NameLists, lang
         if not _adjacent(text, prev, tokens[i - 1]) or not _adjacent(text, tokens[i - 1], tokens[i]):
             return ""
     gap = text[prev.end:tokens[i].start] if prev is tokens[i - 1] else " "
-    if len(gap) > 3 or gap.strip(" \u00a0") not in ("", ",") or gap == "" or prev.word in lists.brand_words:
+    stops = ("", ",", ".") if prev.word in ABBREVIATED_ROLES else ("", ",")  # "Ops Agt. Rich"
+    if len(gap) > 3 or gap.strip(" \u00a0") not in stops or gap == "" or prev.word in lists.brand_words:
         return ""
     return role_word(prev.word, prev.capitalised, lang)
 
@@ -313,7 +315,7 @@ def _surname_after(text: str, tokens: list[_Token], i: int, lists: NameLists) ->
             and nxt.word not in lists.not_names and nxt.word not in lists.brand_words and nxt.word not in NOT_IN_NAMES)
 
 
-_INITIAL_AFTER = re.compile(r"[ \u00a0][A-HJ-Z]\.(?!\w)")
+_INITIAL_AFTER = re.compile(r"[ \u00a0][A-HJ-Z][ \u00a0]?\.(?!\w)")  # "Mark T.", tokenised "Marek W ."
 
 
 def _initial_after(text: str, tok: _Token) -> bool:
@@ -345,7 +347,7 @@ def _closes(text: str, end: int) -> bool:
     return rest == "" or rest[0] in ".\n\r"
 
 
-def _extend(text: str, tokens: list[_Token], is_name: list[bool], lists: NameLists) -> None:
+def _extend(text: str, tokens: list[_Token], is_name: list[bool], lists: NameLists, lang: str | None) -> None:
     """Capitalised words and initials right after a name, initials right before one, and a surname right before a
     first name ("Nowak Anna") join it."""
     for i in range(len(tokens) - 1):
@@ -357,7 +359,13 @@ def _extend(text: str, tokens: list[_Token], is_name: list[bool], lists: NameLis
         elif (_initial(text, tokens[i]) and nxt.capitalised and _adjacent(text, tokens[i], nxt, " \u00a0.")
               and nxt.word not in lists.common_words):
             is_name[i + 1] = True  # "Maciej T. Małecki"
-        elif (nxt.capitalised and _adjacent(text, tokens[i], nxt, _JOIN) and _may_join(nxt.word, lists)
+        elif (nxt.capitalised and _adjacent(text, tokens[i], nxt, _JOIN) and (_may_join(nxt.word, lists) or (
+                len(nxt.word) > 2 and nxt.word in lists.not_names and nxt.word not in lists.places
+                and nxt.word not in NOT_A_PERSON
+                and (nxt.word in lists.surnames_pl or nxt.word in lists.surnames_en or nxt.word in lists.first_names)
+                and not (lang == "en" and _extends_sentence(text, tokens, i + 1))
+                and not _ROMAN_AFTER.match(text, nxt.end)))
+                # "Jarosław Marek", not "Anna Will you", nor a model "Marshall Major II"
                 and not _product_after(text, tokens, i + 1)):
             is_name[i + 1] = True
     for i in range(len(tokens) - 1, 0, -1):
@@ -416,6 +424,32 @@ def _spread(text: str, tokens: list[_Token], is_name: list[bool], lists: NameLis
         if prev is not None and prev.capitalised and not is_name[i - 1] and _adjacent(text, prev, tok):
             continue  # "Project Hope" is no person
         is_name[i] = True
+
+
+_AND = frozenset("and or i oraz lub albo".split())
+_ROMAN_AFTER = re.compile(r"[ \u00a0]+[IVX]{1,4}\b")
+
+
+def _coordinate(text: str, tokens: list[_Token], is_name: list[bool], lists: NameLists, lang: str | None) -> None:
+    """A first name joined by "and" ("i", "oraz") to a name is one too, though it is also a word: "Clarence and
+    Frank", "Mark and Will"; not a place's name ("Anna and Austin")."""
+    for i, tok in enumerate(tokens):
+        if is_name[i] or not tok.capitalised or tok.word in lists.places or tok.word in NOT_A_PERSON \
+                or tok.word in lists.brand_words or not _known(text, tok, lists, lang):
+            continue
+        for j, k in ((i - 2, i - 1), (i + 2, i + 1)):
+            if 0 <= j < len(tokens) and is_name[j] and tokens[k].word in _AND and tokens[j].capitalised \
+                    and text[min(tokens[j].end, tok.end):max(tokens[j].start, tok.start)].count(" ") <= 2 \
+                    and _adjacent(text, *sorted((tokens[j], tokens[k]), key=lambda t: t.start)) \
+                    and _adjacent(text, *sorted((tokens[k], tok), key=lambda t: t.start)):
+                is_name[i] = True
+                break
+
+
+def _extends_sentence(text: str, tokens: list[_Token], i: int) -> bool:
+    """Whether a lower-case word follows the word right after it, as after a verb ("Will you ...")."""
+    return i + 1 < len(tokens) and not tokens[i + 1].capitalised and _adjacent(text, tokens[i], tokens[i + 1]) \
+        and text[tokens[i + 1].start].islower()
 
 
 def _spans(text: str, tokens: list[_Token], is_name: list[bool]) -> list[Found]:
