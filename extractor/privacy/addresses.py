@@ -14,6 +14,7 @@ about a person and much about the feedback ("the Kraków store").
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .masked import Found
 
@@ -58,8 +59,9 @@ _EN_STREET = re.compile(
 # The same in lower case ("12008 blue ridge blvd", "7 n main st"): only with an abbreviated street type or a plain
 # "street", "avenue", "road", "boulevard" or "lane" ("8 hour drive" and "all the way" are no addresses), and without
 # the little words and units of a sentence (_NOT_STREET_WORDS).
+_NUMBER_START = re.compile(r"(?<![\w])\d")  # where a house number may start
 _EN_LOWER_STREET = re.compile(
-    r"\b\d{1,6}[a-z]?[ \u00a0]+(?:[nsew]\.?[ \u00a0]+)?((?:(?:[a-z][a-z'’-]+|\d{1,3}(?:st|nd|rd|th))[ \u00a0]+){1,3})"
+    r"\d{1,6}[a-z]?[ \u00a0]+(?:[nsew]\.?[ \u00a0]+)?((?:(?:[a-z][a-z'’-]+|\d{1,3}(?:st|nd|rd|th))[ \u00a0]+){1,3})"
     r"(?:st|ave|rd|blvd|ln|dr|hwy|pkwy|ct|cir|ter|terr|street|avenue|road|boulevard|lane)\b\.?"
     r"(?:[ \u00a0]+(?:nw|ne|sw|se|n|s|e|w)\b)?", re.IGNORECASE)
 _NOT_STREET_WORDS = frozenset("""
@@ -118,8 +120,10 @@ def find_addresses(text: str, lang: str | None = None) -> list[Found]:
         found += [(m.start(), _trim(text, m.start(), m.end()), "ADDRESS") for m in _PL_STREET.finditer(text)]
     found += [(m.start(), _trim(text, m.start(), m.end()), "ADDRESS") for m in _EN_STREET.finditer(text)]
     if lang != "pl":
-        found += [(m.start(), _trim(text, m.start(), m.end()), "ADDRESS") for m in _EN_LOWER_STREET.finditer(text)
-                  if not _NOT_STREET_WORDS.intersection(m.group(1).lower().split())]
+        for number in _NUMBER_START.finditer(text):
+            m = _EN_LOWER_STREET.match(text, number.start())
+            if m and not _NOT_STREET_WORDS.intersection(m.group(1).lower().split()):
+                found.append((m.start(), _trim(text, m.start(), m.end()), "ADDRESS"))
     found += [(m.start(), m.end(), "ADDRESS") for m in _PO_BOX.finditer(text)]
     for start, _end in _polish_postal_codes(text):
         m = _PL_BEFORE_POSTAL.search(text, max(0, start - 60), start)
@@ -145,8 +149,10 @@ def find_postal_codes(text: str, lang: str | None = None) -> list[Found]:
     return found
 
 
-def _polish_postal_codes(text: str) -> list[tuple[int, int]]:
-    """Polish postal codes 00-000 (spaced in tokenised text), without price or unit ranges, ids and focal ranges."""
+@lru_cache(maxsize=4)
+def _polish_postal_codes(text: str) -> tuple[tuple[int, int], ...]:
+    """Polish postal codes 00-000 (spaced in tokenised text), without price or unit ranges, ids and focal ranges
+    (both finders ask for a text's codes: kept for the last few texts)."""
     codes = []
     for m in [*_PL_POSTAL.finditer(text), *_PL_POSTAL_SPACED.finditer(text)]:
         start, end = m.span()
@@ -158,7 +164,7 @@ def _polish_postal_codes(text: str) -> list[tuple[int, int]]:
         if _FOCAL_NEAR.search(text, max(0, start - 40), min(len(text), end + 40)):
             continue
         codes.append((start, end))
-    return codes
+    return tuple(codes)
 
 
 _PL_KEY_HINT = re.compile(r"(?<![\w.])(?:ul|al|os|pl|plac|rond|skwer)", re.IGNORECASE)

@@ -433,17 +433,16 @@ _ROMAN_AFTER = re.compile(r"[ \u00a0]+[IVX]{1,4}\b")
 def _coordinate(text: str, tokens: list[_Token], is_name: list[bool], lists: NameLists, lang: str | None) -> None:
     """A first name joined by "and" ("i", "oraz") to a name is one too, though it is also a word: "Clarence and
     Frank", "Mark and Will"; not a place's name ("Anna and Austin")."""
-    for i, tok in enumerate(tokens):
-        if is_name[i] or not tok.capitalised or tok.word in lists.places or tok.word in NOT_A_PERSON \
-                or tok.word in lists.brand_words or not _known(text, tok, lists, lang):
-            continue
-        for j, k in ((i - 2, i - 1), (i + 2, i + 1)):
-            if 0 <= j < len(tokens) and is_name[j] and tokens[k].word in _AND and tokens[j].capitalised \
-                    and text[min(tokens[j].end, tok.end):max(tokens[j].start, tok.start)].count(" ") <= 2 \
-                    and _adjacent(text, *sorted((tokens[j], tokens[k]), key=lambda t: t.start)) \
-                    and _adjacent(text, *sorted((tokens[k], tok), key=lambda t: t.start)):
+    for j in [j for j, name in enumerate(is_name) if name and tokens[j].capitalised]:
+        for k, i in ((j + 1, j + 2), (j - 1, j - 2)):
+            if not 0 <= i < len(tokens) or is_name[i] or tokens[k].word not in _AND:
+                continue
+            tok = tokens[i]
+            left, middle, right = sorted((tokens[j], tokens[k], tok), key=lambda t: t.start)
+            if tok.capitalised and _adjacent(text, left, middle) and _adjacent(text, middle, right) \
+                    and tok.word not in lists.places and tok.word not in NOT_A_PERSON \
+                    and tok.word not in lists.brand_words and _known(text, tok, lists, lang):
                 is_name[i] = True
-                break
 
 
 def _extends_sentence(text: str, tokens: list[_Token], i: int) -> bool:
