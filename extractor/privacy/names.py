@@ -126,6 +126,12 @@ _ABSTRACT = re.compile(r"\w{3,}(?:ence|ance|ness|ity|ment|tion|sion|ism|ship|hoo
 
 def _is_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: str | None,
              sign_offs: list[int]) -> bool:
+    """Whether the capitalised token `i` is a person's name, by what stands around it, in this order: never inside an
+    institution's or street's name, a role word or a contraction; any unordinary word after a title, a sign-off, a
+    name cue or a support agent's mark; after a role or relative (restricted after Polish jobs); never before a
+    product's or firm's word or after a place's word, a brand or an article; a listed first name unless it is an
+    ordinary word too (then only with a greeting, a surname, an initial, a dash signature, a comma at the end of the
+    message or between "your" and a verb); a Polish surname in the middle of a sentence."""
     tok = tokens[i]
     word = tok.word
     prev = tokens[i - 1] if i else None
