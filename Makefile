@@ -31,8 +31,9 @@ test: $(BIN)/journey
 
 # The llm path replayed from a cassette recorded from the loopback stand-in (plumbing, not model quality), with
 # no key and a base URL where nothing listens: any request not in the cassette fails the run.
-# Both cassettes were recorded before names, addresses and postal codes were masked: their replays mask the kinds
-# of then, so the requests stay byte-identical (a new recording drops --mask).
+# The cassettes are recorded and replayed masking these kinds only: names, addresses and postal codes are found by
+# rules that change as they improve, and every change would change the requests and leave the cassettes behind
+# (tests/test_llm.py checks that those never leave the machine).
 RECORDED_MASK := --mask email,phone,card,iban,pesel
 LLM_REPLAY := --extractor llm --model standin --cassette evals/cassettes/standin-own.yaml --min evidence_grounded=1.0 \
               $(RECORDED_MASK)

@@ -30,7 +30,7 @@ CASSETTE = ROOT / "evals" / "cassettes" / "qwen-own.yaml"
 REPORT = ROOT / "evals" / "baselines" / "llm-qwen-own.json"
 # Keep in step with the Makefile's QWEN_REPLAY.
 SAMPLE, CONTEXT, PROMPT = 160, 4096, "journey-batch.v2"
-MASK = "email,phone,card,iban,pesel"  # the kinds masked when qwen-own.yaml was recorded; "all" for a new recording
+MASK = "email,phone,card,iban,pesel"  # as the Makefile's RECORDED_MASK: the name and address finders change
 RUN = ["--sample", str(SAMPLE), "--extractor", "llm", "--model", "qwen", "--provider", "llamacpp",
        "--context-window", str(CONTEXT), "--concurrency", "1", "--items-per-request", "1", "--mask", MASK]
 

@@ -22,7 +22,7 @@ LLMConfigOpt = Annotated[Optional[Path], typer.Option(
     rich_help_panel=PANEL, show_default=False)]
 ItemsPerRequestOpt = Annotated[Optional[int], typer.Option(
     "--items-per-request", min=1, max=100, help="Most items labelled by one request (default 48; a request also "
-    "closes at 8,000 characters of text): the instructions and taxonomy are sent once per request.",
+    "closes at 16,000 characters of text): the instructions and taxonomy are sent once per request.",
     rich_help_panel=PANEL, show_default=False)]
 ConcurrencyOpt = Annotated[Optional[int], typer.Option(
     "--concurrency", min=1, max=256, help="Requests in flight at once (default 4, which a new OpenAI account's "

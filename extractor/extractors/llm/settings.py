@@ -54,7 +54,7 @@ class LLMSettings(BaseModel):
     api_key: str | None = Field(default=None, repr=False)
     base_url: str | None = None
     items_per_request: int = Field(default=48, ge=1, le=100, description="most items labelled by one request")
-    request_chars: int = Field(default=8000, ge=500, description="a request closes at this much item text")
+    request_chars: int = Field(default=16000, ge=500, description="a request closes at this much item text")
     concurrency: int = Field(default=4, ge=1, le=256, description="requests in flight at once")
     requests_per_minute: float | None = Field(default=None, gt=0, description="client-side rate limit")
     tokens_per_minute: float | None = Field(default=None, gt=0, description="client-side limit of prompt + answer "
