@@ -44,10 +44,18 @@ QWEN_REPLAY := --sample 160 --extractor llm --model qwen --prompt journey-batch.
                --context-window 4096 --items-per-request 1 --cassette evals/cassettes/qwen-own.yaml \
                --baseline evals/baselines/llm-qwen-own.json --max-drop 0 --min evidence_grounded=1.0 $(RECORDED_MASK)
 
+# The same sample with prompt journey-batch.v3 (`python evals/local_model/record.py --prompt journey-batch.v3`):
+# llama-server's answers written without ids, which the extractor puts back.
+QWEN_V3_REPLAY := --sample 160 --extractor llm --model qwen --prompt journey-batch.v3 --provider llamacpp \
+                  --context-window 4096 --items-per-request 1 --cassette evals/cassettes/qwen-own-journey-batch.v3.yaml \
+                  --baseline evals/baselines/llm-qwen-own-journey-batch.v3.json --max-drop 0 --min evidence_grounded=1.0 \
+                  $(RECORDED_MASK)
+
 eval: $(BIN)/journey
 	$(BIN)/journey eval $(OWN_GOLD) --baseline evals/baselines/rules-own.json --max-drop 0.02 $(OWN_GATES)
 	env -u OPENAI_API_KEY OPENAI_BASE_URL=http://127.0.0.1:9/v1 $(BIN)/journey eval $(OWN_GOLD) $(LLM_REPLAY) --quiet
 	env -u OPENAI_API_KEY OPENAI_BASE_URL=http://127.0.0.1:9/v1 $(BIN)/journey eval $(OWN_GOLD) $(QWEN_REPLAY) --quiet
+	env -u OPENAI_API_KEY OPENAI_BASE_URL=http://127.0.0.1:9/v1 $(BIN)/journey eval $(OWN_GOLD) $(QWEN_V3_REPLAY) --quiet
 	@if [ -f $(DEV_GOLD) ]; then \
 	  echo "$(BIN)/journey eval $(DEV_GOLD) --baseline evals/baselines/rules-dev.json --max-drop 0.02 $(DEV_GATES)"; \
 	  $(BIN)/journey eval $(DEV_GOLD) --baseline evals/baselines/rules-dev.json --max-drop 0.02 $(DEV_GATES); \
