@@ -179,6 +179,32 @@ def test_a_team_records_once_and_replays_offline(base, tmp_path, monkeypatch):
     assert a["stage"]["accuracy"] == b["stage"]["accuracy"] and a["n"] == b["n"]
 
 
+def test_a_recording_survives_a_request_asked_again_and_replays_it(base, tmp_path, monkeypatch):
+    # a failed repair is asked afresh: the same messages at the repair temperature. Recording such a run once
+    # crashed (vcrpy played the first answer back, as text, inside the recording); replayed, the fresh ask got the
+    # first answer instead of its own.
+    reset(base)
+    control(base, faults=["bad_quote"] * 3)  # the answer, its repair and the fresh ask all fail
+    cassette = tmp_path / "again.yaml"
+    src = tmp_path / "one.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": "The parcel was late and the courier was rude."}) + "\n",
+                   encoding="utf-8")
+    monkeypatch.setenv("OPENAI_BASE_URL", base)
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    monkeypatch.setenv("JOURNEY_STORE", str(tmp_path / "no-store"))
+    args = ["extract", str(src), "--extractor", "llm", "--prompt", "journey-batch.v2", "--few-shot", "0",
+            "--no-cache", "--cassette", str(cassette)]
+    recorded = run_journey(*args, "--record-mode", "once", "--out", str(tmp_path / "a.jsonl"))
+    assert recorded.returncode == 0 and "Traceback" not in recorded.stderr, recorded.stderr
+    assert stats(base)["chat"] == 3
+    monkeypatch.setenv("OPENAI_BASE_URL", CLOSED)
+    replayed = run_journey(*args, "--out", str(tmp_path / "b.jsonl"))
+    assert replayed.returncode == 0, replayed.stderr
+    a, b = (json.loads((tmp_path / n).read_text(encoding="utf-8")) for n in ("a.jsonl", "b.jsonl"))
+    assert a["llm"]["outcome"] == b["llm"]["outcome"] == "fallback"
+    assert a["llm"]["problems"] == b["llm"]["problems"]
+
+
 def test_batch_api_fills_the_records_at_half_price_and_resumes_after_ctrl_c(tmp_path, monkeypatch):
     with standin_server(batch_polls=40) as url:
         for key, value in {"OPENAI_BASE_URL": url, "OPENAI_API_KEY": "test",

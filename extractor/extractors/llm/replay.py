@@ -1,7 +1,8 @@
 """Recorded model answers (vcrpy cassettes): a team records once with a key, CI replays them with no network.
 
-Requests match on method, path, and the body's model and messages (the prompt and the items), not on the host,
-so a cassette recorded against one server replays for any --base-url. The authorization header and API keys are
+Requests match on method, path, and the body's model, messages (the prompt and the items) and temperature (a
+failed repair is asked afresh with the same messages at the repair temperature), not on the host, so a cassette
+recorded against one server replays for any --base-url. The authorization header and API keys are
 never written to a cassette."""
 
 from __future__ import annotations
@@ -36,13 +37,13 @@ def _body_key(request: Any) -> Any:
     except ValueError:
         return body
     if isinstance(data, dict) and "messages" in data:
-        return {"model": data.get("model"), "messages": data.get("messages")}
+        return {"model": data.get("model"), "messages": data.get("messages"), "temperature": data.get("temperature")}
     return data
 
 
 def model_and_messages(r1: Any, r2: Any) -> None:
-    """vcrpy matcher: the same model and the same messages (AssertionError otherwise, as vcrpy expects)."""
-    assert _body_key(r1) == _body_key(r2), "different model or messages"
+    """vcrpy matcher: the same model, messages and temperature (AssertionError otherwise, as vcrpy expects)."""
+    assert _body_key(r1) == _body_key(r2), "different model, messages or temperature"
 
 
 @contextmanager
@@ -77,5 +78,9 @@ def _save_as_recorded(tape: Any) -> None:
     def append_and_save(request: Any, response: Any) -> None:
         append(request, response)
         tape._save(force=True)
+        for _, recorded in tape.data:  # saving turns the bodies into text in place; played back later in this
+            body = recorded.get("body")  # run (a request asked again), httpx wants bytes
+            if isinstance(body, dict) and isinstance(body.get("string"), str):
+                body["string"] = body["string"].encode("utf-8")
 
     tape.append = append_and_save
