@@ -5,6 +5,7 @@ a narrower quote, checked against the text."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -139,17 +140,26 @@ def test_an_unknown_prompt_version_names_the_ones_there_are(monkeypatch):
     assert "journey-batch.v9" in done.stderr and "journey-batch.v1" in done.stderr and V2 in done.stderr
 
 
-def test_v2_end_to_end_grounded_and_a_third_of_the_answer_tokens(base, tmp_path, monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "test")
-    monkeypatch.setenv("JOURNEY_STORE", str(tmp_path / "no-store"))
-    texts = ["The parcel was three days late and support never answered my emails.",
-             "Great shop, fast delivery, I will buy again!",
-             "Paczka nie dotarła na czas, kurier nie odbierał telefonu.",
-             "Zwrot pieniędzy trwał miesiąc, nikt nie odpowiadał na maile.",
-             "Checkout kept failing with my card payment, so I gave up on the website."] * 4
+TICKETS = ["The parcel was three days late and support never answered my emails.",
+           "Great shop, fast delivery, I will buy again!",
+           "Paczka nie dotarła na czas, kurier nie odbierał telefonu.",
+           "Zwrot pieniędzy trwał miesiąc, nikt nie odpowiadał na maile.",
+           "Checkout kept failing with my card payment, so I gave up on the website."]
+
+
+def tickets_file(tmp_path: Path, texts: list[str]) -> Path:
+    """The texts as a JSON Lines export, ids t0, t1, ..., each text made unique by its number."""
     src = tmp_path / "in.jsonl"
     src.write_text("".join(json.dumps({"id": f"t{n}", "text": t + f" ({n})"}, ensure_ascii=False) + "\n"
                            for n, t in enumerate(texts)), encoding="utf-8")
+    return src
+
+
+def test_v2_end_to_end_grounded_and_a_third_of_the_answer_tokens(base, tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    monkeypatch.setenv("JOURNEY_STORE", str(tmp_path / "no-store"))
+    texts = TICKETS * 4
+    src = tickets_file(tmp_path, texts)
     answer_tokens = {}
     for version in ("journey-batch.v1", V2):
         reset(base)

@@ -18,6 +18,7 @@ from extractor.privacy import mask_personal_data
 from extractor.taxonomy import load_taxonomy
 
 from .conftest import run_journey
+from .test_llm_compact import TICKETS, tickets_file
 from .standin.fixture import reset, stats
 from .test_llm_grammar import as_regex
 
@@ -95,13 +96,8 @@ def test_servers_that_refuse_list_bounds_get_none():
 def test_v3_end_to_end_grounded_with_a_moment_an_item(base, tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "test")
     monkeypatch.setenv("JOURNEY_STORE", str(tmp_path / "no-store"))
-    texts = ["The parcel was three days late and support never answered my emails.",
-             "Great shop, fast delivery, I will buy again!",
-             "Paczka nie dotarła na czas, kurier nie odbierał telefonu.",
-             "Checkout kept failing with my card payment, so I gave up on the website."] * 3
-    src = tmp_path / "in.jsonl"
-    src.write_text("".join(json.dumps({"id": f"t{n}", "text": t + f" ({n})"}, ensure_ascii=False) + "\n"
-                           for n, t in enumerate(texts)), encoding="utf-8")
+    texts = TICKETS * 3
+    src = tickets_file(tmp_path, texts)
     reset(base)
     out = tmp_path / "v3.jsonl"
     done = run_journey("extract", str(src), "--extractor", "llm", "--prompt", V3, "--out", str(out),
