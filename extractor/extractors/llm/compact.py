@@ -133,13 +133,9 @@ class CompactFormat:
                         for p in problems]
         elif problems:
             return Expanded(None, [], problems)
-        if compact.get("s") is not None:
-            stage = self._ids["s"][compact["s"]]
-        elif events:  # lean: the stage of its first moment
-            stage = events[0]["stage"]
-        else:
-            return Expanded(None, [], [f"item {ident}: ev: give at least one moment (the item's stage is its first "
-                                       "moment's)"])
+        # lean: the stage of its first moment (its schema asks for one, and an item whose moments all lack
+        # evidence has returned with their problems above)
+        stage = self._ids["s"][compact["s"]] if "s" in compact else events[0]["stage"]
         answer = {"stage": stage, "emotion": self._ids["e"][compact["e"]],
                   "sentiment": float(compact["v"]), "moment_of_truth": compact["m"],
                   "touchpoints": list(dict.fromkeys(e["touchpoint"] for e in events if e["touchpoint"])),
