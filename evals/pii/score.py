@@ -109,7 +109,7 @@ def brands(names: list[str]) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--split", choices=["test", "dev", "dev2", "both"], default="test")
+    ap.add_argument("--split", choices=["test", "dev", "dev2", "test2", "both"], default="test")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--show", action="store_true", help="print misses and false alarms (with text: do not commit)")
     ap.add_argument("--no-brands", action="store_true", help="skip the brand count over all of ../shared/data")
