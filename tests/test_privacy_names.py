@@ -8,6 +8,7 @@ import pytest
 
 from extractor.privacy import KINDS, mask_personal_data, parse_kinds
 from extractor.privacy.names import polish_forms
+from extractor.privacy.polish import foreign_bases
 
 
 def found(text: str, lang: str | None = None, kinds=KINDS) -> list[tuple[str, str]]:
@@ -60,6 +61,11 @@ NAMES = [
     ("pl", "Dziękuję za nowe kolano . Marek W .", ["Marek W"]),
     # a person after an institution's name, in the nominative
     ("pl", "Jak powiedział rzecznik Fundacji Rozwoju Nauki Tadeusz Wrzos , wyniki są dobre .", ["Tadeusz Wrzos"]),
+    # foreign names declined the Polish way, a family in the plural
+    ("pl", "Zainspirował go tekst podróżnika Eberharda Hendersona z 1801 roku .", ["Eberharda Hendersona"]),
+    ("pl", "W filmie kolega Jamesa odwiedza Freddiego w szpitalu .", ["Jamesa", "Freddiego"]),
+    ("pl", "Na święta przyjechali Hendersonowie . Hendersonowie zostali tydzień .", ["Hendersonowie", "Hendersonowie"]),
+    ("pl", "Dziękujemy za opiekę nad tatą . Kowalscy z Radomia", ["Kowalscy"]),
 ]
 
 
@@ -101,6 +107,11 @@ SURVIVE = [
     ("pl", "Pilot Ok, ergonomiczny. Prezesa Orbisu nie było, rezydenci Itaka też nie."),
     ("en", "Call Echo or Alexa and ask for Jordan shoes."),
     ("en", "My driver was late and Hope pilot knows it."),
+    # towns in the locative, discoverers' names in the names of illnesses and methods, nations
+    ("pl", "Pracowałem w Lubinie , potem pod Bostonem , a w całym Bemowie nie ma sklepu ."),
+    ("pl", "Mama ma chorobę Parkinsona , badanie metodą Holtera nic nie dało ."),
+    ("pl", "Na cukrzycę choruje wielu Polaków . Polscy lekarze to wiedzą ."),
+    ("pl", "Poduszki typu Ikea , a pokój jak u Billia ."),
 ]
 
 
@@ -223,6 +234,14 @@ def test_mask_kinds_parse_and_unknown_kinds_are_named():
     ("jerzy", False, {"jerzego", "jerzemu", "jerzym"}),
     ("kowalski", True, {"kowalskiego", "kowalskiemu", "kowalskim"}),
     ("kowalska", True, {"kowalskiej", "kowalską"}),
+    ("kowalski", True, {"kowalscy", "kowalskich"}),
+    ("nowak", True, {"nowakowie"}),
 ])
 def test_polish_case_forms(name, surname, forms):
     assert forms <= polish_forms(name, surname)
+
+
+@pytest.mark.parametrize("word,lemma", [("chambersa", "chambers"), ("eddiego", "eddie"), ("harry'ego", "harry"),
+                                       ("griswoldowie", "griswold"), ("peterze", "peter"), ("robercie", "robert")])
+def test_bases_of_foreign_names_declined_in_polish(word, lemma):
+    assert lemma in foreign_bases(word)

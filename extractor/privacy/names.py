@@ -28,7 +28,7 @@ from .lexicon import (ABBREVIATED, COURTESY_ROLE, DEGREES, GREETINGS, NOT_IN_NAM
                       NameLists, name_lists)
 from . import lexicon
 from .masked import Found
-from .polish import polish_forms
+from .polish import foreign_bases, polish_forms
 
 __all__ = ["find_names", "name_lists", "polish_forms"]
 
@@ -178,8 +178,43 @@ def _is_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: st
             (mark != "" and at_message_end(text, tok.end, False)) or vocative(text, tok.start, tok.end)
             or _initial_after(text, tok) or possessive_praise(text, tok.start, tok.end))
         # "- Terry", "thanks for the help, Mark!", "Mark T.", "your Terry is a hero"
-    return (lang != "en" and not tok.sentence_start and word in lists.surnames_pl
-            and word not in lists.not_names)
+    if lang == "en" or word in lists.not_names or word in lists.common_words:
+        return False
+    if word in lists.surnames_pl and not word.endswith("owie"):
+        return not tok.sentence_start or word.endswith(("scy", "ccy"))  # "Kowalscy" sign as a family
+    if prev is not None and (prev.word in _PLACE_PREPOSITIONS or _EPONYM_NOUN.fullmatch(prev.word)):
+        return False  # "we Władysławowie", "chorobę Parkinsona"
+    if word.endswith("owie") and word[:-4] not in lists.first_names and (
+            word in lists.surnames_pl or _foreign_name(word, lists) == "surname") and not (
+            prev is not None and prev.capitalised and _adjacent(text, prev, tok)) and not (
+            i > 1 and tokens[i - 2].word in _PLACE_PREPOSITIONS):
+        return True  # "Griswoldowie", "Nowakowie": a family, at the start of a sentence too; a town in "w całym
+        # Bemowie", "na Nowym Bemowie"
+    return not tok.sentence_start and _foreign_name(word, lists) != "" and text[tok.start + 1:tok.end].islower()
+
+
+# Before a town's name in the locative or genitive: "w Lubinie", "z Bostonu" (a town, though "Lubin" is a surname).
+_PLACE_PREPOSITIONS = frozenset("w we na z ze do pod przy nad koło obok spod znad od".split())
+# Nouns a discoverer's, founder's or patron's name follows in the genitive, naming no person: "choroba Parkinsona",
+# "metoda Holtera", "stypendium Fulbrighta", "prawo Murphy'ego", "medal Copleya".
+_EPONYM_NOUN = re.compile(
+    r"(?:chorob|zesp[oó]ł|zespo|syndrom|metod|stypendi|medal|nagrod|prawo|prawa|prawem|praw|twierdzeni|efekt|zasad"
+    r"|skal|test|aparat|muze|dolin|teori|reguł|liczb|stał|równani|prób|objaw|operacj|techni)\w*")
+
+
+def _foreign_name(word: str, lists: NameLists) -> str:
+    """Whether `word`, found in no list, is a case form of a listed first name ("first") or English surname
+    ("surname") declined the Polish way ("Eddiego", "Chambersa", "Griswoldowie"), or "" if it is not."""
+    if word in lists.first_names or word in lists.first_name_forms_pl or word in lists.surnames_pl:
+        return ""
+    for base in foreign_bases(word):
+        if base in lists.not_names or base in lists.common_words or base in lists.brand_words or len(base) < 4:
+            continue
+        if base in lists.first_names and not (base[-1] in "aeiouy" and word[-1] in "auyąę"):
+            return "first"  # "Kevina", "Eddiego"; not "Melodia", "Billia"
+        if base in lists.surnames_en and len(base) > 4:
+            return "surname"  # "Chambersa", "Griswoldowie"; not "Garda", "Moeny"
+    return ""
 
 
 _ARTICLES = frozenset({"the", "a", "an"})
@@ -383,8 +418,17 @@ def _extend(text: str, tokens: list[_Token], is_name: list[bool], lists: NameLis
             is_name[i - 1] = True  # "T. Nowak", not "W Leonie"
         elif (prev.capitalised and _adjacent(text, prev, tokens[i]) and prev.word not in GREETINGS and (
                   (prev.word in lists.surnames_pl and prev.word not in lists.not_names)
-                  or _surname_first(text, tokens, i, lists))):
-            is_name[i - 1] = True  # "Nowak Anna", "Trzaska Justyna , dr ..."
+                  or _surname_first(text, tokens, i, lists) or _first_name_declined(text, tokens, i, lists, lang))):
+            is_name[i - 1] = True  # "Nowak Anna", "Trzaska Justyna , dr ...", "Ephraina Chambersa"
+
+
+def _first_name_declined(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: str | None) -> bool:
+    """Whether, in Polish text, the word before a foreign surname declined the Polish way is its first name in the
+    same case, found in no list: "encyklopedysty Ephraina Chambersa" (both ending in "-a")."""
+    prev, name = tokens[i - 1], tokens[i]
+    return (lang != "en" and not prev.sentence_start and len(prev.word) > 3 and prev.word[-1] == name.word[-1]
+            and _foreign_name(name.word, lists) == "surname" and _may_join(prev.word, lists)
+            and prev.word not in lists.places and "-" not in prev.word)
 
 
 def _may_join(word: str, lists: NameLists) -> bool:
@@ -465,8 +509,9 @@ def _spans(text: str, tokens: list[_Token], is_name: list[bool]) -> list[Found]:
             i += 1
             continue
         j = i
-        while j + 1 < len(tokens) and is_name[j + 1] and _adjacent(text, tokens[j], tokens[j + 1], _JOIN + "."):
-            j += 1
+        while j + 1 < len(tokens) and is_name[j + 1] and _adjacent(text, tokens[j], tokens[j + 1], _JOIN + ".") and (
+                "." not in text[tokens[j].end:tokens[j + 1].start] or _initial(text, tokens[j])):
+            j += 1  # "M . Nowak", "Maciej T. Małecki"; not "... Nowakowie . Nowakowie"
         found.append((tokens[i].start, tokens[j].end, "NAME"))
         i = j + 1
     return found

@@ -1,9 +1,11 @@
 """Polish case forms of first names and surnames, generated from the lists so that "Ani", "Tomkiem", "Pawła" and
-"Kowalskiego" are found as well as "Anna", "Tomek", "Paweł" and "Kowalski"."""
+"Kowalskiego" are found as well as "Anna", "Tomek", "Paweł" and "Kowalski"; a family named in the plural
+("Nowakowie", "Kowalscy"); and the other way round, the base forms a foreign name inflected in Polish may have
+("Chambersa", "Eddiego", "Griswoldowie": chambers, eddie, griswold)."""
 
 from __future__ import annotations
 
-__all__ = ["polish_forms"]
+__all__ = ["foreign_bases", "polish_forms"]
 
 _SOFTENED = (("st", "ście"), ("t", "cie"), ("d", "dzie"), ("r", "rze"), ("ł", "le"), ("k", "ce"), ("g", "dze"),
              ("ch", "sze"))
@@ -27,10 +29,13 @@ def polish_forms(name: str, surname: bool = False) -> set[str]:
     if surname and name.endswith(("ski", "cki", "dzki", "ny", "ty", "wy")):
         stem = name[:-1]
         soft = name.endswith("i")
-        return forms | {stem + ("iego" if soft else "ego"), stem + ("iemu" if soft else "emu"), name + "m"}
+        plural = {stem[:-1] + "cy", name + "ch", name + "mi"} if soft else set()  # "Kowalscy", "Kowalskich"
+        return forms | plural | {stem + ("iego" if soft else "ego"), stem + ("iemu" if soft else "emu"), name + "m"}
     if surname and name.endswith(("ska", "cka", "dzka", "na", "ta", "wa")) and len(name) > 5:
         stem = name[:-1]
         return forms | {stem + ("iej" if name.endswith("ka") else "ej"), stem + "ą"}
+    if surname and name[-1] not in "aeiouyąęó":
+        forms.add(name + "owie")  # the family: "Nowakowie" (not "Nowaków": "Polaków" are a nation)
     if name.endswith("a"):  # anna, kasia, maria, kuba
         stem = name[:-1]
         return forms | {stem + e for e in ("y", "i", "ę", "ą", "o", "u")} | {_locative(stem)}
@@ -52,3 +57,30 @@ def polish_forms(name: str, surname: bool = False) -> set[str]:
     velar = stem.endswith(("k", "g"))
     return forms | {stem + "a", stem + "owi", stem + ("iem" if velar else "em"), stem + "u", stem + "e",
                     _locative(stem)}
+
+
+# Case endings a foreign name takes in Polish, longest first: "Eddie" -> "Eddiego", "John" -> "Johnem",
+# "Chambers" -> "Chambersa", the Griswolds -> "Griswoldowie".
+_FOREIGN_ENDINGS = ("owie", "owi", "em", "a", "u", "y", "ą", "ę")  # not "-ie": "w Lubinie" is a town
+_VOWEL_ENDINGS = ("go", "mu", "m")
+_SOFTENED_ENDINGS = (("rze", "r"), ("cie", "t"), ("dzie", "d"))  # after a vowel kept in writing: "Eddiego", "Charliemu", "Harrym"
+
+
+def foreign_bases(word: str) -> set[str]:
+    """The base forms a name not declined like a Polish one may have when `word` (lower case) is one of its Polish
+    case forms: "chambersa" -> {"chambers", ...}, "eddiego" -> {"eddie", ...}, "harry'ego" -> {"harry", ...}. A
+    generous guess: callers look the bases up in name lists."""
+    bases = set()
+    if "'" in word or "’" in word:  # "Harry'ego", "Mike’a"
+        head, _, tail = word.replace("’", "'").rpartition("'")
+        return {head} if head and tail in ("a", "ego", "emu", "em", "m", "owi", "u", "ie", "y", "go", "mu") else set()
+    for ending in _VOWEL_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3 and word[-len(ending) - 1] in "eiyo":
+            bases.add(word[:-len(ending)])
+    for ending in _FOREIGN_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            bases.add(word[:-len(ending)])
+    for soft, hard in _SOFTENED_ENDINGS:
+        if word.endswith(soft) and len(word) - len(soft) >= 2:
+            bases.add(word[:-len(soft)] + hard)  # "Peterze" -> "peter", "Robercie" -> "robert"
+    return bases
