@@ -66,6 +66,13 @@ NAMES = [
     ("pl", "W filmie kolega Jamesa odwiedza Freddiego w szpitalu .", ["Jamesa", "Freddiego"]),
     ("pl", "Na święta przyjechali Hendersonowie . Hendersonowie zostali tydzień .", ["Hendersonowie", "Hendersonowie"]),
     ("pl", "Dziękujemy za opiekę nad tatą . Kowalscy z Radomia", ["Kowalscy"]),
+    ("pl", "Zdaniem Thompsona ceny spadną , a według Hendersona nie .", ["Thompsona", "Hendersona"]),
+    # a surname in lower case after a first name, a name greeted with the time of day
+    ("en", "@AirCo Brandon mcallister, seat 12 please", ["Brandon mcallister"]),
+    ("en", "@AirCo my wife Linda holloway did also call but nobody answered", ["Linda holloway"]),
+    ("pl", "Reklamację przyjęła Joanna kowalska , bardzo miła .", ["Joanna kowalska"]),
+    ("en", "@Shop @123 @456 Good morning Will - your parcel is on its way!", ["Will"]),
+    ("pl", "Pan Artur twierdził , że to nic .", ["Artur"]),
 ]
 
 
@@ -112,6 +119,10 @@ SURVIVE = [
     ("pl", "Mama ma chorobę Parkinsona , badanie metodą Holtera nic nie dało ."),
     ("pl", "Na cukrzycę choruje wielu Polaków . Polscy lekarze to wiedzą ."),
     ("pl", "Poduszki typu Ikea , a pokój jak u Billia ."),
+    ("pl", "Szczotka lepsza niż oryginalnej szczotki Hoovera , a Układ Peltiera działa ."),
+    # doubled words, courtesy roles after "Pani"
+    ("pl", "Lepiej wyglądał Toi - Toi przy plaży niż Bora-Bora w katalogu ."),
+    ("pl", "Byłam u Pani Kardiolog i pani Ordynans , obie miłe ."),
 ]
 
 

@@ -49,7 +49,11 @@ ABBREVIATED = frozenset("mr mrs ms dr prof capt p lek mgr inż ks st".split())
 COURTESY_ROLE = re.compile(
     r"(?:właściciel|doktor|kierownik|dyrektor|prezes|recepcjonist|ordynator|magister|profesor|sprzedaw|kelner|kurier"
     r"|konsultant|pielęgniar|położn|lekar|opiekun|manager|menedżer|szef|obsług|pracowni|higienist|stomatolog|dentyst"
-    r"|ginekolog|chirurg|pediatr|psycholog|rehabilitant)\w*")
+    r"|ginekolog|chirurg|pediatr|psycholog|rehabilitant|ordynans|sekretar|asystent|rejestrator|portier|ochroniar"
+    r"|księgow|nauczyciel|wychowawc|fryzjer|kosmetyczk|kosmetolog|fizjoterapeut|terapeut|logoped|masażyst|ratowni"
+    r"|instruktor|trener|animator|rezydent|przewodni|kierowc|doradc|specjalist|anestezjolog|radiolog|ortoped"
+    r"|laryngolog|okulist|internist|kardiolog|neurolog|dermatolog|urolog|onkolog|endokrynolog|alergolog|diabetolog"
+    r"|reumatolog|gastrolog|gastroenterolog|nefrolog|pulmonolog|proktolog|flebolog|seksuolog|neonatolog)\w*")
 # After these a line's capitalised words are a signature, whatever they are.
 SIGN_OFF = re.compile(
     r"(?:pozdrawiam|pozdrowienia|z poważaniem|z wyrazami szacunku|regards|sincerely|yours truly|yours faithfully"

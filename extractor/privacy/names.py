@@ -141,6 +141,8 @@ def _is_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: st
     if _CONTRACTION.fullmatch(word) or ("-" in word and not all(
             part[:1].isupper() for part in text[tok.start:tok.end].split("-"))):
         return False  # "I'd", "Co-signed", "Li-ion"
+    if _reduplicated(text, tokens, i):
+        return False  # "Toi-Toi", "Bora - Bora": a brand's or a place's name
     known = _known(text, tok, lists, lang)
     ordinary = word in lists.not_names or word in lists.common_words
     if _title_before(text, tokens, i, lists, lang):  # "Dr Krochmalskiego 4 lata temu"
@@ -182,15 +184,35 @@ def _is_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: st
         return False
     if word in lists.surnames_pl and not word.endswith("owie"):
         return not tok.sentence_start or word.endswith(("scy", "ccy"))  # "Kowalscy" sign as a family
-    if prev is not None and (prev.word in _PLACE_PREPOSITIONS or _EPONYM_NOUN.fullmatch(prev.word)):
-        return False  # "we Władysławowie", "chorobę Parkinsona"
-    if word.endswith("owie") and word[:-4] not in lists.first_names and (
-            word in lists.surnames_pl or _foreign_name(word, lists) == "surname") and not (
+    foreign = "surname" if word in lists.surnames_pl else _foreign_name(word, lists)
+    if not foreign or not text[tok.start + 1:tok.end].islower() or (prev is not None and (
+            _EPONYM_NOUN.fullmatch(prev.word) or product_noun(prev.word) or institution_word(prev.word))):
+        return False  # "chorobę Parkinsona", "uniwersytetów Stanforda"
+    if prev is not None and prev.word in _PLACE_PREPOSITIONS and (foreign == "surname" or word.endswith(("u", "y"))):
+        return False  # "we Władysławowie", "z Bostonu"; not "z Johnem"
+    if word.endswith("owie"):  # a family, at the start of a sentence too; not a town: "w całym Bemowie"
+        return word[:-4] not in lists.first_names and foreign == "surname" and not (
             prev is not None and prev.capitalised and _adjacent(text, prev, tok)) and not (
-            i > 1 and tokens[i - 2].word in _PLACE_PREPOSITIONS):
-        return True  # "Griswoldowie", "Nowakowie": a family, at the start of a sentence too; a town in "w całym
-        # Bemowie", "na Nowym Bemowie"
-    return not tok.sentence_start and _foreign_name(word, lists) != "" and text[tok.start + 1:tok.end].islower()
+            i > 1 and tokens[i - 2].word in _PLACE_PREPOSITIONS)
+    return not tok.sentence_start and (foreign == "first" or _person_before(text, tokens, i, lists, lang))
+
+
+def _person_before(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: str | None) -> bool:
+    """Whether what stands before a foreign surname declined the Polish way says it is a person's: a stop or a
+    comma, a capitalised word that is no ordinary word (its first name), a role, or a word such as "według" or
+    "dla"; not a thing it names in the genitive ("szczotki Hoovera", "Układ Peltiera")."""
+    prev = tokens[i - 1] if i else None
+    if prev is None or text[prev.end:tokens[i].start].strip(" \u00a0") or prev.word in _PERSON_CUES:
+        return True
+    if prev.capitalised:
+        return prev.word not in lists.not_names and prev.word not in lists.common_words
+    return role_word(prev.word, False, lang) != "" or _AGENT_NOUN.fullmatch(prev.word) is not None
+
+
+# Words after which a name is a person's: "według Hansona", "dla Smitha", "u Browna", "z Johnsonem".
+_PERSON_CUES = frozenset("według wg zdaniem przez dla od u z ze do o oraz i a jak niż że pan pana panu panem".split())
+# Nouns of people who do something, in the genitive or dative ("encyklopedysty", "dyrektora", "autora").
+_AGENT_NOUN = re.compile(r"\w{3,}(?:ysty|isty|ysta|ista|ora|orowi|arza|erza|nika|anta|enta|ców|cy)")
 
 
 # Before a town's name in the locative or genitive: "w Lubinie", "z Bostonu" (a town, though "Lubin" is a surname).
@@ -215,6 +237,16 @@ def _foreign_name(word: str, lists: NameLists) -> str:
         if base in lists.surnames_en and len(base) > 4:
             return "surname"  # "Chambersa", "Griswoldowie"; not "Garda", "Moeny"
     return ""
+
+
+def _reduplicated(text: str, tokens: list[_Token], i: int) -> bool:
+    """Whether the word is one half of a doubled word joined by a dash ("Toi-Toi", tokenised "Toi - Toi")."""
+    word = tokens[i].word
+    if "-" in word:
+        return len(set(word.split("-"))) == 1
+    return any(0 <= j < len(tokens) and tokens[j].word == word
+               and text[min(tokens[i].end, tokens[j].end):max(tokens[i].start, tokens[j].start)].strip(" \u00a0") in
+               ("-", "–") for j in (i - 1, i + 1))
 
 
 _ARTICLES = frozenset({"the", "a", "an"})
@@ -330,11 +362,16 @@ def _greeting_before(text: str, tokens: list[_Token], i: int) -> bool:
         return False
     prev = tokens[j]
     gap = text[prev.end:tokens[j + 1].start]
-    return prev.word in GREETINGS and gap.strip(" \u00a0,") == "" and len(gap) <= 3 and len(tokens[i].word) > 2 and all(
+    greeting = prev.word in GREETINGS or (
+        prev.word in _TIMES_OF_DAY and _ADDRESS_END.match(text, tokens[i].end) is not None)  # "Morning Mark -"
+    return greeting and gap.strip(" \u00a0,") == "" and len(gap) <= 3 and len(tokens[i].word) > 2 and all(
         text[tokens[k].end:tokens[k + 1].start].strip(" \u00a0,") == "" for k in range(j, i))
 
 
 _GREETING_FILLERS = frozenset("you to so much very again guys".split())
+# "Good morning" greets: a name after it is addressed when a comma, "!" or a dash closes it ("Morning Will - ...").
+_TIMES_OF_DAY = frozenset("morning afternoon evening".split())
+_ADDRESS_END = re.compile(r"[ \u00a0]*(?:[,!]|[-–—][ \u00a0])")
 
 
 def _signature(text: str, tok: _Token, sign_offs: list[int]) -> bool:
@@ -409,6 +446,8 @@ def _extend(text: str, tokens: list[_Token], is_name: list[bool], lists: NameLis
                 # "Jarosław Marek", not "Anna Will you", nor a model "Marshall Major II"
                 and not _product_after(text, tokens, i + 1)):
             is_name[i + 1] = True
+        elif _lower_surname(text, tokens, i, lists, lang):
+            is_name[i + 1] = True  # "Kevin drayne"
     for i in range(len(tokens) - 1, 0, -1):
         prev = tokens[i - 1]
         if not is_name[i] or is_name[i - 1]:
@@ -420,6 +459,32 @@ def _extend(text: str, tokens: list[_Token], is_name: list[bool], lists: NameLis
                   (prev.word in lists.surnames_pl and prev.word not in lists.not_names)
                   or _surname_first(text, tokens, i, lists) or _first_name_declined(text, tokens, i, lists, lang))):
             is_name[i - 1] = True  # "Nowak Anna", "Trzaska Justyna , dr ...", "Ephraina Chambersa"
+
+
+# Chat words that follow a name in lower case without being its surname ("thanks Kevin lol").
+_CHAT_WORDS = frozenset("lol lmao rofl omg btw thx tho pls plz fyi asp asap imo imho idk smh tbh yay yeah yep nope haha"
+                        " hahaha hehe xoxo xx xxx aka etc".split())
+# What may follow a surname written in lower case: the end of the text or line, punctuation, a number, an e-mail, a
+# link or a handle; not another lower-case word ("Kevin rebooked us").
+_AFTER_LOWER_SURNAME = re.compile(r"[ \u00a0]*(?:$|[\n.,;:!?()\d@#_]|https?:)")
+
+
+def _lower_surname(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: str | None) -> bool:
+    """Whether the word after the capitalised first name `i` is its surname written in lower case: in English a
+    surname of the lists, or a word of no list with nothing but punctuation, numbers or contact details after it
+    ("Kevin drayne __email__"); in Polish a listed surname of a surname's shape ("Anna kowalska")."""
+    name, nxt = tokens[i], tokens[i + 1]
+    word = nxt.word
+    if (not name.capitalised or not _known(text, name, lists, lang) or not text[nxt.start:nxt.end].isalpha()
+            or not text[nxt.start:nxt.end].islower() or text[name.end:nxt.start] != " " or len(word) < 3
+            or word in lists.common_words or word in lists.not_names or word in GREETINGS or word in _CHAT_WORDS
+            or word in lists.brand_words or word in TITLES or role_word(word, False, lang) or product_noun(word)):
+        return False
+    if lang != "en":  # Polish verbs after a subject are many and rarely listed as common: only a surname's shape
+        return word in lists.surnames_pl and _SURNAME_SHAPE.fullmatch(word) is not None
+    if word in lists.surnames_en and word not in lists.first_names:
+        return True
+    return not word.endswith(("ed", "ing", "ly", "s")) and _AFTER_LOWER_SURNAME.match(text, nxt.end) is not None
 
 
 def _first_name_declined(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: str | None) -> bool:
