@@ -44,7 +44,7 @@ def as_regex(grammar: str) -> re.Pattern:
     return re.compile(expand("root"), re.DOTALL)
 
 
-@pytest.mark.parametrize("version", ["journey-batch.v1", "journey-batch.v2"])
+@pytest.mark.parametrize("version", ["journey-batch.v1", "journey-batch.v2", "journey-batch.v4"])
 def test_the_grammar_admits_compact_answers_only(version):
     prompt = JourneyPrompt(TAX, version)
     pattern = as_regex(schema_grammar(bounded(prompt.schema)))
@@ -54,6 +54,12 @@ def test_the_grammar_admits_compact_answers_only(version):
                                                                    "p": None}]}
         too_many = dict(item, ev=item["ev"] * 3)
         wrong = dict(item, s="experience")
+    elif version.endswith("v4"):
+        item = {"id": 1, "stage": "experience", "emotion": "frustration", "sentiment": -1, "moment_of_truth": False,
+                "goal": None, "events": [{"clause": 2, "touchpoint": "delivery", "problem": "delay"},
+                                         {"clause": "was \"late\"", "touchpoint": None, "problem": None}]}
+        too_many = dict(item, events=item["events"] * 3)
+        wrong = dict(item, stage="ex")
     else:
         event = {"stage": "experience", "touchpoint": "delivery", "emotion": None, "pain_point": "delay",
                  "quote": "Paczka \"szła\" tydzień"}

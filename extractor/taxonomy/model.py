@@ -94,3 +94,14 @@ class Taxonomy(BaseModel):
 
     def name_of(self, kind: str, label_id: str, lang: str = "en") -> str:
         return self.label(kind, label_id).text("name", lang)
+
+    def goal_of(self, events: list[dict], stage: str, lang: str | None) -> str | None:
+        """The customer goal a record's labels imply: the goal of the touchpoint of its main event (the first with a
+        pain point, else the first), else the goal of its stage, in `lang` (English when the label has none)."""
+        main = next((e for e in events if e.get("pain_point")), events[0] if events else None)
+        goals = [self.label("touchpoints", main["touchpoint"]).goal] if main and main.get("touchpoint") else []
+        goals.append(self.label("stages", stage).goal)
+        for goal in goals:
+            if goal:
+                return goal.get(lang or "en") or goal.get("en")
+        return None

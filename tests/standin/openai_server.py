@@ -227,16 +227,20 @@ def _answer_item(item: dict, labels: Labels) -> dict:
 
 _CLAUSE = re.compile(r"\[(\d+)\]")
 _KEY_LINE = re.compile(r"^- (\S+): (.+)$", re.MULTILINE)
-_SECTIONS = {"s": "Stages (s):", "t": "Touchpoints (t):", "e": "Emotions (e):", "p": "Problems (p):"}
+_SECTIONS = {"s": "Stages ({}):", "t": "Touchpoints ({}):", "e": "Emotions ({}):", "p": "Problems ({}):"}
+_NAMED = {"s": "stage", "t": "touchpoint", "e": "emotion", "p": "problem"}  # journey-batch.v4's section keys
 
 
 def _keyed(system: str) -> dict[str, dict[str, str]]:
-    """journey-batch.v2's label keys per section from its system message: {"t": {"de": "delivery", ...}}."""
+    """journey-batch.v2's label keys per section from its system message: {"t": {"de": "delivery", ...}} (v4's keys
+    are the ids themselves: {"t": {"delivery": "delivery", ...}})."""
     found: dict[str, dict[str, str]] = {}
-    for field, heading in _SECTIONS.items():
+    for field, pattern in _SECTIONS.items():
+        named = pattern.format(field) not in system
+        heading = pattern.format(_NAMED[field] if named else field)
         at = system.find(heading)
         block = system[at + len(heading):].strip("\n").split("\n\n", 1)[0] if at >= 0 else ""
-        found[field] = {m.group(1): m.group(2).split(".")[0].lower().replace(" ", "_")
+        found[field] = {m.group(1): m.group(1) if named else m.group(2).split(".")[0].lower().replace(" ", "_")
                         for m in _KEY_LINE.finditer(block)}
     return found
 
@@ -275,9 +279,15 @@ def _answer_compact(item: dict, keys: dict[str, dict[str, str]]) -> dict:
 
 def _fitted(entry: dict, schema: object) -> dict:
     """A compact answer in the shape the request's schema asks: journey-batch.v3's has no item stage and at least
-    one moment (the item's stage is its first moment's)."""
+    one moment (the item's stage is its first moment's); v4's has keys as words and moments without a stage."""
     root = schema if isinstance(schema, dict) else {}
     item = _resolve(_resolve(_resolve(root, root).get("properties", {}).get("items"), root).get("items"), root)
+    if "events" in item.get("properties", {}):  # journey-batch.v4: keys as words, moments without a stage
+        events = entry["ev"] or [{"c": 1, "t": None, "p": None}]
+        named = {"id": entry["id"], "stage": entry["s"], "emotion": entry["e"], "sentiment": entry["v"],
+                 "moment_of_truth": entry["m"], "goal": entry["g"],
+                 "events": [{"clause": e["c"], "touchpoint": e["t"], "problem": e["p"]} for e in events]}
+        return {k: v for k, v in named.items() if k in item["properties"]}
     if not item.get("properties") or "s" in item["properties"]:
         return entry
     events = entry["ev"] or [{"c": 1, "s": entry["s"], "t": None, "p": None}]
@@ -328,7 +338,7 @@ def chat_completion(body: dict, fault: str | None = None) -> dict:
     items = request_items(body)
     system_text = next((_text_of(m.get("content")) for m in body.get("messages") or []
                         if isinstance(m, dict) and m.get("role") in ("system", "developer")), "")
-    if "Problems (p):" in system_text:  # journey-batch.v2: short keys, evidence by clause number
+    if "Problems (p):" in system_text or "Problems (problem):" in system_text:  # v2-v4: evidence by clause number
         keys = _keyed(system_text)
         answer = {"items": [_answer_compact(item, keys) for item in items]}
         if fault == "bad_quote" and answer["items"]:

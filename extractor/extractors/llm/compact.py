@@ -57,7 +57,16 @@ class Expanded:
     answer: dict[str, Any] | None
     evidence: list[Span]
     problems: list[str]
-    dropped: list[dict[str, Any]] = field(default_factory=list)  # the compact events left out (lenient only)
+    dropped: list[int] = field(default_factory=list)  # the positions of the events left out (lenient only)
+
+
+# The answer keys of the "named" style (journey-batch.v4) for the short keys the code reads: whole words, one or two
+# tokens each in the common tokenizers, as cheap as the short keys and readable to a small model.
+# At most this many moments an item where the server takes list bounds (llama.cpp, Ollama, LM Studio): under a grammar
+# Qwen2.5-Coder 1.5B went on naming the next clause with the same labels, 3-4 moments for 8 of 32 gold items.
+NAMED_MOMENTS = 2
+NAMED_FIELDS = {"s": "stage", "e": "emotion", "v": "sentiment", "m": "moment_of_truth", "g": "goal", "ev": "events",
+                "c": "clause", "t": "touchpoint", "p": "problem"}
 
 
 class CompactFormat:
@@ -65,38 +74,58 @@ class CompactFormat:
     stage, for it is the stage of the item's first moment (as Qwen2.5-Coder 1.5B's answers to journey-batch.v2 had
     it, 161 of 161), and an item has at least one moment. (Keys left out of answers where they hold their default,
     `m` false, `g` null, were tried and dropped: a small model under a grammar that lets it leave a key out
-    writes the key anyway, and then a value other than the default, m true for every item.)"""
+    writes the key anyway, and then a value other than the default, m true for every item.)
 
-    def __init__(self, taxonomy: Taxonomy, lean: bool = False):
-        self.stages = short_keys(taxonomy.stage_ids())
-        self.touchpoints = short_keys(taxonomy.touchpoint_ids())
-        self.emotions = short_keys(taxonomy.emotion_ids())
-        self.pain_points = short_keys(taxonomy.pain_point_ids())
+    `named` (journey-batch.v4): the labels by their taxonomy ids and the answer's keys as words (NAMED_FIELDS), the
+    item's stage given once and its moments without one (they take the item's), no goal (the record's goal is the
+    one its labels imply, as the rules extractor's). Two-letter label keys cost as many
+    tokens as most ids (`awareness` and `aw` are one token each for Qwen2.5 and cl100k) and a 1.5B model labelled
+    far worse with them: on the first 32 items of our gold recorded with both, stage accuracy 0.69 (v1, ids)
+    against 0.38 (v2, short keys), emotion 0.47 against 0.19."""
+
+    def __init__(self, taxonomy: Taxonomy, lean: bool = False, named: bool = False):
+        keys_of = (lambda ids: {i: i for i in ids}) if named else short_keys
+        self.named = named
+        self.stages = keys_of(taxonomy.stage_ids())
+        self.touchpoints = keys_of(taxonomy.touchpoint_ids())
+        self.emotions = keys_of(taxonomy.emotion_ids())
+        self.pain_points = keys_of(taxonomy.pain_point_ids())
+        self.fields = dict(NAMED_FIELDS) if named else {short: short for short in NAMED_FIELDS}
         self._ids = {name: {key: ident for ident, key in keys.items()} for name, keys in
                      (("s", self.stages), ("t", self.touchpoints), ("e", self.emotions), ("p", self.pain_points))}
         stage, emotion = _one_of(list(self.stages.values())), _one_of(list(self.emotions.values()))
         touchpoint, pain_point = _one_of(list(self.touchpoints.values())), _one_of(list(self.pain_points.values()))
-        event = create_model(
-            "CompactEvent", __config__=STRICT,
-            c=(Union[int, str], Field(description="the number of the clause that shows this moment, or a few words "
-                                                  "of the item copied exactly")),
-            s=(stage, Field(description="the stage of this moment")),
-            t=(Optional[touchpoint], Field(description="the touchpoint used here, or null")),
-            p=(Optional[pain_point], Field(description="the problem here, or null")),
-        )
+        f = self.fields
+        event: dict[str, Any] = {
+            f["c"]: (Union[int, str], Field(description="the number of the clause that shows this moment, or a few "
+                                                        "words of the item copied exactly")),
+            f["s"]: (stage, Field(description="the stage of this moment")),
+            f["t"]: (Optional[touchpoint], Field(description="the touchpoint used here, or null")),
+            f["p"]: (Optional[pain_point], Field(description="the problem here, or null")),
+        }
+        if named:  # a moment's stage is its item's
+            del event[f["s"]]
+        event_model = create_model("CompactEvent", __config__=STRICT, **event)
+        moments = list[event_model]  # type: ignore[valid-type]
         item: dict[str, Any] = {
             "id": (int, Field(description="the id of the item in the request")),
-            "s": (stage, Field(description="the item's main journey stage")),
-            "e": (emotion, Field(description="the customer's dominant emotion")),
-            "v": (Literal[-1, 0, 1], Field(description="sentiment: -1 negative, 0 neutral or mixed, 1 positive")),
-            "m": (bool, Field(description="moment of truth: the customer's view of the brand changes or is decided")),
-            "g": (Optional[int], Field(description="the clause saying what the customer wanted to achieve, or null")),
-            "ev": (list[event], Field(description="one entry per labelled moment")),  # type: ignore[valid-type]
+            f["s"]: (stage, Field(description="the item's main journey stage")),
+            f["e"]: (emotion, Field(description="the customer's dominant emotion")),
+            f["v"]: (Literal[-1, 0, 1], Field(description="sentiment: -1 negative, 0 neutral or mixed, 1 positive")),
+            f["m"]: (bool, Field(description="moment of truth: the customer's view of the brand changes or is "
+                                             "decided")),
+            f["g"]: (Optional[int], Field(description="the clause saying what the customer wanted to achieve, or "
+                                                      "null")),
+            f["ev"]: (moments, Field(description="one entry per labelled moment")),
         }
         if lean:  # the item's stage is its first moment's
             del item["s"]
-            item["ev"] = (list[event], Field(min_length=1, description="one entry per labelled moment, the "  # type: ignore[valid-type]
-                                                                       "moment the item is mainly about first"))
+            item["ev"] = (moments, Field(min_length=1, description="one entry per labelled moment, the moment the "
+                                                                   "item is mainly about first"))
+        if named:  # the goal is the one the labels imply (Taxonomy.goal_of), as the rules extractor's
+            del item[f["g"]]
+            item[f["ev"]] = (moments, Field(min_length=1, json_schema_extra={"maxItems": NAMED_MOMENTS},
+                                            description="one entry per touchpoint or problem, the main one first"))
         self.item_model = create_model("CompactItem", __config__=STRICT, **item)
         self.batch_model = create_model(
             "CompactBatch", __config__=STRICT,
@@ -113,12 +142,13 @@ class CompactFormat:
         clauses' text, the item's touchpoints and pain points those its events carry. `lenient` (the repair's
         answer): events whose evidence is not in the text are left out, with their labels, when another event
         has evidence, so every label kept is still proven."""
+        compact = self._short(compact)
         problems: list[str] = []
         events, evidence, dropped = [], [], []
-        for event in compact["ev"]:
-            span = self._span(ident, event["c"], masked, spans, problems)
+        for at, event in enumerate(compact["ev"]):
+            span = self._span(f"item {ident}: {self.fields['ev']}", event["c"], masked, spans, problems)
             if span is None:
-                dropped.append(event)
+                dropped.append(at)
                 continue
             events.append({"stage": self._ids["s"][event["s"]], "touchpoint": self._id("t", event["t"]),
                            "emotion": self._ids["e"][compact["e"]], "pain_point": self._id("p", event["p"]),
@@ -126,10 +156,11 @@ class CompactFormat:
             evidence.append(span)
         goal = compact["g"]
         if goal is not None and not 1 <= goal <= len(spans):
-            problems.append(f"item {ident}: g: there is no clause {goal} (the item has {len(spans)}); give a clause "
-                            "number or null")
+            problems.append(f"item {ident}: {self.fields['g']}: there is no clause {goal} (the item has "
+                            f"{len(spans)}); give a clause number or null")
         if dropped and lenient and events and len(problems) == len(dropped):
-            problems = [f"dropped, its evidence is not in the text: {p.split(': ev: ', 1)[-1].split(';')[0]}"
+            said = f": {self.fields['ev']}: "
+            problems = [f"dropped, its evidence is not in the text: {p.split(said, 1)[-1].split(';')[0]}"
                         for p in problems]
         elif problems:
             return Expanded(None, [], problems)
@@ -150,30 +181,47 @@ class CompactFormat:
             return [keys[i] for i in ids if i in keys] if isinstance(ids, list) else []
 
         shown: dict[str, Any] = {}
+        f = self.fields
         if labels.get("stage") in self.stages:
-            shown["s"] = self.stages[labels["stage"]]
+            shown[f["s"]] = self.stages[labels["stage"]]
         if labels.get("emotion") in self.emotions:
-            shown["e"] = self.emotions[labels["emotion"]]
+            shown[f["e"]] = self.emotions[labels["emotion"]]
         if isinstance(labels.get("sentiment"), (int, float)):
-            shown["v"] = max(-1, min(1, round(labels["sentiment"])))
-        shown["t"] = keys_of(labels.get("touchpoints"), self.touchpoints)
-        shown["p"] = keys_of(labels.get("pain_points"), self.pain_points)
+            shown[f["v"]] = max(-1, min(1, round(labels["sentiment"])))
+        shown[f["t"]] = keys_of(labels.get("touchpoints"), self.touchpoints)
+        shown[f["p"]] = keys_of(labels.get("pain_points"), self.pain_points)
         return shown
+
+    def without(self, answer: dict[str, Any], dropped: Sequence[int]) -> dict[str, Any]:
+        """A validated answer of this format without the events at the positions `dropped` (as `expand` gave)."""
+        events = self.fields["ev"]
+        return {**answer, events: [e for at, e in enumerate(answer[events]) if at not in set(dropped)]}
+
+    def _short(self, answer: dict[str, Any]) -> dict[str, Any]:
+        """A validated answer in the short keys the code reads; a named answer's moments take the item's stage."""
+        if not self.named:
+            return answer
+        f = self.fields
+        item = {short: answer[f[short]] for short in ("s", "e", "v", "m")}
+        item["g"] = None
+        item["ev"] = [{"c": e[f["c"]], "s": item["s"], "t": e[f["t"]], "p": e[f["p"]]} for e in answer[f["ev"]]]
+        return item
 
     def _id(self, kind: str, key: str | None) -> str | None:
         return None if key is None else self._ids[kind][key]
 
     @staticmethod
-    def _span(ident: int, clause: int | str, masked: Masked, spans: Sequence[Span], problems: list[str]
+    def _span(where: str, clause: int | str, masked: Masked, spans: Sequence[Span], problems: list[str]
               ) -> Span | None:
+        """The span of a moment's evidence: clause `clause`, or the words it gives; else a problem said `where`."""
         if isinstance(clause, int):
             if 1 <= clause <= len(spans):
                 return spans[clause - 1]
-            problems.append(f"item {ident}: ev: there is no clause {clause} (the item has {len(spans)} clauses: "
+            problems.append(f"{where}: there is no clause {clause} (the item has {len(spans)} clauses: "
                             f"{_numbers(len(spans))})")
             return None
         if clause.strip().isdecimal():  # a clause number written as a string ("1"): the clause, not a digit in it
-            return CompactFormat._span(ident, int(clause), masked, spans, problems)
+            return CompactFormat._span(where, int(clause), masked, spans, problems)
         found = locate(clause, masked.text)
         mark = _MARKS.search(clause) if found is None else None
         if mark is not None:
@@ -181,11 +229,11 @@ class CompactFormat:
             # without them, or the clause itself when the answer is a number in brackets ("[2]")
             bare = _MARKS.sub("", clause)
             if not bare.strip():
-                return CompactFormat._span(ident, int(mark.group(1)), masked, spans, problems)
+                return CompactFormat._span(where, int(mark.group(1)), masked, spans, problems)
             found = locate(bare, masked.text)
         if found is None:
             shown = clause if len(clause) <= 60 else clause[:60] + "..."
-            problems.append(f"item {ident}: ev: the words {shown!r} are not in the item's text; give the number of "
+            problems.append(f"{where}: the words {shown!r} are not in the item's text; give the number of "
                             f"the clause that shows this moment ({_numbers(len(spans))}), or copy words of the item "
                             "character for character")
         return found

@@ -487,7 +487,9 @@ class LLMExtractor:
             item_id=item.item_id, source=item.source, lang=item.lang, customer_id=item.customer_id, segment=item.segment,
             created_at=item.created_at, stage=a["stage"], touchpoints=_unique(a["touchpoints"]), emotion=a["emotion"],
             sentiment=round(a["sentiment"], 3), pain_points=_unique(a["pain_points"]),
-            moment_of_truth=a["moment_of_truth"], events=events, customer_goal=_goal(a["customer_goal"]),
+            moment_of_truth=a["moment_of_truth"], events=events,
+            customer_goal=(self.taxonomy.goal_of(a["events"], a["stage"], item.lang) if self.prompt.goal_from_labels
+                           else _goal(a["customer_goal"])),
             confidence=CONFIDENCE[p.outcome], extractor=self.name, model=self.settings.model, prompt_id=self.prompt_id,
             taxonomy_id=self.taxonomy.ref, origin=item.origin,
             llm=LLMOutcome(outcome=p.outcome, problems=p.problems[:6], model=self.settings.model,

@@ -32,8 +32,9 @@ def _literal(value: Any) -> str:
     return json.dumps(json.dumps(value, ensure_ascii=False), ensure_ascii=False)
 
 
-# The compact format's clause references: an event's clause (`c`) and the item's goal clause (`g`).
-CLAUSE_FIELDS = ("c", "g")
+# The compact format's clause references: an event's clause (`c`) and the item's goal clause (`g`); `clause` and
+# `goal` in the named style (journey-batch.v4).
+CLAUSE_FIELDS = ("c", "g", "clause", "goal")
 
 
 class _Builder:

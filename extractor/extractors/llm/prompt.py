@@ -28,9 +28,11 @@ DEFAULT_PROMPT = "journey-batch.v1"
 PARTS = ("system", "user", "examples", "repair")
 # The answer format of a template version: "quotes" (labels by id, each event with its verbatim quote) or "clauses"
 # (the item split into numbered clauses, evidence by clause number, short label keys: compact.py) or "lean clauses"
-# (the same without the item's stage, which is its first moment's). A template not named here is taken to follow
+# (the same without the item's stage, which is its first moment's) or "named clauses" (clauses with the labels' ids
+# and keys as words, moments without a stage of their own). A template not named here is taken to follow
 # journey-batch.v1's format.
-ANSWER_FORMATS = {"journey-batch.v2": "clauses", "journey-batch.v3": "lean clauses"}
+ANSWER_FORMATS = {"journey-batch.v2": "clauses", "journey-batch.v3": "lean clauses",
+                  "journey-batch.v4": "named clauses"}
 ENV_PROMPTS = "JOURNEY_PROMPTS"
 
 
@@ -98,7 +100,8 @@ class JourneyPrompt:
             except OSError as exc:
                 raise UsageError(f"prompt {name!r}: cannot read {path}: {exc.strerror or exc}") from None
         self.answer_format = ANSWER_FORMATS.get(name, "quotes")
-        self.compact = (CompactFormat(taxonomy, lean=self.answer_format == "lean clauses")
+        self.compact = (CompactFormat(taxonomy, lean=self.answer_format == "lean clauses",
+                                      named=self.answer_format == "named clauses")
                         if self.answer_format.endswith("clauses") else None)
         if self.compact is not None:
             self.answer_model, self.item_model = self.compact.batch_model, self.compact.item_model
@@ -136,6 +139,11 @@ class JourneyPrompt:
         """The follow-up message that sends the validation errors back to the model, with the items to answer again."""
         return self.templates["repair"].substitute(problems="\n".join(f"- {p}" for p in problems), count=len(items),
                                                    items=_items_json(items, self.numbered)).strip()
+
+    @property
+    def goal_from_labels(self) -> bool:
+        """Whether a record's customer goal is the one its labels imply (the answer names none: journey-batch.v4)."""
+        return self.compact is not None and self.compact.named
 
     @property
     def numbered(self) -> bool:

@@ -221,8 +221,9 @@ def bounded(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def unbounded(schema: dict[str, Any]) -> dict[str, Any]:
-    """The schema without `minItems` (an item's moments, journey-batch.v3), for servers that refuse list bounds."""
-    if "minItems" not in json.dumps(schema):
+    """The schema without `minItems` and `maxItems` (an item's moments, journey-batch.v3 and v4), for servers that
+    refuse list bounds."""
+    if "minItems" not in json.dumps(schema) and "maxItems" not in json.dumps(schema):
         return schema
 
     def walk(node: Any) -> Any:
@@ -230,7 +231,7 @@ def unbounded(schema: dict[str, Any]) -> dict[str, Any]:
             return [walk(x) for x in node]
         if not isinstance(node, dict):
             return node
-        return {k: walk(v) for k, v in node.items() if not (k == "minItems" and isinstance(v, int))}
+        return {k: walk(v) for k, v in node.items() if not (k in ("minItems", "maxItems") and isinstance(v, int))}
 
     return walk(schema)
 

@@ -22,8 +22,11 @@ DEFAULT_CHARS_PER_TOKEN = 3.5
 # short keys, evidence by clause number): about 30 for the item's labels plus 12-15 per event.
 ANSWER_TOKENS = {"en": 150.0, "pl": 165.0}
 # "lean clauses" (journey-batch.v3, no item stage): a few tokens fewer; it starts from the clauses format's rates,
-# which never cut its answers short, and learns its own.
-ANSWER_PRIORS = {"quotes": ANSWER_TOKENS, "clauses": {"en": 48.0, "pl": 50.0}, "lean clauses": {"en": 48.0, "pl": 50.0}}
+# which never cut its answers short, and learns its own. "named clauses" (journey-batch.v4: the labels' ids, keys as
+# words): about 45 for an item with one moment (Qwen2.5's tokenizer) plus 15 per further moment.
+CLAUSE_ANSWER_TOKENS = {"en": 48.0, "pl": 50.0}
+ANSWER_PRIORS = {"quotes": ANSWER_TOKENS, "clauses": CLAUSE_ANSWER_TOKENS, "lean clauses": CLAUSE_ANSWER_TOKENS,
+                 "named clauses": {"en": 55.0, "pl": 58.0}}
 DEFAULT_ANSWER_TOKENS = 160.0
 PRIOR_WEIGHT = 8.0  # the priors count as this many items until measurements outweigh them
 ITEM_OVERHEAD = 12  # the item's id, lang and JSON punctuation

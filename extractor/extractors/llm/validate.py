@@ -80,7 +80,7 @@ def check_compact_item(ident: int, entry: dict, masked: Masked, spans: Sequence[
     if expanded.answer is None:
         return Checked(problems=expanded.problems)
     if expanded.dropped:
-        raw = {**raw, "ev": [event for event in raw["ev"] if event not in expanded.dropped]}
+        raw = fmt.without(raw, expanded.dropped)
     evidence = []
     for start, end in expanded.evidence:
         a, b = masked.to_original(start, end)

@@ -93,8 +93,6 @@ class RulesExtractor:
             for src in tp.sources:
                 self._source_touchpoints[src].append(tp.id)
         self._fallback_emotions = [e for e in taxonomy.emotions if e.fallback]
-        self._tp_goal = {t.id: t.goal for t in taxonomy.touchpoints}
-        self._stage_goal = {s.id: s.goal for s in taxonomy.stages}
 
     # -- building ---------------------------------------------------------------------------------
 
@@ -342,7 +340,7 @@ class RulesExtractor:
 
         events = self._events(item.text, an, stage, touchpoints)
         lang_for_text = item.lang if item.lang else "en"
-        goal = self._goal(events, stage, lang_for_text)
+        goal = self.taxonomy.goal_of(events, stage, lang_for_text)
         confidence = min(0.95, 0.25 + 0.12 * min(label_hits, 4) + (0.1 if emotion_from_cue else 0.0)
                          + (0.1 if abs(sentiment) > 0.5 else 0.0))
         return dict(
@@ -447,12 +445,3 @@ class RulesExtractor:
             a, b = offsets[start], offsets[end - 1] + lengths[end - 1]
             quote = text[a:b]
         return {"quote": quote, "start": a, "end": b}
-
-    def _goal(self, events: list[dict], stage: str, lang: str) -> str | None:
-        main = next((e for e in events if e["pain_point"]), events[0] if events else None)
-        if main and main["touchpoint"]:
-            goal = self._tp_goal[main["touchpoint"]]
-            if goal:
-                return goal.get(lang) or goal.get("en")
-        goal = self._stage_goal[stage]
-        return (goal.get(lang) or goal.get("en")) if goal else None
