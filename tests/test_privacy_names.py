@@ -73,6 +73,9 @@ NAMES = [
     ("pl", "Reklamację przyjęła Joanna kowalska , bardzo miła .", ["Joanna kowalska"]),
     ("en", "@Shop @123 @456 Good morning Will - your parcel is on its way!", ["Will"]),
     ("pl", "Pan Artur twierdził , że to nic .", ["Artur"]),
+    # a first name that is also a word, with its surname of no list in the same case; "this" before one name
+    ("pl", "Hotel należy do wspólnika spółki - Marka Pietraszewy .", ["Marka Pietraszewy"]),
+    ("en", "@AirCo This Kevin rep at the call center must be investigated", ["Kevin"]),
 ]
 
 
@@ -123,6 +126,12 @@ SURVIVE = [
     # doubled words, courtesy roles after "Pani"
     ("pl", "Lepiej wyglądał Toi - Toi przy plaży niż Bora-Bora w katalogu ."),
     ("pl", "Byłam u Pani Kardiolog i pani Ordynans , obie miłe ."),
+    # things named like people: after a determiner, before a model word, short of a brand's letter, English titles
+    ("en", "I have given this Les Paul a try; my Les Paul Standard stays home. The Diaper Genie smells."),
+    ("en", "Easy to set up, it connects to the smart plug. The kids think Alex is cool!"),
+    ("en", "I ordered from Sam Ash and the cable came in a day."),
+    ("pl", "W pracy \" Amber Drug \" opisano wyniki , a Marka Novotel rośnie ."),
+    ("pl", "To tłumaczył jak wójt rolnikom z Koziej Wólki ."),
 ]
 
 

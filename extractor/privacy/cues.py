@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ABBREVIATED_ROLES", "HANDLE", "NOT_A_PERSON", "at_message_end", "firm_after", "institution_word", "patron_word",
+__all__ = ["ABBREVIATED_ROLES", "HANDLE", "NOT_A_PERSON", "at_message_end", "device_talk", "firm_after", "institution_word",
+           "patron_word",
            "possessive_praise", "product_noun", "role_word", "signature_mark", "vocative"]
 
 HANDLE = re.compile(r"(?<![\w@#])[@#]\w+")
@@ -106,6 +107,16 @@ def product_noun(word: str) -> bool:
     """Whether `word` (lower case) names a kind of product, after which a name is the product's ("robot Kasia",
     "odkurzacza Kirby")."""
     return _PRODUCT_NOUNS.fullmatch(word) is not None
+
+
+_DEVICE_TALK = re.compile(r"\b(?:set ?up|setup|connect\w*|pair(?:ed|ing)?|devices?|speakers?|plugs?|wi-?fi|bluetooth"
+                          r"|firmware|skills?|smart home|dot|echo)\b", re.IGNORECASE)
+
+
+def device_talk(text: str) -> bool:
+    """Whether the text speaks of setting up a device: then a first name that is a brand short of a letter ("Alex"
+    beside no "Alexa") is the assistant."""
+    return _DEVICE_TALK.search(text) is not None
 
 
 _MARK_BEFORE = re.compile(r"(?:^|[\s.!?,;:)\]])(?P<mark>[\^*~]|[-–—]{1,2})[ \u00a0]?$")

@@ -40,7 +40,8 @@ corp foundation institute museum hospital clinic church mall field club team sta
 financial mortgage capital credit lending loans insurance collections recovery associates partners law solutions
 systems square plaza avenue ave road rd boulevard blvd pizza pizzeria grill diner kitchen bakery deli tavern
 bistro steakhouse brewery inn lodge resort
-""".split())
+wólka wólki wólce wólkę wólką wieś wsi wsią
+""".split())  # a Polish village's name ends in its kind: "z Koziej Wólki", "Starej Wsi"
 # Degrees between a title and the name.
 DEGREES = frozenset("hab n med inż lek mgr".split())
 # Titles written with a full stop when abbreviated; only these may be followed by "." before the name.

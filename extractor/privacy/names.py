@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass
 from os.path import commonprefix
 
-from .cues import (ABBREVIATED_ROLES, HANDLE, NOT_A_PERSON, at_message_end, firm_after, institution_word, patron_word, possessive_praise,
-                   product_noun, role_word, signature_mark, vocative)
+from .cues import (ABBREVIATED_ROLES, HANDLE, NOT_A_PERSON, at_message_end, device_talk, firm_after, institution_word,
+                   patron_word, possessive_praise, product_noun, role_word, signature_mark, vocative)
 from .lexicon import (ABBREVIATED, COURTESY_ROLE, DEGREES, GREETINGS, NOT_IN_NAMES, PLACE_WORDS, SIGN_OFF, TITLES,
                       NameLists, name_lists)
 from . import lexicon
@@ -166,15 +166,21 @@ def _is_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: st
             prev is not None and (prev.word in PLACE_WORDS or prev.word in lists.brand_words or prev.word in _ARTICLES)
             and _adjacent(text, prev, tok, " \u00a0.")):  # "San Francisco", "Echo Dot", "the Dot"
         return False
+    if lang != "pl" and (_thing_of_two_words(text, tokens, i - 1) or _thing_of_two_words(text, tokens, i - 2)):
+        return False  # "this Les Paul", "the Diaper Genie"
     if _glued_initial_before(text, tokens, i) and not ordinary and word not in NOT_IN_NAMES and (
             known or word in lists.surnames_en or word in lists.surnames_pl):
         return True  # "J.Kowalski"
     if known:
-        if any(t.word.startswith(word) and t.word != word and t.word in lists.brand_words for t in tokens):
-            return False  # "Alex" in a text about Alexa
+        if any(t.word.startswith(word) and t.word != word and t.word in lists.brand_words for t in tokens) or (
+                _brand_short_form(word, lists) and device_talk(text)):
+            return False  # "Alex" in a text about Alexa or about setting up a speaker
+        if lang == "pl" and _english_phrase_after(text, tokens, i, lists):
+            return False  # an English title quoted in Polish: "Amber Drug"
         if word not in lists.not_names:
             return True
-        if _greeting_before(text, tokens, i) or _surname_after(text, tokens, i, lists):
+        if _greeting_before(text, tokens, i) or _surname_after(text, tokens, i, lists) or (
+                lang != "en" and _unlisted_surname_after(text, tokens, i, lists)):
             return True
         return word not in lists.places and word not in NOT_A_PERSON and (
             (mark != "" and at_message_end(text, tok.end, False)) or vocative(text, tok.start, tok.end)
@@ -239,6 +245,14 @@ def _foreign_name(word: str, lists: NameLists) -> str:
     return ""
 
 
+def _thing_of_two_words(text: str, tokens: list[_Token], j: int) -> bool:
+    """Whether a determiner at `j` ("the", "a", "this", "another") stands before two capitalised words: a thing's name
+    ("this Les Paul", "a Diaper Genie"), not a person ("This Kevin rep")."""
+    return j >= 0 and j + 2 < len(tokens) and tokens[j].word in _DETERMINERS and tokens[j + 1].capitalised \
+        and tokens[j + 2].capitalised and _adjacent(text, tokens[j], tokens[j + 1]) \
+        and _adjacent(text, tokens[j + 1], tokens[j + 2])
+
+
 def _reduplicated(text: str, tokens: list[_Token], i: int) -> bool:
     """Whether the word is one half of a doubled word joined by a dash ("Toi-Toi", tokenised "Toi - Toi")."""
     word = tokens[i].word
@@ -250,6 +264,8 @@ def _reduplicated(text: str, tokens: list[_Token], i: int) -> bool:
 
 
 _ARTICLES = frozenset({"the", "a", "an"})
+# Before a name of two words, these make it a thing's: "the Diaper Genie", "this Les Paul" (not "This Kevin rep").
+_DETERMINERS = _ARTICLES | frozenset({"this", "these", "those", "another"})
 # Words one of which every sign-off (lexicon.SIGN_OFF) holds: a cheap test before searching for one.
 _SIGN_OFF_HINTS = ("pozdr", "poważ", "szacunk", "regards", "sincerely", "yours", "wishes")
 # Right before a name: "my name is", "Name:", "named", "nazywam się", "imię i nazwisko:".
@@ -259,11 +275,18 @@ _NAME_CUE = re.compile(r"(?:\bname(?: is|:)|\bnamed|\bnazywam się|\bnazywa się
 _SURNAME_SHAPE = re.compile(r"\w{2,}(?:ski|ska|skiego|skiej|cki|cka|ckiego|ckiej|dzki|dzka|wicz|wicza|czyk|czyka"
                             r"|ak|aka|iak|iaka|uk|uka|ek|ka)")
 _PRODUCT_WORDS = frozenset("pro max plus mini ultra lite air se xl gt gti edition series".split())
+# Words that name a model after a person's name ("Les Paul Standard", "Jazzmaster Deluxe"); capitalised only.
+_MODEL_WORDS = _PRODUCT_WORDS | frozenset("standard custom classic deluxe studio special junior signature".split())
 
 
 def _product_after(text: str, tokens: list[_Token], i: int) -> bool:
-    """Whether a model word or number follows ("Nova Pro", "Aira 5"), or a company's or venue's word ("Fay
-    Servicing", "Emma's Pizza"): a product or a firm, not a person."""
+    """Whether a model word or number follows ("Nova Pro", "Aira 5", also past another capitalised word: "Les Paul
+    Standard"), or a company's or venue's word ("Fay Servicing", "Emma's Pizza"): a product or a firm, not a
+    person."""
+    if i + 2 < len(tokens) and tokens[i + 1].capitalised and tokens[i + 2].word in _MODEL_WORDS \
+            and tokens[i + 2].capitalised and _adjacent(text, tokens[i], tokens[i + 1]) \
+            and _adjacent(text, tokens[i + 1], tokens[i + 2]):
+        return True
     after = text[tokens[i].end:tokens[i].end + 12]
     stripped = after.lstrip(" \u00a0")
     if stripped[:1].isdigit() and len(after) - len(stripped) <= 1:
@@ -278,7 +301,8 @@ def _product_after(text: str, tokens: list[_Token], i: int) -> bool:
         return False
     if text[tokens[i + 1].start:tokens[i + 1].end + 1] in ("Dr ", "St "):
         return True  # "Anthony Dr Champaign": a street ("Drive"), unlike "Anna dr Kowalska"
-    return nxt in _PRODUCT_WORDS or (nxt in NOT_IN_NAMES and nxt not in PLACE_WORDS)
+    return nxt in _PRODUCT_WORDS or (nxt in NOT_IN_NAMES and nxt not in PLACE_WORDS) or (
+        nxt in _MODEL_WORDS and tokens[i + 1].capitalised)
 
 
 def _adjacent(text: str, left: _Token, right: _Token, joiners: str = " \u00a0") -> bool:
@@ -383,6 +407,52 @@ def _signature(text: str, tok: _Token, sign_offs: list[int]) -> bool:
             if not rest.strip() or (len(rest.split()) == 1 and rest[0].isupper()):
                 return True
     return False
+
+
+def _brand_short_form(word: str, lists: NameLists) -> bool:
+    """Whether a first name is a brand's name short of its last letter ("Alex" for Alexa)."""
+    return len(word) >= 3 and any(word + ch in lists.brand_words for ch in "aeiouy")
+
+
+def _english_phrase_after(text: str, tokens: list[_Token], i: int, lists: NameLists) -> bool:
+    """Whether a capitalised English word that is no Polish word or name follows: an English title quoted in a
+    Polish text ("Amber Drug", "Rose Garden")."""
+    if i + 1 >= len(tokens) or not _adjacent(text, tokens[i], tokens[i + 1]) or not tokens[i + 1].capitalised:
+        return False
+    nxt = tokens[i + 1].word
+    return (nxt in name_lists("en").common_words and nxt not in lists.surnames_pl and nxt not in lists.surnames_en
+            and nxt not in lists.first_names and nxt not in lists.first_name_forms_pl)
+
+
+def _unlisted_surname_after(text: str, tokens: list[_Token], i: int, lists: NameLists) -> bool:
+    """Whether a Polish first name in an oblique case that is also a word ("Marka") has a capitalised word of no list
+    in an oblique case after it in the middle of a sentence (after a dash or comma too): its surname ("udziałowca -
+    Marka Falenty"), not a brand ("Marka Novotel")."""
+    if i + 1 >= len(tokens) or not _adjacent(text, tokens[i], tokens[i + 1]):
+        return False
+    tok, nxt = tokens[i], tokens[i + 1]
+    if tok.word not in lists.oblique_pl or len(tok.word) < 4 or not nxt.word.endswith(_OBLIQUE_ENDINGS):
+        return False  # "Marka Falenty", not "Marka Novotel", "Joy Conami"
+    before = text[:tok.start].rstrip(" \u00a0")
+    if before == "" or before[-1] in ".!?…:;\n\"“”„»«()[]":
+        return False  # "Marka Xiaomi kupiłem ..." starts a sentence
+    word = nxt.word
+    return (nxt.capitalised and text[nxt.start + 1:nxt.end].islower() and len(word) > 3 and "-" not in word
+            and not _reduplicated(text, tokens, i + 1) and word not in lists.common_words
+            and word not in lists.not_names and word not in lists.brand_words and word not in NOT_IN_NAMES
+            and word not in lists.first_names and word not in lists.first_name_forms_pl
+            and not institution_word(word) and not role_word(word, False, "pl") and not COURTESY_ROLE.fullmatch(word)
+            and not _product_after(text, tokens, i + 1) and _closes_clause(text, nxt.end))
+
+
+# Endings of a Polish surname in a case other than the nominative (genitive, dative, accusative, instrumental).
+_OBLIQUE_ENDINGS = ("a", "y", "i", "ego", "ej", "owi", "u", "emu", "em", "ą", "ę", "im")
+
+
+def _closes_clause(text: str, end: int) -> bool:
+    """Whether a stop, comma, bracket, line end or the end of the text follows `end`, or a lower-case word."""
+    rest = text[end:end + 3].lstrip(" \u00a0")
+    return rest == "" or not rest[0].isupper()
 
 
 def _surname_after(text: str, tokens: list[_Token], i: int, lists: NameLists) -> bool:
