@@ -172,6 +172,11 @@ ADDRESSES = [
                                                                    ("POSTAL_CODE", "62704")]),
     ("en", "Mailing address: 88 E 21 Terr  Topeka KS 66604", [("ADDRESS", "88 E 21 Terr"), ("POSTAL_CODE", "66604")]),
     ("en", "I checked stores near zipcode-30301 and none had it.", [("POSTAL_CODE", "30301")]),
+    ("pl", "Kod 43 - 210 wpisałem źle , paczka wróciła .", [("POSTAL_CODE", "43 - 210")]),
+    ("pl", "Paczkomat przy 31-512, szybko.", [("POSTAL_CODE", "31-512")]),
+    ("en", "We moved to Dayton, Ohio 45402 last year.", [("POSTAL_CODE", "45402")]),
+    ("en", "Ship it to New Mexico, 87501 please", [("POSTAL_CODE", "87501")]),
+    ("en", "Our office: Leeds LS1 4AP, then Manchester M1 1AE.", [("POSTAL_CODE", "LS1 4AP"), ("POSTAL_CODE", "M1 1AE")]),
 ]
 
 
@@ -192,6 +197,9 @@ NOT_POSTAL = [
     "Z zoomem 24-105 i lampą, do tego 55-250, 50mm też.",
     "Częstotliwość 40-862 MHz, temperatura 40-100*C.",
     "Ogniwa typu 18650 3.7V, razem 11880mAh.",
+    "Było od 10 - 100 osób , ocena 70 - 100 pkt , wiek 18-100 .",
+    "Mam model XR 12-345 i typ 55-123, wynik 85-100 punktów.",
+    "Bought a PS4 1TB and an X1 8GB card.",
 ]
 
 

@@ -5,10 +5,12 @@ the street's name and a house number, glued to the name or not ("ul. Lipowa12");
 "Apt 4B") go with it. A street named without a number ("przy ulicy Długiej") says where a shop is, not where a person
 lives, and stays. English addresses may be written in lower case ("12 n oak dr") with an abbreviated street type. A
 word and a house number right before a Polish postal code is an address too, with or without a street keyword: a
-village address ("Nowa Wieś 12, 05-100"). Postal codes are Polish (00-000, unless a unit or currency follows: "10-100
-zł" is a price range, or a lens's focal range is meant: "obiektyw 70-200"), UK (SW1A 1AA) and US ZIP codes after a
-city and state ("Austin, TX 78701", "austin tx 78701") or the word "zip". A city alone is not masked: it says little
-about a person and much about the feedback ("the Kraków store").
+village address ("Nowa Wieś 12, 05-100"). Postal codes are Polish (00-000, or "00 - 000" in tokenised text, wherever
+they stand, unless a unit or currency follows: "10-100 zł" is a price range; a range's, score's or model's word comes
+before: "od 10 - 100", "ocena 70-100", "model XR 12-345"; or a lens's focal range is meant: "obiektyw 70-200"), UK
+(SW1A 1AA, not "PS4 1TB") and US ZIP codes after a city and state ("Austin, TX 78701", "austin tx 78701"), a state's
+name ("Texas 78701") or the word "zip". A city alone is not masked: it says little about a person and much about the
+feedback ("the Kraków store").
 """
 
 from __future__ import annotations
@@ -75,23 +77,31 @@ _PO_BOX = re.compile(r"\b(?:P\.?\s?O\.?\s?Box|Post Office Box|skr(?:ytka)?\.?\s*
                      re.IGNORECASE)
 
 _PL_POSTAL = re.compile(r"(?<![\w\-/.,:+])\d{2}-\d{3}(?![\w\-/]|[.,:]\d)")
-# Tokenised text ("31 - 512 Kraków") spaces the dash: then only before a capitalised word, the town, or right after a
-# house number and its comma ("Długa 5 , 80 - 827").
+# Tokenised text ("31 - 512 Kraków") spaces the dash; the same words around tell a code from a range.
 _PL_POSTAL_SPACED = re.compile(r"(?<![\w\-/.,:+])\d{2} - \d{3}(?![\w\-/]|[.,:]\d)")
-_TOWN_AFTER = re.compile(rf"[ \u00a0]+[{_UP}]")
-_HOUSE_NUMBER_BEFORE = re.compile(r"\d[a-zA-Z]?[ \u00a0]*,[ \u00a0]*$|\bkod\w*(?: poczt\w*)?[ \u00a0]*:?[ \u00a0]*$",
-                                  re.IGNORECASE)
+# Not a postal code when a unit, a currency or a count follows ("10-100 zł", "20 - 300 osób", "85-100 pkt")...
 _NOT_POSTAL_AFTER = re.compile(
     r"\s*(?:zł|zl\b|pln|eur|usd|gbp|%|€|\$|£|kg|km|cm|mm|m\b|g\b|l\b|ml|min|sek|h\b|godz|dni|dnia|lat|szt|osób|os\b"
-    r"|tys|mln|x\b|razy|times|days|hours|minutes|pages|stron|r\.|rok|roku|[kmg]?hz\b|°|\*\s*c\b|w\b|v\b|db\b)",
+    r"|tys|mln|x\b|razy|times|days|hours|minutes|pages|stron|r\.|rok|roku|[kmg]?hz\b|°|\*\s*c\b|w\b|v\b|db\b"
+    r"|pkt|punkt|points?\b|pts\b|złot|sztuk|zdj|proc|percent|mah\b|lm\b|fps\b|rpm\b|obr|kcal|dpi\b|[mg]bps\b|[kmgt]b\b"
+    r"|cali|inch|people|persons|years|lata\b|latach|miesi|months|tygodni|weeks|sztuk|\bpcs\b|ludzi)",
     re.IGNORECASE)
+# ... or an id's, a model's, a range's or a score's word comes before ("nr 12-345", "model 12-345", "od 10 - 100",
+# "wiek 18-100", "ocena 70-100").
 _NOT_POSTAL_BEFORE = re.compile(r"(?:\bnr|\bno\.?|#|\btel\.?|\bid|zam[oó]wie\w*"
-                                r"|\border|faktur\w*|invoice|paczk\w*|przesy[lł]k\w*|\bkod\w* rabat\w*)[\s:.]*$",
+                                r"|\border|faktur\w*|invoice|paczk\w*|przesy[lł]k\w*|\bkod\w* rabat\w*"
+                                r"|\bod|\bfrom|\bbetween|\bokoło|\bok|\bca|\bprzedzia\w*|\bzakres\w*|\brange|\branging"
+                                r"|\bwiek\w*|\bages?|\bocen\w*|\bwynik\w*|\bscored?|\brated|\bskal\w*|\bscale"
+                                r"|\bmodel\w*|\btyp\w*|\btype|\bart|\bkat|\bsymbol\w*|\bpart|\bsku|\bref|\bwersj\w*"
+                                r"|\bversion|\bseri\w*|\bsize|\brozmiar\w*|\bnumer\w*|\bnumber)[\s:.]*$",
                                 re.IGNORECASE)
+# A model's letters right before ("XR 12-345", "GT-12-345"), not the country's ("PL 31-512").
+_MODEL_CODE_BEFORE = re.compile(r"\b(?!PL\b)[A-Z]{1,5}\d{0,3}[ \u00a0-]*$")
 # A lens's focal range ("obiektyw 18-140", "70-200, 50mm", "18-140 DX VR"): camera words or millimetres nearby.
 _FOCAL_NEAR = re.compile(r"\d[ \u00a0]*mm\b|obiektyw|\blens|\bzoom|\bnikkor|\bnikon|\bcanon|\btamron|\bsigma\b"
                          r"|\bogniskow|\bf/\d|\bf\d\.\d|\b(?:DX|VR|USM|OSS|EF|EF-S|AF-S)\b", re.IGNORECASE)
-_UK_POSTAL = re.compile(r"\b(?:GIR 0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?[ \u00a0]\d[ABD-HJLNP-UW-Z]{2})\b")  # spaced
+# Spaced, as written: "SW1A 1AA", "M1 1AE"; not a console and its disk ("PS4 1TB", "X1 8GB").
+_UK_POSTAL = re.compile(r"\b(?:GIR 0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?[ \u00a0]\d(?![TG]B\b)[ABD-HJLNP-UW-Z]{2})\b")
 _US_STATES = ("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC "
               "ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR").split()
 # States that are also words or abbreviations ("in", "or", "me", "ID") count only after a comma, and then in capitals.
@@ -104,6 +114,14 @@ _US_ZIP = re.compile(rf"[^\W\d_],[ \u00a0]*(?:{'|'.join(_US_STATES)}|{_STATE.low
                      r"(\d{5}(?:-\d{4})?)(?![\w-])"
                      r"|\b(?i:zip(?:[ \u00a0]?code)?|postal[ \u00a0]code|postcode)[ \u00a0]*(?:is|:|#|was|-|=)?"
                      r"[ \u00a0]*(\d{5}(?:-\d{4})?)(?![\w-])")
+# A ZIP after a state's name ("Austin, Texas 78701", "New York 10001").
+_STATE_NAMES = ("Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho"
+                "|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota"
+                "|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York"
+                "|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina"
+                "|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming"
+                "|Puerto Rico|District of Columbia")
+_US_ZIP_STATE_NAME = re.compile(rf"\b(?:{_STATE_NAMES}),?[ \u00a0]+(\d{{5}}(?:-\d{{4}})?)(?![\w-]|[ \u00a0]?\d)")
 # Without the comma, in English text only ("mi 11880mAh" is Polish, "MS 18650 3.7V" a battery).
 _US_ZIP_NO_COMMA = re.compile(rf"[^\W\d_]\.?[ \u00a0]+(?:{_STATE_ANY_CASE})\.?[ \u00a0]+(\d{{5}}(?:-\d{{4}})?)"
                               r"(?![\w-]|[ \u00a0]?\d)")
@@ -144,6 +162,7 @@ def find_postal_codes(text: str, lang: str | None = None) -> list[Found]:
     for m in _US_ZIP.finditer(text):
         group = 1 if m.group(1) else 2
         found.append((m.start(group), m.end(group), "POSTAL_CODE"))
+    found += [(m.start(1), m.end(1), "POSTAL_CODE") for m in _US_ZIP_STATE_NAME.finditer(text)]
     if lang != "pl":
         found += [(m.start(1), m.end(1), "POSTAL_CODE") for m in _US_ZIP_NO_COMMA.finditer(text)]
     return found
@@ -156,10 +175,8 @@ def _polish_postal_codes(text: str) -> tuple[tuple[int, int], ...]:
     codes = []
     for m in [*_PL_POSTAL.finditer(text), *_PL_POSTAL_SPACED.finditer(text)]:
         start, end = m.span()
-        if _NOT_POSTAL_AFTER.match(text, end) or _NOT_POSTAL_BEFORE.search(text, max(0, start - 24), start):
-            continue
-        if " " in m.group() and not (_TOWN_AFTER.match(text, end)
-                                     or _HOUSE_NUMBER_BEFORE.search(text, max(0, start - 24), start)):
+        if _NOT_POSTAL_AFTER.match(text, end) or _NOT_POSTAL_BEFORE.search(text, max(0, start - 24), start) \
+                or _MODEL_CODE_BEFORE.search(text, max(0, start - 8), start):
             continue
         if _FOCAL_NEAR.search(text, max(0, start - 40), min(len(text), end + 40)):
             continue
