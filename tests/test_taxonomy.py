@@ -125,3 +125,16 @@ def test_no_label_id_is_hard_coded_outside_the_taxonomy_file():
             if re.search(rf"""["']{label_id}["']""", text):
                 offenders.append(f"{path.relative_to(ROOT)}: {label_id}")
     assert not offenders, offenders
+
+
+def test_the_goal_a_records_labels_imply():
+    tax = default_taxonomy()
+    delivery = {"touchpoint": "delivery", "pain_point": "delay"}
+    praise = {"touchpoint": "website", "pain_point": None}
+    # the touchpoint of the first moment with a problem, in the item's language
+    assert tax.goal_of([praise, delivery], "experience", "pl") == tax.label("touchpoints", "delivery").goal["pl"]
+    assert tax.goal_of([praise], "experience", "en") == tax.label("touchpoints", "website").goal["en"]
+    # no touchpoint: the stage's; a language the label lacks: English
+    assert tax.goal_of([{"touchpoint": None, "pain_point": None}], "loyalty", "de") == \
+        tax.label("stages", "loyalty").goal["en"]
+    assert tax.goal_of([], "awareness", None) == tax.label("stages", "awareness").goal["en"]
