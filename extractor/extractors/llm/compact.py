@@ -60,13 +60,13 @@ class Expanded:
     dropped: list[int] = field(default_factory=list)  # the positions of the events left out (lenient only)
 
 
-# The answer keys of the "named" style (journey-batch.v4) for the short keys the code reads: whole words, one or two
-# tokens each in the common tokenizers, as cheap as the short keys and readable to a small model.
 # At most this many moments an item where the server takes list bounds (llama.cpp, Ollama, LM Studio; hosted
 # providers get no bound): under a grammar Qwen2.5-Coder 1.5B goes on naming the next clause with the same labels.
 # Allowed two, it wrote two for 77 of 100 items of ../shared/data asked in batches, 49 of them the first one's labels
 # again, at 54 answer tokens an item; one moment is about 44.
 NAMED_MOMENTS = 1
+# The answer keys of the "named" style (journey-batch.v4) for the short keys the code reads: whole words, one or two
+# tokens each in the common tokenizers, as cheap as the short keys and readable to a small model.
 NAMED_FIELDS = {"s": "stage", "e": "emotion", "v": "sentiment", "m": "moment_of_truth", "g": "goal", "ev": "events",
                 "c": "clause", "t": "touchpoint", "p": "problem"}
 
@@ -80,10 +80,10 @@ class CompactFormat:
 
     `named` (journey-batch.v4): the labels by their taxonomy ids and the answer's keys as words (NAMED_FIELDS), the
     item's stage given once and its moments without one (they take the item's), no goal (the record's goal is the
-    one its labels imply, as the rules extractor's). Two-letter label keys cost as many
-    tokens as most ids (`awareness` and `aw` are one token each for Qwen2.5 and cl100k) and a 1.5B model labelled
-    far worse with them: on the first 32 items of our gold recorded with both, stage accuracy 0.69 (v1, ids)
-    against 0.38 (v2, short keys), emotion 0.47 against 0.19."""
+    one its labels imply, as the rules extractor's). Two-letter label keys cost as many tokens as most ids
+    (`awareness` and `aw` are one token each for Qwen2.5 and cl100k) and a 1.5B model labelled far worse with them:
+    on the first 32 items of our gold recorded with both, stage accuracy 0.69 (v1, ids) against 0.38 (v2, short
+    keys), emotion 0.47 against 0.19."""
 
     def __init__(self, taxonomy: Taxonomy, lean: bool = False, named: bool = False):
         keys_of = (lambda ids: {i: i for i in ids}) if named else short_keys
