@@ -48,7 +48,7 @@ NAMES = [
     ("en", "The gate agent Frank rebooked all of us.", ["Frank"]),
     ("en", "My husband Bill called twice and nobody answered.", ["Bill"]),
     ("pl", "Odwiedziliśmy wujka Haralda i ciocię Brendę w Gdyni.", ["Haralda", "Brendę"]),
-    ("pl", "Obsłużył nas manager hotelu Mark bardzo uprzejmie.", ["Mark"]),
+    ("pl", "Obsłużył nas manager hotelu Steve bardzo uprzejmie.", ["Steve"]),
     # @handles are no names, the name after them is
     ("en", "@SkyAirline @Jessica_Smith Donna at gate 4 was amazing", ["Donna"]),
     # an initial glued to a surname; a surname before the first name in a list's header
@@ -56,9 +56,9 @@ NAMES = [
     ("pl", "Kowalczyk Agnieszka , dr inż .\nwykłady były ciekawe", ["Kowalczyk Agnieszka"]),
     # a name joined by "and" to a name, abbreviated jobs, a surname that is also a word after a first name
     ("en", "A great flight with Clarence and Frank, both so kind.", ["Clarence", "Frank"]),
-    ("en", "Thx Ops Agt. Rich and Lead FA Bill for the help", ["Rich", "Bill"]),
+    ("en", "Thx Svc Agt. Frank and FA Will for the help", ["Frank", "Will"]),
     ("pl", "Wizyta u Pana Doktora Tomasza Marka była krótka .", ["Tomasza Marka"]),
-    ("pl", "Dziękuję za nowe kolano . Marek W .", ["Marek W"]),
+    ("pl", "Dziękuję za nowe kolano . Marek K .", ["Marek K"]),
     # a person after an institution's name, in the nominative
     ("pl", "Jak powiedział rzecznik Fundacji Rozwoju Nauki Tadeusz Wrzos , wyniki są dobre .", ["Tadeusz Wrzos"]),
     # foreign names declined the Polish way, a family in the plural
@@ -75,7 +75,7 @@ NAMES = [
     ("pl", "Pan Artur twierdził , że to nic .", ["Artur"]),
     # a first name that is also a word, with its surname of no list in the same case; "this" before one name
     ("pl", "Hotel należy do wspólnika spółki - Marka Pietraszewy .", ["Marka Pietraszewy"]),
-    ("en", "@AirCo This Kevin rep at the call center must be investigated", ["Kevin"]),
+    ("en", "@AirCo This Gary rep at the call center must be investigated", ["Gary"]),
 ]
 
 
@@ -105,33 +105,33 @@ SURVIVE = [
     ("en", "Love, Love, Love this blender"),
     ("en", "I use my Alexa daily and Alex reads me the news."),
     ("en", "As a frequent flyer, I'd expect better. My Father Co-signed the loan."),
-    ("en", "Little Mr. Independence now climbs the stairs alone."),
+    ("en", "Little Mr. Persistence now climbs the stairs alone."),
     ("en", "I was contacted by Peter J. Harlow, Attorneys at Law, about the debt."),
     ("en", "Dinner at Rosie's Diner near Tompkins Square was great."),
-    ("en", "The Anthony Dr store never has my order ready."),
+    ("en", "The Gregory Dr store never has my order ready."),
     ("en", "Windows Server Enterprise 2003 runs on it."),
     ("pl", "Studiowałem na Uniwersytecie Kardynała Tadeusza Nowaka w Lublinie."),
     ("pl", "Leżałem w Szpitalu im. Jana Pawła II i w szpitalu św. Łukasza."),
     ("pl", "Mam robot Zosia w kuchni i polecam każdemu Zosię."),
     ("pl", "Pan Sz. zajął się tym szybko, a pani dr. Na wizycie nic."),
-    ("pl", "Pilot Ok, ergonomiczny. Prezesa Orbisu nie było, rezydenci Itaka też nie."),
+    ("pl", "Pilot Ok, ergonomiczny. Dyrektora Orbisu nie było, rezydenci Itaka też nie."),
     ("en", "Call Echo or Alexa and ask for Jordan shoes."),
-    ("en", "My driver was late and Hope pilot knows it."),
+    ("en", "My driver was late and Hope steward knows it."),
     # towns in the locative, discoverers' names in the names of illnesses and methods, nations
     ("pl", "Pracowałem w Lubinie , potem pod Bostonem , a w całym Bemowie nie ma sklepu ."),
     ("pl", "Mama ma chorobę Parkinsona , badanie metodą Holtera nic nie dało ."),
     ("pl", "Na cukrzycę choruje wielu Polaków . Polscy lekarze to wiedzą ."),
-    ("pl", "Poduszki typu Ikea , a pokój jak u Billia ."),
-    ("pl", "Szczotka lepsza niż oryginalnej szczotki Hoovera , a Układ Peltiera działa ."),
+    ("pl", "Poduszki typu Ikea , a pokój jak u Kellia ."),
+    ("pl", "Filtr tańszy niż oryginalne końcówki Hoovera , a Moduł Peltiera grzeje ."),
     # doubled words, courtesy roles after "Pani"
-    ("pl", "Lepiej wyglądał Toi - Toi przy plaży niż Bora-Bora w katalogu ."),
-    ("pl", "Byłam u Pani Kardiolog i pani Ordynans , obie miłe ."),
+    ("pl", "Lepiej pachniał Toi - Toi przy plaży niż Bora-Bora w katalogu ."),
+    ("pl", "Byłam u Pani Kardiolog i pani Rejestratorka , obie miłe ."),
     # things named like people: after a determiner, before a model word, short of a brand's letter, English titles
     ("en", "I have given this Les Paul a try; my Les Paul Standard stays home. The Diaper Genie smells."),
     ("en", "Easy to set up, it connects to the smart plug. The kids think Alex is cool!"),
     ("en", "I ordered from Sam Ash and the cable came in a day."),
-    ("pl", "W pracy \" Amber Drug \" opisano wyniki , a Marka Novotel rośnie ."),
-    ("pl", "To tłumaczył jak wójt rolnikom z Koziej Wólki ."),
+    ("pl", "W pracy \" Holly Market \" opisano wyniki , a Marka Samsung rośnie ."),
+    ("pl", "Opowiadał jak sołtys gościom z Sowiej Wólki ."),
 ]
 
 
@@ -193,10 +193,10 @@ NOT_POSTAL = [
     "Order #55-123 and 3 bags of 20 kg.",
     "Dostawa 12.03.2024, wizyta 12-03-2024 o 12:30.",
     "We waited 45 minutes at gate 12, then 2 more hours.",
-    "Obiektyw 70-200 jest ostry, a 18-140 DX VR też daje radę.",
+    "Obiektyw 70-200 jest ostry, a 16-80 DX VR też daje radę.",
     "Z zoomem 24-105 i lampą, do tego 55-250, 50mm też.",
     "Częstotliwość 40-862 MHz, temperatura 40-100*C.",
-    "Ogniwa typu 18650 3.7V, razem 11880mAh.",
+    "Ogniwa typu 18650 3.7V, razem 12960mAh.",
     "Było od 10 - 100 osób , ocena 70 - 100 pkt , wiek 18-100 .",
     "Mam model XR 12-345 i typ 55-123, wynik 85-100 punktów.",
     "Bought a PS4 1TB and an X1 8GB card.",
@@ -215,7 +215,7 @@ def test_a_us_state_without_a_comma_is_read_in_english_only():
 
 NOT_ADDRESSES = [
     ("pl", "Przychodnia przy ulicy Słonecznej jest czysta, a lekarz na ul. Ogrodowej miły."),
-    ("pl", "Po 5h pani dr w końcu przyszła, 3 lata temu przez dr Nowaka to samo."),
+    ("pl", "Po 6h pani dr w końcu przyszła, 3 lata temu przez dr Nowaka to samo."),
     ("en", "It was an 8 hour drive, then 40 min road work and 2 miles down the road."),
     ("en", "The 256 GB hard drive died; 5 stars all the way, by the way."),
 ]
@@ -269,7 +269,7 @@ def test_polish_case_forms(name, surname, forms):
     assert forms <= polish_forms(name, surname)
 
 
-@pytest.mark.parametrize("word,lemma", [("chambersa", "chambers"), ("eddiego", "eddie"), ("harry'ego", "harry"),
-                                       ("griswoldowie", "griswold"), ("peterze", "peter"), ("robercie", "robert")])
+@pytest.mark.parametrize("word,lemma", [("hendersona", "henderson"), ("freddiego", "freddie"), ("harry'ego", "harry"),
+                                       ("thompsonowie", "thompson"), ("peterze", "peter"), ("robercie", "robert")])
 def test_bases_of_foreign_names_declined_in_polish(word, lemma):
     assert lemma in foreign_bases(word)

@@ -43,7 +43,7 @@ _PL_STREET = re.compile(
 _PL_BEFORE_POSTAL = re.compile(rf"(?<![\w.])(?:(?P<pre>{_PL_WORD})[ \u00a0]+)?(?P<word>{_PL_WORD})[ \u00a0]*"
                                rf"{_NUMBER}{_FLAT}[ \u00a0]*,[ \u00a0]*$")
 # A village's name has a second word when one of the two is such an adjective; otherwise only the last word is taken,
-# since the word before is often the sender's surname ("Jan Nowak Pieńków 39, 05-152").
+# since the word before is often the sender's surname ("Jan Nowak Borówko 39, 05-152").
 _VILLAGE_ADJECTIVES = frozenset("""nowa nowy nowe stara stary stare wielka wielki wielkie mała mały małe górna górny
 górne dolna dolny dolne duża duży duże średnia średni średnie wola""".split())
 
@@ -51,14 +51,14 @@ górne dolna dolny dolne duża duży duże średnia średni średnie wola""".spl
 _EN_TYPE = (r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|Terr"
             r"|Ter|Close|Crescent|Cres|Highway|Hwy|Parkway|Pkwy|Square|Sq|Circle|Cir|Trail|Trl|Row|Gardens|Mews"
             r"|Grove)")
-# A street's words: capitalised, ordinals, a direction with or without a number ("E 107 Terr").
+# A street's words: capitalised, ordinals, a direction with or without a number ("E 21 Terr").
 _EN_TOKEN = r"(?:[A-Z][\w'’-]*\.?|\d{1,3}(?:st|nd|rd|th)|[NSEW]\.?(?:[ \u00a0]+\d{1,3}\b)?)"
 _EN_UNIT = r"(?:\s*,?\s*(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Fl\.?|Floor|#)\s*[\w-]{1,6})?"
 _EN_STREET = re.compile(
     rf"(?:\b(?:Flat|Apt\.?|Apartment|Unit|Suite)\s*[\w-]{{1,6}}\s*,?\s*)?"
     rf"\b\d{{1,6}}[A-Za-z]?(?:-\d{{1,4}})?[ \u00a0]+{_EN_TOKEN}(?:[ \u00a0]+{_EN_TOKEN}){{0,3}}[ \u00a0]+"
     rf"(?i:{_EN_TYPE})\b\.?(?:[ \u00a0]+(?:NW|NE|SW|SE|N|S|E|W)\b)?{_EN_UNIT}")
-# The same in lower case ("12008 blue ridge blvd", "7 n main st"): only with an abbreviated street type or a plain
+# The same in lower case ("9031 willow creek blvd", "7 n main st"): only with an abbreviated street type or a plain
 # "street", "avenue", "road", "boulevard" or "lane" ("8 hour drive" and "all the way" are no addresses), and without
 # the little words and units of a sentence (_NOT_STREET_WORDS).
 _NUMBER_START = re.compile(r"(?<![\w])\d")  # where a house number may start
@@ -97,7 +97,7 @@ _NOT_POSTAL_BEFORE = re.compile(r"(?:\bnr|\bno\.?|#|\btel\.?|\bid|zam[oó]wie\w*
                                 re.IGNORECASE)
 # A model's letters right before ("XR 12-345", "GT-12-345"), not the country's ("PL 31-512").
 _MODEL_CODE_BEFORE = re.compile(r"\b(?!PL\b)[A-Z]{1,5}\d{0,3}[ \u00a0-]*$")
-# A lens's focal range ("obiektyw 18-140", "70-200, 50mm", "18-140 DX VR"): camera words or millimetres nearby.
+# A lens's focal range ("obiektyw 16-80", "70-300, 35mm", "16-80 DX VR"): camera words or millimetres nearby.
 _FOCAL_NEAR = re.compile(r"\d[ \u00a0]*mm\b|obiektyw|\blens|\bzoom|\bnikkor|\bnikon|\bcanon|\btamron|\bsigma\b"
                          r"|\bogniskow|\bf/\d|\bf\d\.\d|\b(?:DX|VR|USM|OSS|EF|EF-S|AF-S)\b", re.IGNORECASE)
 # Spaced, as written: "SW1A 1AA", "M1 1AE"; not a console and its disk ("PS4 1TB", "X1 8GB").
@@ -108,8 +108,8 @@ _US_STATES = ("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA
 _STATE_WORDS = frozenset("AL CO DE HI ID IN LA MA ME OH OK OR PA".split())
 _STATE = "|".join(st for st in _US_STATES if st not in _STATE_WORDS)
 _STATE_ANY_CASE = f"{_STATE}|{_STATE.lower()}"
-# A ZIP after a city and its state ("Bronx, NY 10463", "Kansas City MO 64137", "grandview mo 64030"), or after the
-# word zip ("zip 60431", "Zip:30093", "zipcode-30093").
+# A ZIP after a city and its state ("Albany, NY 12207", "Springfield MO 65802", "joplin mo 64840"), or after the
+# word zip ("zip 60625", "Zip:30327", "zipcode-30327").
 _US_ZIP = re.compile(rf"[^\W\d_],[ \u00a0]*(?:{'|'.join(_US_STATES)}|{_STATE.lower()})\.?,?[ \u00a0]+"
                      r"(\d{5}(?:-\d{4})?)(?![\w-])"
                      r"|\b(?i:zip(?:[ \u00a0]?code)?|postal[ \u00a0]code|postcode)[ \u00a0]*(?:is|:|#|was|-|=)?"
@@ -122,14 +122,14 @@ _STATE_NAMES = ("Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut
                 "|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming"
                 "|Puerto Rico|District of Columbia")
 _US_ZIP_STATE_NAME = re.compile(rf"\b(?:{_STATE_NAMES}),?[ \u00a0]+(\d{{5}}(?:-\d{{4}})?)(?![\w-]|[ \u00a0]?\d)")
-# Without the comma, in English text only ("mi 11880mAh" is Polish, "MS 18650 3.7V" a battery).
+# Without the comma, in English text only ("mi 12960mAh" is Polish, "MS 18650 3.7V" a battery).
 _US_ZIP_NO_COMMA = re.compile(rf"[^\W\d_]\.?[ \u00a0]+(?:{_STATE_ANY_CASE})\.?[ \u00a0]+(\d{{5}}(?:-\d{{4}})?)"
                               r"(?![\w-]|[ \u00a0]?\d)")
 
 
 def find_addresses(text: str, lang: str | None = None) -> list[Found]:
     """Street addresses ("ADDRESS") in `text`: Polish street keywords with a street name and number, English house
-    number + street name + street type (in lower case too where `lang` is not "pl": "5h pani dr" is Polish), a word
+    number + street name + street type (in lower case too where `lang` is not "pl": "6h pani dr" is Polish), a word
     and a house number before a Polish postal code, P.O. boxes; with flat and unit numbers."""
     if _DIGIT.search(text) is None:
         return []
@@ -147,7 +147,7 @@ def find_addresses(text: str, lang: str | None = None) -> list[Found]:
         m = _PL_BEFORE_POSTAL.search(text, max(0, start - 60), start)
         if m:
             two = {(m.group("pre") or "").lower(), m.group("word").lower()} & _VILLAGE_ADJECTIVES
-            begin = m.start() if two else m.start("word")  # "Nowa Wieś 8", "Zalesie Małe 14"; not "Nowak Pieńków 3"
+            begin = m.start() if two else m.start("word")  # "Nowa Wieś 8", "Zalesie Małe 14"; not "Nowak Borówko 3"
             found.append((begin, _trim(text, begin, m.end()), "ADDRESS"))
     return found
 

@@ -1,7 +1,7 @@
 """What around a word says that it is, or is not, a person's name: @handles, roles and kin ("agent", "my husband",
-"kuzyna"), sign-off marks of support agents ("^Mark", "*ErikS", "- Tom"), a name addressed at the end of a message
+"kuzyna"), sign-off marks of support agents ("^Mark", "*AnnaP", "- Tom"), a name addressed at the end of a message
 (", Mark!"), and the institutions, streets and products whose names hold a person's name ("Uniwersytet Jana Pawła II",
-"ul. Kopernika", "robot Kasia")."""
+"ul. Kopernika", "robot Zosia")."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ husband wife son daughter brother sister mom mum mother dad father friend boyfri
 fiancée uncle aunt auntie cousin grandson granddaughter grandma grandpa grandmother grandfather nephew niece colleague
 coworker co-worker neighbor neighbour roommate stepson stepdaughter hubby
 """.split())
-# Polish staff and kin in the singular, any case: "kurier Marek", "kuzyna Clarka", "ciotką Edną", "córka Zosia".
+# Polish staff and kin in the singular, any case: "kurier Marek", "kuzyna Dextera", "ciotką Brendą", "córka Zosia".
 _STAFF_PL = re.compile(
     r"(?:kurier|konsultant|sprzedaw|kelner|recepcjonist|pielęgniar|położn|lekar|ordynator|dyrektor|kierownik|prezes"
     r"|właściciel|opiekun|animator|rezydent|przewodni|instruktor|trener|nauczyciel|wychowawc|fryzjer|kosmetyczk"
@@ -38,10 +38,10 @@ _KIN_PL = re.compile(
     r"|braciszk|braciszek|mamusi|tatuś|tatusi|żonk)\w{0,4}"
     r"|syn|syna|synem|synu|brat|brata|bratu|bratem|bracie|mąż|męża|mężowi|mężem|mężu|żona|żony|żonie|żoną|żonę"
     r"|mama|mamą|mamę|mamie|tata|taty|tatą|tatę|tacie|ciocia")
-_PLURAL_PL = ("ów", "ami", "ach", "om")  # "rezydentów Tui", "pracownikom Orbisu": the firm's people
+_PLURAL_PL = ("ów", "ami", "ach", "om")  # "rezydentów Itaki", "pracownikom Orbisu": the firm's people
 
 
-# Abbreviated jobs take a full stop before the name: "Ops Agt. Rich", "Flight Att. Nancy", "Spvsr. Sally".
+# Abbreviated jobs take a full stop before the name: "Ops Agt. Frank", "Flight Att. Gloria", "Spvsr. Wendell".
 ABBREVIATED_ROLES = frozenset("agt spvsr supv supvr att".split())
 
 
@@ -104,8 +104,8 @@ _PRODUCT_NOUNS = re.compile(
 
 
 def product_noun(word: str) -> bool:
-    """Whether `word` (lower case) names a kind of product, after which a name is the product's ("robot Kasia",
-    "odkurzacza Kirby")."""
+    """Whether `word` (lower case) names a kind of product, after which a name is the product's ("robot Zosia",
+    "odkurzacza Dyson")."""
     return _PRODUCT_NOUNS.fullmatch(word) is not None
 
 
@@ -159,7 +159,7 @@ _VERB_AFTER = re.compile(r"[ \u00a0]+(?:is|was|has|had|did|does|made|helped|went
 
 def possessive_praise(text: str, start: int, end: int) -> bool:
     """Whether the word stands between "your"/"our"/"my" and a verb: a person spoken of ("your Terry is our hero",
-    "our Mike helped"), not "my Sunday on hold"."""
+    "our Mike helped"), not "my Saturday on hold"."""
     return _POSSESSIVE_BEFORE.search(text, max(0, start - 6), start) is not None and \
         _VERB_AFTER.match(text, end) is not None
 

@@ -32,8 +32,8 @@ hotel hotelu hotelem motel motelu pensjonat pensjonatu restauracja restauracji r
 kawiarni bar baru pub pubu klub klubu club sklep sklepu store shop salon salonu apteka apteki klinika kliniki
 szpital szpitala przychodnia przychodni galeria galerii kino kina teatr teatru ulica ulicy aleja alei
 """.split())
-# Capitalised words that end a name rather than continue it ("Kent State University", "Blanca Hotel").
-# Street types and eateries end one too ("Kendall Square", "Emma's Pizza").
+# Capitalised words that end a name rather than continue it ("Kent State University", "Marisol Hotel").
+# Street types and eateries end one too ("Kendall Square", "Rosie's Pizza").
 NOT_IN_NAMES = PLACE_WORDS | frozenset("""
 university college school state bank airlines airline airways airport park street center centre group company inc ltd
 corp foundation institute museum hospital clinic church mall field club team stadium station servicing services
@@ -41,12 +41,12 @@ financial mortgage capital credit lending loans insurance collections recovery a
 systems square plaza avenue ave road rd boulevard blvd pizza pizzeria grill diner kitchen bakery deli tavern
 bistro steakhouse brewery inn lodge resort
 wólka wólki wólce wólkę wólką wieś wsi wsią
-""".split())  # a Polish village's name ends in its kind: "z Koziej Wólki", "Starej Wsi"
+""".split())  # a Polish village's name ends in its kind: "z Sowiej Wólki", "Starej Wsi"
 # Degrees between a title and the name.
 DEGREES = frozenset("hab n med inż lek mgr".split())
 # Titles written with a full stop when abbreviated; only these may be followed by "." before the name.
 ABBREVIATED = frozenset("mr mrs ms dr prof capt p lek mgr inż ks st".split())
-# Nouns Poles capitalise after "Pan"/"Pani" out of courtesy: roles, not names ("Pani Doktor", "Panie Właścicielki").
+# Nouns Poles capitalise after "Pan"/"Pani" out of courtesy: roles, not names ("Pani Doktor", "Panie Kierowniczki").
 COURTESY_ROLE = re.compile(
     r"(?:właściciel|doktor|kierownik|dyrektor|prezes|recepcjonist|ordynator|magister|profesor|sprzedaw|kelner|kurier"
     r"|konsultant|pielęgniar|położn|lekar|opiekun|manager|menedżer|szef|obsług|pracowni|higienist|stomatolog|dentyst"
@@ -82,7 +82,7 @@ class NameLists:
 @cache
 def name_lists(lang: str | None = None) -> NameLists:
     """The shipped lists, read once. In English text only English ordinary words stop a name ("Sam" is a name there,
-    "sam" a Polish word); Polish text quotes English words too ("Project Hope"), so both stop one there."""
+    "sam" a Polish word); Polish text quotes English words too ("Project Grace"), so both stop one there."""
     if lang == "en":
         base = name_lists()
         return replace(base, not_names=frozenset(read_list("not_names.en.txt")) | base.places,

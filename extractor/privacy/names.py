@@ -3,16 +3,16 @@
 A capitalised word is a name when it is a known first name (US Census 1990 and the PESEL registry's lists, with the
 Polish case forms: "Ani", "Tomkiem", "Pawła"), a Polish surname of the PESEL list in the middle of a sentence, or any
 word after a title ("dr", "Pani", "Mr."), a role or a relative ("agent", "my husband", "kuzyna"), in a signature
-("Pozdrawiam, ...", "Regards, ...", a support agent's "^Mark" or "*ErikS" at the end of a message). Capitalised words
+("Pozdrawiam, ...", "Regards, ...", a support agent's "^Mark" or "*AnnaP" at the end of a message). Capitalised words
 right after a name join it ("Anna Nowak", "Jessica Smithers"), so does a surname before one ("Nowak Anna"). First
 names that are also common words ("Will", "May", "Grace", "Róża") count only with such context or weaker hints: a
-greeting, a surname or initial after them ("Mark T."), a comma before them at the end of a message ("..., Mark!"), a
+greeting, a surname or initial after them ("Mark R."), a comma before them at the end of a message ("..., Mark!"), a
 dash signature ("- Terry"). Places, months and days ("Austin", "France", "Sunday") take no weak hint. A name found
-once is a name wherever else its word stands capitalised in the text ("Terry (#85832) rocks").
+once is a name wherever else its word stands capitalised in the text ("Terry (#1234) rocks").
 
 Not names: brands that look like names (Alexa, Jordan, Victoria's Secret, Allegro; data/brands.txt), @handles and
-#hashtags, names of products ("robot Kasia"), of institutions, streets and awards ("Uniwersytet Kardynała Stefana
-Wyszyńskiego", "ul. Kopernika"), of venues ("Emma's Pizza", "Kendall Square") and firms ("..., Attorneys at Law"),
+#hashtags, names of products ("robot Zosia"), of institutions, streets and awards ("Uniwersytet Kardynała Stefana
+Wyszyńskiego", "ul. Kopernika"), of venues ("Rosie's Pizza", "Kendall Square") and firms ("..., Attorneys at Law"),
 and a short form of a brand in the same text ("Alex" beside "Alexa").
 """
 
@@ -61,7 +61,7 @@ def find_names(text: str, lang: str | None = None) -> list[Found]:
     low = text.lower()
     sign_offs = [m.end() for m in SIGN_OFF.finditer(text)] if any(h in low for h in _SIGN_OFF_HINTS) else []
     is_name = [False] * len(tokens)
-    products: set[str] = set()  # words this text uses as a product's name ("robot Kasia ... kupić Kasię")
+    products: set[str] = set()  # words this text uses as a product's name ("robot Zosia ... kupić Zosię")
     for i, tok in enumerate(tokens):
         if tok.word in lists.brand_words or tok.word in TITLES:
             continue
@@ -71,11 +71,11 @@ def find_names(text: str, lang: str | None = None) -> list[Found]:
             else:
                 is_name[i] = _is_name(text, tokens, i, lists, lang, sign_offs)
         elif _SURNAME_SHAPE.fullmatch(tok.word) and tok.word not in lists.common_words:
-            is_name[i] = _title_before(text, tokens, i, lists)  # "dr kłoszewski", written in lower case
+            is_name[i] = _title_before(text, tokens, i, lists)  # "dr wierzbicki", written in lower case
         if sign_offs and not is_name[i] and text[tok.start:tok.end].islower() and len(tok.word) > 2 \
                 and tok.word not in lists.common_words and tok.word not in GREETINGS \
                 and _signature(text, tok, sign_offs) and at_message_end(text, tok.end, False):
-            is_name[i] = True  # a nickname signed in lower case: "Regards,ffsalsa"
+            is_name[i] = True  # a nickname signed in lower case: "Regards,zoomzoom"
     _extend(text, tokens, is_name, lists, lang)
     _spread(text, tokens, is_name, lists, lang)
     _coordinate(text, tokens, is_name, lists, lang)
@@ -102,7 +102,7 @@ def _tokens(text: str, protected: list[tuple[int, int]]) -> list[_Token]:
             j -= 1
         capitalised = word[0].isupper() and len(word) > 1 and not word.isupper()
         glued_initial = j == start - 1 and j >= 1 and text[j] == "." and text[j - 1].isupper() and (
-            j < 2 or not text[j - 2].isalnum())  # "W.Krajewski" goes on a sentence
+            j < 2 or not text[j - 2].isalnum())  # "W.Wiśniewski" goes on a sentence
         tokens.append(_Token(start, end, word.lower(), capitalised,
                              (j < 0 or text[j] in _SENTENCE_END) and not glued_initial))
     return tokens
@@ -110,7 +110,7 @@ def _tokens(text: str, protected: list[tuple[int, int]]) -> list[_Token]:
 
 def _known(text: str, tok: _Token, lists: NameLists, lang: str | None) -> bool:
     """A first name of the lists (in Polish text also its case forms); a hyphenated one when all its parts are and
-    are capitalised ("Ella-Mae", not "Li-ion")."""
+    are capitalised ("Anna-Lena", not "Li-ion")."""
     word = tok.word
     if word in lists.first_names or (lang != "en" and word in lists.first_name_forms_pl):
         return True
@@ -120,7 +120,7 @@ def _known(text: str, tok: _Token, lists: NameLists, lang: str | None) -> bool:
 
 _CONTRACTION = re.compile(r"i['’](?:d|ll|m|ve)")
 # After a title in English, a word that ends like an abstract noun is an epithet, not a surname ("Little Mr.
-# Independence"); Polish surnames end so too ("Jemielity", "Bożence").
+# Persistence"); Polish surnames end so too ("Szczepality", "Bożence").
 _ABSTRACT = re.compile(r"\w{3,}(?:ence|ance|ness|ity|ment|tion|sion|ism|ship|hood)")
 
 
@@ -145,19 +145,19 @@ def _is_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: st
         return False  # "Toi-Toi", "Bora - Bora": a brand's or a place's name
     known = _known(text, tok, lists, lang)
     ordinary = word in lists.not_names or word in lists.common_words
-    if _title_before(text, tokens, i, lists, lang):  # "Dr Krochmalskiego 4 lata temu"
+    if _title_before(text, tokens, i, lists, lang):  # "Dr Wierzbickiego 4 lata temu"
         if len(word) <= 2 or (lang == "en" and not known and _ABSTRACT.fullmatch(word)
                               and word not in lists.surnames_en):
-            return False  # "Pan Sz.", "Mr. Independence"
+            return False  # "Pan Sz.", "Mr. Persistence"
         return known or not ordinary
     mark = signature_mark(text, tok.start)
     if _signature(text, tok, sign_offs) or _NAME_CUE.search(text, max(0, tok.start - 24), tok.start) is not None or (
             mark and mark in "^*~" and at_message_end(text, tok.end)):
-        # "My name is Feruzbek", "Pozdrawiam, Marek", "*ErikS"
+        # "My name is Ravshanbek", "Pozdrawiam, Marek", "*AnnaP"
         return known or not ordinary
     role = _role_before(text, tokens, i, lists, lang)
     if role and word not in lists.places and word not in NOT_A_PERSON and not _product_after(text, tokens, i):
-        # "the host, Vittorio,", "kuzyna Clarka", "kurier Marek", "manager hotelu Mark", but not "prezesa Orbisu":
+        # "the host, Ottavio,", "kuzyna Dextera", "kurier Marek", "manager hotelu Steve", but not "dyrektora Orbisu":
         # after a Polish job (or any job in text of unknown language) only a name or surname of the lists
         if role == "kin" or lang == "en":
             return known or not ordinary
@@ -176,7 +176,7 @@ def _is_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: st
                 _brand_short_form(word, lists) and device_talk(text)):
             return False  # "Alex" in a text about Alexa or about setting up a speaker
         if lang == "pl" and _english_phrase_after(text, tokens, i, lists):
-            return False  # an English title quoted in Polish: "Amber Drug"
+            return False  # an English title quoted in Polish: "Holly Market"
         if word not in lists.not_names:
             return True
         if _greeting_before(text, tokens, i) or _surname_after(text, tokens, i, lists) or (
@@ -185,7 +185,7 @@ def _is_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: st
         return word not in lists.places and word not in NOT_A_PERSON and (
             (mark != "" and at_message_end(text, tok.end, False)) or vocative(text, tok.start, tok.end)
             or _initial_after(text, tok) or possessive_praise(text, tok.start, tok.end))
-        # "- Terry", "thanks for the help, Mark!", "Mark T.", "your Terry is a hero"
+        # "- Terry", "thanks for the help, Mark!", "Mark R.", "your Terry is a hero"
     if lang == "en" or word in lists.not_names or word in lists.common_words:
         return False
     if word in lists.surnames_pl and not word.endswith("owie"):
@@ -206,7 +206,7 @@ def _is_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: st
 def _person_before(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: str | None) -> bool:
     """Whether what stands before a foreign surname declined the Polish way says it is a person's: a stop or a
     comma, a capitalised word that is no ordinary word (its first name), a role, or a word such as "według" or
-    "dla"; not a thing it names in the genitive ("szczotki Hoovera", "Układ Peltiera")."""
+    "dla"; not a thing it names in the genitive ("końcówki Hoovera", "Moduł Peltiera")."""
     prev = tokens[i - 1] if i else None
     if prev is None or text[prev.end:tokens[i].start].strip(" \u00a0") or prev.word in _PERSON_CUES:
         return True
@@ -215,9 +215,9 @@ def _person_before(text: str, tokens: list[_Token], i: int, lists: NameLists, la
     return role_word(prev.word, False, lang) != "" or _AGENT_NOUN.fullmatch(prev.word) is not None
 
 
-# Words after which a name is a person's: "według Hansona", "dla Smitha", "u Browna", "z Johnsonem".
+# Words after which a name is a person's: "według Thompsona", "dla Smitha", "u Browna", "z Johnsonem".
 _PERSON_CUES = frozenset("według wg zdaniem przez dla od u z ze do o oraz i a jak niż że pan pana panu panem".split())
-# Nouns of people who do something, in the genitive or dative ("encyklopedysty", "dyrektora", "autora").
+# Nouns of people who do something, in the genitive or dative ("publicysty", "dyrektora", "autora").
 _AGENT_NOUN = re.compile(r"\w{3,}(?:ysty|isty|ysta|ista|ora|orowi|arza|erza|nika|anta|enta|ców|cy)")
 
 
@@ -232,22 +232,22 @@ _EPONYM_NOUN = re.compile(
 
 def _foreign_name(word: str, lists: NameLists) -> str:
     """Whether `word`, found in no list, is a case form of a listed first name ("first") or English surname
-    ("surname") declined the Polish way ("Eddiego", "Chambersa", "Griswoldowie"), or "" if it is not."""
+    ("surname") declined the Polish way ("Freddiego", "Hendersona", "Thompsonowie"), or "" if it is not."""
     if word in lists.first_names or word in lists.first_name_forms_pl or word in lists.surnames_pl:
         return ""
     for base in foreign_bases(word):
         if base in lists.not_names or base in lists.common_words or base in lists.brand_words or len(base) < 4:
             continue
         if base in lists.first_names and not (base[-1] in "aeiouy" and word[-1] in "auyąę"):
-            return "first"  # "Kevina", "Eddiego"; not "Melodia", "Billia"
+            return "first"  # "Kevina", "Freddiego"; not "Melodia", "Kellia"
         if base in lists.surnames_en and len(base) > 4:
-            return "surname"  # "Chambersa", "Griswoldowie"; not "Garda", "Moeny"
+            return "surname"  # "Hendersona", "Thompsonowie"; not "Garda", "Kahny"
     return ""
 
 
 def _thing_of_two_words(text: str, tokens: list[_Token], j: int) -> bool:
     """Whether a determiner at `j` ("the", "a", "this", "another") stands before two capitalised words: a thing's name
-    ("this Les Paul", "a Diaper Genie"), not a person ("This Kevin rep")."""
+    ("this Les Paul", "a Diaper Genie"), not a person ("This Gary rep")."""
     return j >= 0 and j + 2 < len(tokens) and tokens[j].word in _DETERMINERS and tokens[j + 1].capitalised \
         and tokens[j + 2].capitalised and _adjacent(text, tokens[j], tokens[j + 1]) \
         and _adjacent(text, tokens[j + 1], tokens[j + 2])
@@ -264,7 +264,7 @@ def _reduplicated(text: str, tokens: list[_Token], i: int) -> bool:
 
 
 _ARTICLES = frozenset({"the", "a", "an"})
-# Before a name of two words, these make it a thing's: "the Diaper Genie", "this Les Paul" (not "This Kevin rep").
+# Before a name of two words, these make it a thing's: "the Diaper Genie", "this Les Paul" (not "This Gary rep").
 _DETERMINERS = _ARTICLES | frozenset({"this", "these", "those", "another"})
 # Words one of which every sign-off (lexicon.SIGN_OFF) holds: a cheap test before searching for one.
 _SIGN_OFF_HINTS = ("pozdr", "poważ", "szacunk", "regards", "sincerely", "yours", "wishes")
@@ -281,7 +281,7 @@ _MODEL_WORDS = _PRODUCT_WORDS | frozenset("standard custom classic deluxe studio
 
 def _product_after(text: str, tokens: list[_Token], i: int) -> bool:
     """Whether a model word or number follows ("Nova Pro", "Aira 5", also past another capitalised word: "Les Paul
-    Standard"), or a company's or venue's word ("Fay Servicing", "Emma's Pizza"): a product or a firm, not a
+    Standard"), or a company's or venue's word ("Fay Servicing", "Rosie's Pizza"): a product or a firm, not a
     person."""
     if i + 2 < len(tokens) and tokens[i + 1].capitalised and tokens[i + 2].word in _MODEL_WORDS \
             and tokens[i + 2].capitalised and _adjacent(text, tokens[i], tokens[i + 1]) \
@@ -296,11 +296,11 @@ def _product_after(text: str, tokens: list[_Token], i: int) -> bool:
     nxt = tokens[i + 1].word
     if text[tokens[i].end:tokens[i].end + 2] in _POSSESSIVE and tokens[i + 1].capitalised \
             and tokens[i + 1].start - tokens[i].end <= 4:
-        return nxt in NOT_IN_NAMES  # "Emma's Pizza", "Mike's Bar"
+        return nxt in NOT_IN_NAMES  # "Rosie's Pizza", "Mike's Bar"
     if not _adjacent(text, tokens[i], tokens[i + 1]):
         return False
     if text[tokens[i + 1].start:tokens[i + 1].end + 1] in ("Dr ", "St "):
-        return True  # "Anthony Dr Champaign": a street ("Drive"), unlike "Anna dr Kowalska"
+        return True  # "Gregory Dr Lansing": a street ("Drive"), unlike "Anna dr Kowalska"
     return nxt in _PRODUCT_WORDS or (nxt in NOT_IN_NAMES and nxt not in PLACE_WORDS) or (
         nxt in _MODEL_WORDS and tokens[i + 1].capitalised)
 
@@ -326,23 +326,23 @@ def _title_before(text: str, tokens: list[_Token], i: int, lists: NameLists, lan
     if text[prev.start:prev.end + 1].rstrip(" \u00a0") in ("Dr", "St") and lang != "pl" and i > 1 \
             and tokens[i - 2].capitalised and _adjacent(text, tokens[i - 2], prev) \
             and tokens[i - 2].word not in lists.common_words and tokens[i - 2].word not in GREETINGS:
-        return False  # "Anthony Dr Champaign": a street, "Drive"
+        return False  # "Gregory Dr Lansing": a street, "Drive"
     bare = gap.strip(" \u00a0")
     return len(gap) <= 3 and (bare == "" and len(prev.word) > 1 or bare == "." and prev.word in ABBREVIATED)
 
 
 def _role_before(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: str | None) -> str:
     """The kind of role ("kin", "staff") right before, or before a comma, or before a place's word: "agent Mike",
-    "my husband Bill", "the host, Vittorio", "manager hotelu Mark"; "" if there is none."""
+    "my husband Bill", "the host, Ottavio", "manager hotelu Steve"; "" if there is none."""
     if i == 0:
         return ""
     prev = tokens[i - 1]
     if prev.word in PLACE_WORDS and text[prev.start].islower() and i > 1 and _adjacent(text, tokens[i - 2], prev):
-        prev = tokens[i - 2]  # "manager hotelu Mark": the manager of the hotel
+        prev = tokens[i - 2]  # "manager hotelu Steve": the manager of the hotel
         if not _adjacent(text, prev, tokens[i - 1]) or not _adjacent(text, tokens[i - 1], tokens[i]):
             return ""
     gap = text[prev.end:tokens[i].start] if prev is tokens[i - 1] else " "
-    stops = ("", ",", ".") if prev.word in ABBREVIATED_ROLES else ("", ",")  # "Ops Agt. Rich"
+    stops = ("", ",", ".") if prev.word in ABBREVIATED_ROLES else ("", ",")  # "Ops Agt. Frank"
     if len(gap) > 3 or gap.strip(" \u00a0") not in stops or gap == "" or prev.word in lists.brand_words:
         return ""
     return role_word(prev.word, prev.capitalised, lang)
@@ -355,9 +355,9 @@ _STREET_KEYS = frozenset("ul ulica ulicy ulicę ulicą al aleja alei aleję alej
 def _in_institution(text: str, tokens: list[_Token], i: int, lists: NameLists) -> bool:
     """Whether the word is part of an institution's, a street's or an award's name that starts up to four capitalised
     words before it ("Uniwersytet Kardynała Stefana Wyszyńskiego", "ul. Kopernika", "Szpital im. Jana Pawła"); the
-    words between are no ordinary words ("Fundacji Project Hope Thomas ..." ends at "Hope"), and the word itself is
-    no first name in its base form: a patron's is written in the genitive ("Instytutu Turystyki Krzysztof
-    Łopaciński" is a person, "Uniwersytetu Adama Mickiewicza" no one)."""
+    words between are no ordinary words ("Fundacji Project Grace Peter ..." ends at "Grace"), and the word itself is
+    no first name in its base form: a patron's is written in the genitive ("Instytutu Turystyki Tadeusz
+    Wrzos" is a person, "Uniwersytetu Adama Mickiewicza" no one)."""
     if tokens[i].word in lists.first_names and tokens[i].word not in lists.oblique_pl:
         return False
     j = i
@@ -416,7 +416,7 @@ def _brand_short_form(word: str, lists: NameLists) -> bool:
 
 def _english_phrase_after(text: str, tokens: list[_Token], i: int, lists: NameLists) -> bool:
     """Whether a capitalised English word that is no Polish word or name follows: an English title quoted in a
-    Polish text ("Amber Drug", "Rose Garden")."""
+    Polish text ("Holly Market", "Rose Garden")."""
     if i + 1 >= len(tokens) or not _adjacent(text, tokens[i], tokens[i + 1]) or not tokens[i + 1].capitalised:
         return False
     nxt = tokens[i + 1].word
@@ -426,13 +426,13 @@ def _english_phrase_after(text: str, tokens: list[_Token], i: int, lists: NameLi
 
 def _unlisted_surname_after(text: str, tokens: list[_Token], i: int, lists: NameLists) -> bool:
     """Whether a Polish first name in an oblique case that is also a word ("Marka") has a capitalised word of no list
-    in an oblique case after it in the middle of a sentence (after a dash or comma too): its surname ("udziałowca -
-    Marka Falenty"), not a brand ("Marka Novotel")."""
+    in an oblique case after it in the middle of a sentence (after a dash or comma too): its surname ("wspólnika -
+    Marka Pietraszewy"), not a brand ("Marka Samsung")."""
     if i + 1 >= len(tokens) or not _adjacent(text, tokens[i], tokens[i + 1]):
         return False
     tok, nxt = tokens[i], tokens[i + 1]
     if tok.word not in lists.oblique_pl or len(tok.word) < 4 or not nxt.word.endswith(_OBLIQUE_ENDINGS):
-        return False  # "Marka Falenty", not "Marka Novotel", "Joy Conami"
+        return False  # "Marka Pietraszewy", not "Marka Samsung", "Joy Corona"
     before = text[:tok.start].rstrip(" \u00a0")
     if before == "" or before[-1] in ".!?…:;\n\"“”„»«()[]":
         return False  # "Marka Xiaomi kupiłem ..." starts a sentence
@@ -463,16 +463,16 @@ def _surname_after(text: str, tokens: list[_Token], i: int, lists: NameLists) ->
             and nxt.word not in lists.not_names and nxt.word not in lists.brand_words and nxt.word not in NOT_IN_NAMES)
 
 
-_INITIAL_AFTER = re.compile(r"[ \u00a0][A-HJ-Z][ \u00a0]?\.(?!\w)")  # "Mark T.", tokenised "Marek W ."
+_INITIAL_AFTER = re.compile(r"[ \u00a0][A-HJ-Z][ \u00a0]?\.(?!\w)")  # "Mark R.", tokenised "Marek K ."
 
 
 def _initial_after(text: str, tok: _Token) -> bool:
-    """A surname's initial right after: "Mark T." (not "I.")."""
+    """A surname's initial right after: "Mark R." (not "I.")."""
     return _INITIAL_AFTER.match(text, tok.end) is not None
 
 
 def _glued_initial_before(text: str, tokens: list[_Token], i: int) -> bool:
-    """An initial and a full stop glued to the word: "W.Krajewski"."""
+    """An initial and a full stop glued to the word: "W.Wiśniewski"."""
     return i > 0 and _initial(text, tokens[i - 1]) and text[tokens[i - 1].end:tokens[i].start] == "."
 
 
@@ -485,7 +485,7 @@ _JOIN = " \u00a0-–"
 
 
 def _initial(text: str, tok: _Token) -> bool:
-    """A one-letter capital, as in "Marek S." or "T. Nowak"."""
+    """A one-letter capital, as in "Marek P." or "T. Nowak"."""
     return tok.end - tok.start == 1 and text[tok.start].isupper()
 
 
@@ -503,32 +503,32 @@ def _extend(text: str, tokens: list[_Token], is_name: list[bool], lists: NameLis
             continue
         nxt = tokens[i + 1]
         if _initial(text, nxt) and _adjacent(text, tokens[i], nxt) and _closes(text, nxt.end):
-            is_name[i + 1] = True  # "Marek S.", not "John I try"
+            is_name[i + 1] = True  # "Marek P.", not "John I think"
         elif (_initial(text, tokens[i]) and nxt.capitalised and _adjacent(text, tokens[i], nxt, " \u00a0.")
               and nxt.word not in lists.common_words):
-            is_name[i + 1] = True  # "Maciej T. Małecki"
+            is_name[i + 1] = True  # "Maciej R. Zawilski"
         elif (nxt.capitalised and _adjacent(text, tokens[i], nxt, _JOIN) and (_may_join(nxt.word, lists) or (
                 len(nxt.word) > 2 and nxt.word in lists.not_names and nxt.word not in lists.places
                 and nxt.word not in NOT_A_PERSON
                 and (nxt.word in lists.surnames_pl or nxt.word in lists.surnames_en or nxt.word in lists.first_names)
                 and not (lang == "en" and _extends_sentence(text, tokens, i + 1))
                 and not _ROMAN_AFTER.match(text, nxt.end)))
-                # "Jarosław Marek", not "Anna Will you", nor a model "Marshall Major II"
+                # "Zbigniew Marek", not "Anna Will you", nor a model "Marshall Major II"
                 and not _product_after(text, tokens, i + 1)):
             is_name[i + 1] = True
         elif _lower_surname(text, tokens, i, lists, lang):
-            is_name[i + 1] = True  # "Kevin drayne"
+            is_name[i + 1] = True  # "Paul morrow"
     for i in range(len(tokens) - 1, 0, -1):
         prev = tokens[i - 1]
         if not is_name[i] or is_name[i - 1]:
             continue
         if _initial(text, prev) and "." in text[prev.end:tokens[i].start] and _adjacent(text, prev, tokens[i],
                                                                                         " \u00a0."):
-            is_name[i - 1] = True  # "T. Nowak", not "W Leonie"
+            is_name[i - 1] = True  # "T. Nowak", not "W Szymonie"
         elif (prev.capitalised and _adjacent(text, prev, tokens[i]) and prev.word not in GREETINGS and (
                   (prev.word in lists.surnames_pl and prev.word not in lists.not_names)
                   or _surname_first(text, tokens, i, lists) or _first_name_declined(text, tokens, i, lists, lang))):
-            is_name[i - 1] = True  # "Nowak Anna", "Trzaska Justyna , dr ...", "Ephraina Chambersa"
+            is_name[i - 1] = True  # "Nowak Anna", "Kowalczyk Agnieszka , dr ...", "Eberharda Hendersona"
 
 
 # Chat words that follow a name in lower case without being its surname ("thanks Kevin lol").
@@ -542,7 +542,7 @@ _AFTER_LOWER_SURNAME = re.compile(r"[ \u00a0]*(?:$|[\n.,;:!?()\d@#_]|https?:)")
 def _lower_surname(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: str | None) -> bool:
     """Whether the word after the capitalised first name `i` is its surname written in lower case: in English a
     surname of the lists, or a word of no list with nothing but punctuation, numbers or contact details after it
-    ("Kevin drayne __email__"); in Polish a listed surname of a surname's shape ("Anna kowalska")."""
+    ("Paul morrow __email__"); in Polish a listed surname of a surname's shape ("Anna kowalska")."""
     name, nxt = tokens[i], tokens[i + 1]
     word = nxt.word
     if (not name.capitalised or not _known(text, name, lists, lang) or not text[nxt.start:nxt.end].isalpha()
@@ -559,7 +559,7 @@ def _lower_surname(text: str, tokens: list[_Token], i: int, lists: NameLists, la
 
 def _first_name_declined(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: str | None) -> bool:
     """Whether, in Polish text, the word before a foreign surname declined the Polish way is its first name in the
-    same case, found in no list: "encyklopedysty Ephraina Chambersa" (both ending in "-a")."""
+    same case, found in no list: "podróżnika Eberharda Hendersona" (both ending in "-a")."""
     prev, name = tokens[i - 1], tokens[i]
     return (lang != "en" and not prev.sentence_start and len(prev.word) > 3 and prev.word[-1] == name.word[-1]
             and _foreign_name(name.word, lists) == "surname" and _may_join(prev.word, lists)
@@ -577,7 +577,7 @@ def _may_join(word: str, lists: NameLists) -> bool:
 
 def _surname_first(text: str, tokens: list[_Token], i: int, lists: NameLists) -> bool:
     """Whether the word before a first name is its surname, as a list or a header writes it: at the start of a line
-    or sentence, with the first name closing the line or followed by a comma ("Trzaska Justyna , dr inż.")."""
+    or sentence, with the first name closing the line or followed by a comma ("Kowalczyk Agnieszka , dr inż.")."""
     prev, first = tokens[i - 1], tokens[i]
     return (prev.sentence_start and first.word in lists.first_names and _may_join(prev.word, lists)
             and prev.word not in lists.first_names and prev.word not in lists.first_name_forms_pl
@@ -607,7 +607,7 @@ def _spread(text: str, tokens: list[_Token], is_name: list[bool], lists: NameLis
                 or prev.word in _ARTICLES)):
             continue
         if prev is not None and prev.capitalised and not is_name[i - 1] and _adjacent(text, prev, tok):
-            continue  # "Project Hope" is no person
+            continue  # "Project Grace" is no person
         is_name[i] = True
 
 
@@ -646,7 +646,7 @@ def _spans(text: str, tokens: list[_Token], is_name: list[bool]) -> list[Found]:
         j = i
         while j + 1 < len(tokens) and is_name[j + 1] and _adjacent(text, tokens[j], tokens[j + 1], _JOIN + ".") and (
                 "." not in text[tokens[j].end:tokens[j + 1].start] or _initial(text, tokens[j])):
-            j += 1  # "M . Nowak", "Maciej T. Małecki"; not "... Nowakowie . Nowakowie"
+            j += 1  # "M . Nowak", "Maciej R. Zawilski"; not "... Nowakowie . Nowakowie"
         found.append((tokens[i].start, tokens[j].end, "NAME"))
         i = j + 1
     return found

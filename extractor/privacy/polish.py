@@ -1,7 +1,7 @@
 """Polish case forms of first names and surnames, generated from the lists so that "Ani", "Tomkiem", "Pawła" and
 "Kowalskiego" are found as well as "Anna", "Tomek", "Paweł" and "Kowalski"; a family named in the plural
 ("Nowakowie", "Kowalscy"); and the other way round, the base forms a foreign name inflected in Polish may have
-("Chambersa", "Eddiego", "Griswoldowie": chambers, eddie, griswold)."""
+("Hendersona", "Freddiego", "Thompsonowie": henderson, freddie, thompson)."""
 
 from __future__ import annotations
 
@@ -59,16 +59,16 @@ def polish_forms(name: str, surname: bool = False) -> set[str]:
                     _locative(stem)}
 
 
-# Case endings a foreign name takes in Polish, longest first: "Eddie" -> "Eddiego", "John" -> "Johnem",
-# "Chambers" -> "Chambersa", the Griswolds -> "Griswoldowie".
+# Case endings a foreign name takes in Polish, longest first: "Freddie" -> "Freddiego", "John" -> "Johnem",
+# "Henderson" -> "Hendersona", the Thompsons -> "Thompsonowie".
 _FOREIGN_ENDINGS = ("owie", "owi", "em", "a", "u", "y", "ą", "ę")  # not "-ie": "w Lubinie" is a town
 _VOWEL_ENDINGS = ("go", "mu", "m")
-_SOFTENED_ENDINGS = (("rze", "r"), ("cie", "t"), ("dzie", "d"))  # after a vowel kept in writing: "Eddiego", "Charliemu", "Harrym"
+_SOFTENED_ENDINGS = (("rze", "r"), ("cie", "t"), ("dzie", "d"))  # after a vowel kept in writing: "Freddiego", "Charliemu", "Harrym"
 
 
 def foreign_bases(word: str) -> set[str]:
     """The base forms a name not declined like a Polish one may have when `word` (lower case) is one of its Polish
-    case forms: "chambersa" -> {"chambers", ...}, "eddiego" -> {"eddie", ...}, "harry'ego" -> {"harry", ...}. A
+    case forms: "hendersona" -> {"henderson", ...}, "freddiego" -> {"freddie", ...}, "harry'ego" -> {"harry", ...}. A
     generous guess: callers look the bases up in name lists."""
     bases = set()
     if "'" in word or "’" in word:  # "Harry'ego", "Mike’a"
