@@ -162,7 +162,7 @@ def select(rng: random.Random) -> list[dict]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="/tmp/test2_work/selection.jsonl")
+    ap.add_argument("--out", required=True, help="where to write the selection (file, id, lang, cue; no texts)")
     args = ap.parse_args()
     rows = select(random.Random(SEED))
     out = Path(args.out)
