@@ -155,22 +155,29 @@ def tickets_file(tmp_path: Path, texts: list[str]) -> Path:
     return src
 
 
-def test_v2_end_to_end_grounded_and_a_third_of_the_answer_tokens(base, tmp_path, monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "test")
-    monkeypatch.setenv("JOURNEY_STORE", str(tmp_path / "no-store"))
-    texts = TICKETS * 4
-    src = tickets_file(tmp_path, texts)
+def answered_by(base: str, tmp_path: Path, src: Path, count: int, versions: tuple[str, ...]) -> dict[str, float]:
+    """Each prompt version's run over the export (all answered, each record naming its prompt) and its answer tokens
+    per item; the records are left in tmp_path / VERSION.jsonl."""
     answer_tokens = {}
-    for version in ("journey-batch.v1", V2):
+    for version in versions:
         reset(base)
         out = tmp_path / f"{version}.jsonl"
         done = run_journey("extract", str(src), "--extractor", "llm", "--prompt", version, "--out", str(out),
                            "--base-url", base, "--few-shot", "0", "--no-cache")
         assert done.returncode == 0, done.stderr
         records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-        assert len(records) == len(texts) and all(r["llm"]["outcome"] == "answered" for r in records)
+        assert len(records) == count and all(r["llm"]["outcome"] == "answered" for r in records)
         assert all(r["prompt_id"].startswith(version + "@") for r in records)
-        answer_tokens[version] = stats(base)["completion_tokens"] / len(texts)
+        answer_tokens[version] = stats(base)["completion_tokens"] / count
+    return answer_tokens
+
+
+def test_v2_end_to_end_grounded_and_a_third_of_the_answer_tokens(base, tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    monkeypatch.setenv("JOURNEY_STORE", str(tmp_path / "no-store"))
+    texts = TICKETS * 4
+    src = tickets_file(tmp_path, texts)
+    answer_tokens = answered_by(base, tmp_path, src, len(texts), ("journey-batch.v1", V2))
     originals = {f"t{n}": t + f" ({n})" for n, t in enumerate(texts)}
     v2 = [json.loads(line) for line in (tmp_path / f"{V2}.jsonl").read_text(encoding="utf-8").splitlines()]
     assert sum(len(r["events"]) for r in v2) >= 4  # the stand-in names a label only when the text spells it out

@@ -15,9 +15,7 @@ from extractor.extractors.rules.extractor import RulesExtractor
 from extractor.privacy import mask_personal_data
 from extractor.taxonomy import load_taxonomy
 
-from .conftest import run_journey
-from .standin.fixture import reset, stats
-from .test_llm_compact import TICKETS, tickets_file
+from .test_llm_compact import TICKETS, answered_by, tickets_file
 from .test_llm_grammar import as_regex
 
 TAX = load_taxonomy(None)
@@ -116,17 +114,7 @@ def test_v4_end_to_end_grounded_in_fewer_answer_tokens_than_v1(base, tmp_path, m
     monkeypatch.setenv("JOURNEY_STORE", str(tmp_path / "no-store"))
     texts = TICKETS * 3
     src = tickets_file(tmp_path, texts)
-    answer_tokens = {}
-    for version in ("journey-batch.v1", V4):
-        reset(base)
-        out = tmp_path / f"{version}.jsonl"
-        done = run_journey("extract", str(src), "--extractor", "llm", "--prompt", version, "--out", str(out),
-                           "--base-url", base, "--few-shot", "0", "--no-cache")
-        assert done.returncode == 0, done.stderr
-        records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-        assert len(records) == len(texts) and all(r["llm"]["outcome"] == "answered" for r in records)
-        assert all(r["prompt_id"].startswith(version + "@") for r in records)
-        answer_tokens[version] = stats(base)["completion_tokens"] / len(texts)
+    answer_tokens = answered_by(base, tmp_path, src, len(texts), ("journey-batch.v1", V4))
     originals = {f"t{n}": t + f" ({n})" for n, t in enumerate(texts)}
     v4 = [json.loads(line) for line in (tmp_path / f"{V4}.jsonl").read_text(encoding="utf-8").splitlines()]
     assert sum(len(r["touchpoints"]) for r in v4) >= 6  # the stand-in names a label only when the text spells it out
