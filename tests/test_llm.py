@@ -335,3 +335,17 @@ def test_short_items_share_a_request_long_ones_fewer_and_repeats_are_asked_once(
     assert all(sum(len(i["text"]) for i in r) <= 8000 for r in sent)  # the 5 repeats were not sent again
     assert [r.item_id for r in records[-5:]] == [f"s{k}" for k in range(5)] and all(grounded(r, i.text)
                                                                                    for r, i in zip(records, short))
+
+
+def test_on_llama_server_the_answer_may_take_what_the_prompt_leaves_of_the_context(base, tmp_path):
+    """llama-server caps an answer only by its context (n_predict -1): 48 short items go in one request at 16k, where
+    a fixed 2,048-token answer cap would have closed requests at about 28 items."""
+    short = [FeedbackItem(item_id=f"s{k}", text=f"Late again #{k}", lang="en") for k in range(60)]
+    engine = make(base, tmp_path, items_per_request=48, provider="llamacpp", context_window=16_384)
+    assert engine.limits.max_output_tokens == 16_384
+    engine.extract_many(short)
+    sent = captured_requests(base)
+    assert [len(json.loads(r["messages"][-1]["content"].split("\n", 1)[1])["items"]) for r in sent] == [48, 12]
+    assert sent[0]["max_tokens"] > 2_048
+    capped = make(base, tmp_path, provider="llamacpp", context_window=16_384, max_output_tokens=1_024)
+    assert capped.limits.max_output_tokens == 1_024

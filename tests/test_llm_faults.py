@@ -331,16 +331,20 @@ def test_a_repaired_answer_drops_labels_no_event_carries_instead_of_failing():
     assert len(checked.problems) == 2 and all(p.startswith("dropped") for p in checked.problems)
 
 
-@pytest.mark.parametrize("route, body, name, context", [
+@pytest.mark.parametrize("route, body, name, context, cap", [
     ("/api/show", {"parameters": "temperature 0.7\nnum_ctx 8192", "model_info": {"qwen2.context_length": 32768}},
-     "ollama", 8192),  # the Modelfile's num_ctx, never the model's trained maximum
-    ("/api/show", {"parameters": "", "model_info": {"qwen2.context_length": 32768}}, "ollama", 4096),
+     "ollama", 8192, 2048),  # the Modelfile's num_ctx, never the model's trained maximum
+    ("/api/show", {"parameters": "", "model_info": {"qwen2.context_length": 32768}}, "ollama", 4096, 2048),
     ("/api/v0/models", {"data": [{"id": "qwen", "loaded_context_length": 16384, "max_context_length": 32768}]},
-     "lmstudio", 16384),
-    ("/props", {"default_generation_settings": {"n_ctx": 2048}}, "llamacpp", 2048),
-    ("/v1/models", {"object": "list", "data": [{"id": "qwen", "max_model_len": 12000}]}, "vllm", 12000),
+     "lmstudio", 16384, 2048),
+    ("/props", {"default_generation_settings": {"n_ctx": 2048}}, "llamacpp", 2048, 2048),
+    ("/props", {"default_generation_settings": {"n_ctx": 16384, "params": {"n_predict": -1}}}, "llamacpp", 16384,
+     16384),  # llama-server's default: an answer runs until the context is full
+    ("/props", {"default_generation_settings": {"n_ctx": 16384, "params": {"n_predict": 600}}}, "llamacpp", 16384,
+     600),  # started with --n-predict 600
+    ("/v1/models", {"object": "list", "data": [{"id": "qwen", "max_model_len": 12000}]}, "vllm", 12000, 4096),
 ])
-def test_the_server_kind_and_context_are_read_from_the_server(route, body, name, context):
+def test_the_server_kind_and_context_are_read_from_the_server(route, body, name, context, cap):
     """Each server's own route, as its documentation gives it, served by a throwaway loopback server."""
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -365,7 +369,7 @@ def test_the_server_kind_and_context_are_read_from_the_server(route, body, name,
         found = resolve_provider("auto", f"http://127.0.0.1:{server.server_address[1]}/v1", "qwen")
     finally:
         server.shutdown()
-    assert (found.name, found.context_window) == (name, context)
+    assert (found.name, found.context_window, found.answer_cap(found.context_window)) == (name, context, cap)
 
 
 def test_temperature_none_sends_no_temperature_at_all(base, tmp_path):

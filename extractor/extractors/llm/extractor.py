@@ -112,7 +112,7 @@ class LLMExtractor:
     def limits(self) -> Limits:
         provider = self.provider
         context = self.settings.context_window or provider.context_window
-        output = self.settings.max_output_tokens or provider.max_output_tokens
+        output = self.settings.max_output_tokens or provider.answer_cap(context)
         return Limits(context, min(output, context))
 
     # -- the Extractor protocol ------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -45,12 +45,16 @@ class Provider:
     # local servers (llama.cpp, vLLM, Ollama, LM Studio) constrain decoding with it instead
     bounded: bool = False  # the schema may carry maxItems/maxLength (llama.cpp's grammar honours them; OpenAI's
     # strict mode refuses them): an item's answer cannot run on, event after event, as small models' answers do
+    answer_fills_context: bool = False  # the server caps an answer only by its context (llama-server's default
+    # n_predict of -1), so a request's answer may take whatever its prompt leaves
+
+    def answer_cap(self, context: int) -> int:
+        """The cap of one answer in a context of this many tokens."""
+        return context if self.answer_fills_context else min(self.max_output_tokens, context)
 
     def with_context(self, tokens: int | None) -> "Provider":
         if not tokens:
             return self
-        from dataclasses import replace
-
         return replace(self, context_window=int(tokens), max_output_tokens=min(self.max_output_tokens, int(tokens)),
                        detected_context=True)
 
@@ -62,7 +66,7 @@ KNOWN: dict[str, Provider] = {
                       schema_in_prompt=True),
     "ollama": Provider("ollama", "max_tokens", "json_schema", 4_096, 2_048, bounded=True),
     "vllm": Provider("vllm", "max_tokens", "json_schema", 8_192, 4_096),
-    "llamacpp": Provider("llamacpp", "max_tokens", "grammar", 4_096, 2_048, bounded=True),
+    "llamacpp": Provider("llamacpp", "max_tokens", "grammar", 4_096, 4_096, bounded=True, answer_fills_context=True),
     "llama-cpp-python": Provider("llama-cpp-python", "max_tokens", "json_object", 2_048, 1_024, bounded=True),
     "lmstudio": Provider("lmstudio", "max_tokens", "json_schema", 4_096, 2_048, bounded=True),
     "other": Provider("other", "max_tokens", "json_schema", 8_192, 4_096),
@@ -128,7 +132,11 @@ def probe(base_url: str, model: str, timeout: float = 3.0) -> Provider:
     if isinstance(props, dict):
         settings = props.get("default_generation_settings") or {}
         n_ctx = settings.get("n_ctx") or props.get("n_ctx")
-        return KNOWN["llamacpp"].with_context(_int(n_ctx))
+        found = KNOWN["llamacpp"].with_context(_int(n_ctx))
+        n_predict = _int((settings.get("params") or {}).get("n_predict") or settings.get("n_predict"))
+        if n_predict:  # started with --n-predict: that caps every answer
+            found = replace(found, max_output_tokens=min(n_predict, found.context_window), answer_fills_context=False)
+        return found
     try:
         models = _get(base_url.rstrip("/") + "/models", timeout)
     except Exception:  # noqa: BLE001 - unknown server: the generic defaults
