@@ -76,6 +76,16 @@ NAMES = [
     # a first name that is also a word, with its surname of no list in the same case; "this" before one name
     ("pl", "Hotel należy do wspólnika spółki - Marka Pietraszewy .", ["Marka Pietraszewy"]),
     ("en", "@AirCo This Gary rep at the call center must be investigated", ["Gary"]),
+    # addressed in lower case, greeted with a comma, in capitals after a title, an initial and a surname
+    ("en", "@GroceryCo Thanks kevin. Still no refund", ["kevin"]),
+    ("en", "@PowerCo my name is laura brennan, account closed twice", ["laura brennan"]),
+    ("en", "@ShopCo Hello Okafor, Do you have my order?", ["Okafor"]),
+    ("pl", "Bilety u Pani KAROLINY - BIURO PODRÓŻY , tanio .", ["KAROLINY"]),
+    ("pl", "Leki źle dobrane . P . Zawadzki nie słuchał .", ["P . Zawadzki"]),
+    ("pl", "Dziękuję Panu dr K . Wrzosowatek , był cierpliwy .", ["K . Wrzosowatek"]),
+    ("pl", "Ewelina i Aga z obsługi nie pomogły .", ["Ewelina", "Aga"]),
+    ("en", "Our party member Tariq Olumide delayed the flight", ["Tariq Olumide"]),
+    ("pl", "Nocowaliśmy w hotelu . Bogdan R .", ["Bogdan R"]),
 ]
 
 
@@ -132,6 +142,11 @@ SURVIVE = [
     ("en", "I ordered from Sam Ash and the cable came in a day."),
     ("pl", "W pracy \" Holly Market \" opisano wyniki , a Marka Samsung rośnie ."),
     ("pl", "Opowiadał jak sołtys gościom z Sowiej Wólki ."),
+    # declined and slashed brands, a product's noun after, an institution's adjective, a firm after its acronym
+    ("pl", "Body Canona i obiektyw Canon'a , ogniwa Sony/Takara działają ."),
+    ("en", "I put it in the guest room.Dot speaker is weaker; the Tiny Range Monitor works."),
+    ("pl", "Lekarze Miejskiego Szpitala pomogli , a strategia KLM Gromada się zmieniła ."),
+    ("pl", "Sprzęt robiony dla zwykłego Kowalskiego , a nie dla profesjonalisty ."),
 ]
 
 
@@ -177,6 +192,9 @@ ADDRESSES = [
     ("en", "We moved to Dayton, Ohio 45402 last year.", [("POSTAL_CODE", "45402")]),
     ("en", "Ship it to New Mexico, 87501 please", [("POSTAL_CODE", "87501")]),
     ("en", "Our office: Leeds LS1 4AP, then Manchester M1 1AE.", [("POSTAL_CODE", "LS1 4AP"), ("POSTAL_CODE", "M1 1AE")]),
+    ("en", "bill goes to 12 oak st, spfld,62704. it doubled", [("ADDRESS", "12 oak st"), ("POSTAL_CODE", "62704")]),
+    ("pl", "Przyjmowała na Kwiatowskiej 3 , potem przy Sadowej 12 / 4 .", [("ADDRESS", "Kwiatowskiej 3"),
+                                                                        ("ADDRESS", "Sadowej 12 / 4")]),
 ]
 
 
@@ -218,6 +236,7 @@ NOT_ADDRESSES = [
     ("pl", "Po 6h pani dr w końcu przyszła, 3 lata temu przez dr Nowaka to samo."),
     ("en", "It was an 8 hour drive, then 40 min road work and 2 miles down the road."),
     ("en", "The 256 GB hard drive died; 5 stars all the way, by the way."),
+    ("pl", "Hotel przy placu Zielonym 5 min pieszo od Rynku , Wojewódzkiej 10 km dalej , Polskiej 2,5 mln ."),
 ]
 
 

@@ -37,8 +37,15 @@ _PL_TOKEN = rf"(?:{_PL_FIRST}|al\.|[IVX]{{1,4}}\b)"
 _PL_NAME = rf"{_PL_FIRST}(?:[ \u00a0]+{_PL_TOKEN}){{0,4}}"
 _PL_LONG_KEY = r"ul ?\.|(?:ulic[aąęyi]|ulicach|alej[aąęi]|alei|osiedl[eua]|plac(?:u|em)?|rond[oa]|skwer(?:ze|u)?)\b"
 _PL_SHORT_KEY = r"al ?\.|os ?\.|pl ?\."
+# A unit after the number says it is a distance or a time: "przy placu Wolności 5 min pieszo".
+_NOT_HOUSE_AFTER = r"(?!\d|[ \u00a0]*(?i:min\b|minut|km\b|m\b|metr|godz|h\b|sek|lat\b|zł|osób|proc|%))"
 _PL_STREET = re.compile(
-    rf"(?<![\w.])(?i:{_PL_LONG_KEY}|{_PL_SHORT_KEY})[ \u00a0]*{_PL_NAME}[ \u00a0]*,?[ \u00a0]*{_NUMBER}{_FLAT}")
+    rf"(?<![\w.])(?i:{_PL_LONG_KEY}|{_PL_SHORT_KEY})[ \u00a0]*{_PL_NAME}[ \u00a0]*,?[ \u00a0]*{_NUMBER}{_FLAT}"
+    rf"{_NOT_HOUSE_AFTER}")
+# A street named by a feminine adjective, without its keyword, and a house number: "na Piotrkowskiej 3", "wyboru
+# Mikołajskiej 5" (the genitive and locative of "ulica Piotrkowska"); no unit, range or decimal after the number.
+_PL_ADJECTIVE_STREET = re.compile(rf"(?<![\w.])[{_UP}][a-ząćęłńóśźż]+(?:skiej|ckiej|dzkiej|owej)[ \u00a0]+{_NUMBER}"
+                                  rf"{_FLAT}{_NOT_HOUSE_AFTER}(?![ \u00a0]*-|[.,]\d)")
 # A word (a street without its keyword, or a village) and a house number right before a postal code's comma.
 _PL_BEFORE_POSTAL = re.compile(rf"(?<![\w.])(?:(?P<pre>{_PL_WORD})[ \u00a0]+)?(?P<word>{_PL_WORD})[ \u00a0]*"
                                rf"{_NUMBER}{_FLAT}[ \u00a0]*,[ \u00a0]*$")
@@ -126,9 +133,15 @@ _US_ZIP_STATE_NAME = re.compile(rf"\b(?:{_STATE_NAMES}),?[ \u00a0]+(\d{{5}}(?:-\
 _US_ZIP_NO_COMMA = re.compile(rf"[^\W\d_]\.?[ \u00a0]+(?:{_STATE_ANY_CASE})\.?[ \u00a0]+(\d{{5}}(?:-\d{{4}})?)"
                               r"(?![\w-]|[ \u00a0]?\d)")
 
+# A ZIP after a street's type and a city, with no state: "12 oak st, springfield,62704" (English text only).
+_US_ZIP_AFTER_STREET = re.compile(r"\b(?i:st|street|ave|avenue|rd|road|dr|drive|blvd|boulevard|ln|lane|way|ct|court"
+                                  r"|pkwy|parkway|hwy|highway)\.?,[ \u00a0]*[^\W\d_]+(?:[ \u00a0.]{1,2}[^\W\d_]+){0,2}"
+                                  r"\.?,?[ \u00a0]*(\d{5}(?:-\d{4})?)(?![\w-]|[ \u00a0]?\d)")
+
 
 def find_addresses(text: str, lang: str | None = None) -> list[Found]:
-    """Street addresses ("ADDRESS") in `text`: Polish street keywords with a street name and number, English house
+    """Street addresses ("ADDRESS") in `text`: Polish street keywords with a street name and number (a street named
+    by an adjective also without its keyword, "na Piotrkowskiej 3", where `lang` is not "en"), English house
     number + street name + street type (in lower case too where `lang` is not "pl": "6h pani dr" is Polish), a word
     and a house number before a Polish postal code, P.O. boxes; with flat and unit numbers."""
     if _DIGIT.search(text) is None:
@@ -136,6 +149,8 @@ def find_addresses(text: str, lang: str | None = None) -> list[Found]:
     found: list[Found] = []
     if _has_pl_key(text):
         found += [(m.start(), _trim(text, m.start(), m.end()), "ADDRESS") for m in _PL_STREET.finditer(text)]
+    if lang != "en":
+        found += [(m.start(), _trim(text, m.start(), m.end()), "ADDRESS") for m in _PL_ADJECTIVE_STREET.finditer(text)]
     found += [(m.start(), _trim(text, m.start(), m.end()), "ADDRESS") for m in _EN_STREET.finditer(text)]
     if lang != "pl":
         for number in _NUMBER_START.finditer(text):
@@ -154,7 +169,8 @@ def find_addresses(text: str, lang: str | None = None) -> list[Found]:
 
 def find_postal_codes(text: str, lang: str | None = None) -> list[Found]:
     """Postal codes ("POSTAL_CODE") in `text`: Polish 00-000, UK postcodes, US ZIP codes after a state or "zip" (a
-    state without a comma before it only in text that is not Polish, `lang` "en", "pl" or None)."""
+    state without a comma before it, or a street and a city, only in text that is not Polish, `lang` "en", "pl" or
+    None)."""
     if _DIGIT.search(text) is None:
         return []
     found: list[Found] = [(start, end, "POSTAL_CODE") for start, end in _polish_postal_codes(text)]
@@ -165,6 +181,7 @@ def find_postal_codes(text: str, lang: str | None = None) -> list[Found]:
     found += [(m.start(1), m.end(1), "POSTAL_CODE") for m in _US_ZIP_STATE_NAME.finditer(text)]
     if lang != "pl":
         found += [(m.start(1), m.end(1), "POSTAL_CODE") for m in _US_ZIP_NO_COMMA.finditer(text)]
+        found += [(m.start(1), m.end(1), "POSTAL_CODE") for m in _US_ZIP_AFTER_STREET.finditer(text)]
     return found
 
 

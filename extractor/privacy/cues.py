@@ -19,6 +19,7 @@ agent rep representative attendant stewardess steward pilot copilot crewmember m
 waiter waitress bartender barista cashier clerk driver employee technician tech engineer specialist concierge
 receptionist advisor adviser consultant dentist therapist teacher instructor coach guard gentleman purser ambassador
 chef trainer stylist director ceo president chairman founder owner fa agt spvsr supv supvr csr att
+member minister senator mayor governor spokesman spokeswoman spokesperson officer nurse lawyer attorney
 """.split())  # English jobs and kin count in text that is not Polish ("pilot" is a remote control there)
 _KIN_EN = frozenset("""
 husband wife son daughter brother sister mom mum mother dad father friend boyfriend girlfriend fiance fiancé fiancee
@@ -31,7 +32,8 @@ _STAFF_PL = re.compile(
     r"|właściciel|opiekun|animator|rezydent|przewodni|instruktor|trener|nauczyciel|wychowawc|fryzjer|kosmetyczk"
     r"|mechanik|kierowc|ratowni|doradc|asystent|specjalist|terapeut|fizjoterapeut|logoped|masażyst|stomatolog"
     r"|dentyst|ginekolog|chirurg|pediatr|psycholog|psychiatr|rehabilitant|okulist|laryngolog|ortoped|internist"
-    r"|manager|menedżer|menadżer|pracowni|informatyk|technik|hydraulik|elektryk|monter|serwisant)\w{0,4}")
+    r"|manager|menedżer|menadżer|pracowni|informatyk|technik|hydraulik|elektryk|monter|serwisant"
+    r"|minist|wiceminist|posł|senator|rektor|prorektor|burmistrz|wójt|starost|rzeczni)\w{0,4}")
 _KIN_PL = re.compile(
     r"(?:kuzyn|ciotk|cioci|wujk|wujek|wujaszk|stryj|siostr|córk|córeczk|babci|babk|dziadk|dziadek|wnucz|wnuk"
     r"|koleg|koleżank|przyjaciel|przyjaciół|narzeczon|szwagr|teść|teści|bratow|bratank|siostrzen|synow|synk|synek"
@@ -100,7 +102,7 @@ def patron_word(word: str) -> bool:
 _PRODUCT_NOUNS = re.compile(
     r"(?:robot|odkurzacz|model|lalk|zabawk|aplikacj|telefon|smartfon|laptop|tablet|głośnik|asystent[ae]?|serii"
     r"|seria|gitar|wózk|wózek|fotelik)\w*"
-    r"|robot|vacuum|model|brand|doll|guitar|stroller|speaker|assistant|app|series")
+    r"|robot|vacuum|model|brand|doll|guitar|stroller|speaker|assistant|app|series|monitor")
 
 
 def product_noun(word: str) -> bool:

@@ -63,15 +63,20 @@ def find_names(text: str, lang: str | None = None) -> list[Found]:
     is_name = [False] * len(tokens)
     products: set[str] = set()  # words this text uses as a product's name ("robot Zosia ... kupić Zosię")
     for i, tok in enumerate(tokens):
-        if tok.word in lists.brand_words or tok.word in TITLES:
+        if tok.word in lists.brand_words or tok.word in TITLES or _declined_brand(tok.word, lists):
             continue
         if tok.capitalised:
-            if i and product_noun(tokens[i - 1].word) and _adjacent(text, tokens[i - 1], tok):
-                products.add(tok.word)
-            else:
+            if i and (product_noun(tokens[i - 1].word) or _acronym(text, tokens[i - 1], lists)) \
+                    and _adjacent(text, tokens[i - 1], tok):
+                products.add(tok.word)  # "robot Zosia", "OST Gromada": a product's or a firm's name
+            elif not _slashed_to_brand(text, tokens, i, lists):
                 is_name[i] = _is_name(text, tokens, i, lists, lang, sign_offs)
         elif _SURNAME_SHAPE.fullmatch(tok.word) and tok.word not in lists.common_words:
             is_name[i] = _title_before(text, tokens, i, lists)  # "dr wierzbicki", written in lower case
+        elif text[tok.start:tok.end].isupper() and len(tok.word) > 2:
+            is_name[i] = _title_before(text, tokens, i, lists, lang) and _listed(tok.word, lists, lang)  # "Pani SANDRY"
+        elif text[tok.start:tok.end].islower():
+            is_name[i] = _addressed_in_lower_case(text, tokens, i, lists, lang)  # "thanks robbie.", "name is anna"
         if sign_offs and not is_name[i] and text[tok.start:tok.end].islower() and len(tok.word) > 2 \
                 and tok.word not in lists.common_words and tok.word not in GREETINGS \
                 and _signature(text, tok, sign_offs) and at_message_end(text, tok.end, False):
@@ -106,6 +111,54 @@ def _tokens(text: str, protected: list[tuple[int, int]]) -> list[_Token]:
         tokens.append(_Token(start, end, word.lower(), capitalised,
                              (j < 0 or text[j] in _SENTENCE_END) and not glued_initial))
     return tokens
+
+
+def _listed(word: str, lists: NameLists, lang: str | None) -> bool:
+    """A first name, or a surname, of the lists (in Polish text also their case forms)."""
+    return (word in lists.first_names or word in lists.surnames_en or word in lists.surnames_pl
+            or (lang != "en" and word in lists.first_name_forms_pl))
+
+
+def _acronym(text: str, tok: _Token, lists: NameLists) -> bool:
+    """An upper-case abbreviation of two to five letters that is no title, role or shouted word: "OST", "PKP" ("OST
+    Gromada" is a firm; "CEO Robin Hayes" and "it IS John's birthday" are people)."""
+    written = text[tok.start:tok.end]
+    return (2 <= len(written) <= 5 and written.isupper() and written.isalpha() and tok.word not in TITLES
+            and tok.word not in lists.common_words and not role_word(tok.word))
+
+
+def _declined_brand(word: str, lists: NameLists) -> bool:
+    """A brand declined the Polish way after an apostrophe: "Canon'a", "Iphone'em"."""
+    for mark in "'’":
+        if mark in word:
+            return word.split(mark, 1)[0] in lists.brand_words
+    return False
+
+
+def _slashed_to_brand(text: str, tokens: list[_Token], i: int, lists: NameLists) -> bool:
+    """Whether a slash joins the word to a brand or an abbreviation: "Sony/Murata" names two makers."""
+    tok = tokens[i]
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(tokens):
+            left, right = (tokens[j], tok) if j < i else (tok, tokens[j])
+            if text[left.end:right.start] == "/" and (tokens[j].word in lists.brand_words or _acronym(text, tokens[j], lists)):
+                return True
+    return False
+
+
+def _addressed_in_lower_case(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: str | None) -> bool:
+    """A first name of the lists written in lower case after a name cue ("my name is charles"), or after a greeting
+    with a stop or the message's end right after it ("thanks robbie.")."""
+    word = tokens[i].word
+    if (len(word) < 3 or not _known(text, tokens[i], lists, lang) or word in lists.common_words
+            or word in lists.not_names or word in lists.places or word in GREETINGS or word in lists.brand_words):
+        return False
+    if _NAME_CUE.search(text, max(0, tokens[i].start - 24), tokens[i].start) is not None:
+        return True
+    return _greeting_before(text, tokens, i) and _CLOSED_LOWER.match(text, tokens[i].end) is not None
+
+
+_CLOSED_LOWER = re.compile(r"[ \u00a0]*(?:$|[\n.,;!?]|:\)|:\()")
 
 
 def _known(text: str, tok: _Token, lists: NameLists, lang: str | None) -> bool:
@@ -164,7 +217,7 @@ def _is_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: st
         return known or (not ordinary and (word in lists.surnames_pl or word in lists.surnames_en))
     if _product_after(text, tokens, i) or (
             prev is not None and (prev.word in PLACE_WORDS or prev.word in lists.brand_words or prev.word in _ARTICLES)
-            and _adjacent(text, prev, tok, " \u00a0.")):  # "San Francisco", "Echo Dot", "the Dot"
+            and _joined(text, prev, tok)):  # "San Francisco", "St. Louis", "Echo Dot", "the Dot"
         return False
     if lang != "pl" and (_thing_of_two_words(text, tokens, i - 1) or _thing_of_two_words(text, tokens, i - 2)):
         return False  # "this Les Paul", "the Diaper Genie"
@@ -186,8 +239,15 @@ def _is_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: st
             (mark != "" and at_message_end(text, tok.end, False)) or vocative(text, tok.start, tok.end)
             or _initial_after(text, tok) or possessive_praise(text, tok.start, tok.end))
         # "- Terry", "thanks for the help, Mark!", "Mark R.", "your Terry is a hero"
+    if not ordinary and word not in lists.places and word not in NOT_A_PERSON and _salutation_before(text, tokens, i):
+        return True  # "Hello Duke, ...", "Witam Panie Zdzisławie,"
+    if _initial_before(text, tokens, i) and not ordinary and word not in NOT_IN_NAMES and (
+            word in lists.surnames_pl or word in lists.surnames_en or _title_before(text, tokens, i - 1, lists, lang)):
+        return True  # "P . Michałowski", "dr M . Czternastek"
     if lang == "en" or word in lists.not_names or word in lists.common_words:
         return False
+    if word.startswith("kowalsk") and prev is not None and prev.word.startswith(_EVERYMAN):
+        return False  # "zwykłego Kowalskiego": the Polish John Doe, no one in particular
     if word in lists.surnames_pl and not word.endswith("owie"):
         return not tok.sentence_start or word.endswith(("scy", "ccy"))  # "Kowalscy" sign as a family
     foreign = "surname" if word in lists.surnames_pl else _foreign_name(word, lists)
@@ -201,6 +261,9 @@ def _is_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: st
             prev is not None and prev.capitalised and _adjacent(text, prev, tok)) and not (
             i > 1 and tokens[i - 2].word in _PLACE_PREPOSITIONS)
     return not tok.sentence_start and (foreign == "first" or _person_before(text, tokens, i, lists, lang))
+
+
+_EVERYMAN = ("zwykł", "zwykl", "przeciętn", "przecietn", "statystyczn", "szar")
 
 
 def _person_before(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: str | None) -> bool:
@@ -301,6 +364,11 @@ def _product_after(text: str, tokens: list[_Token], i: int) -> bool:
         return False
     if text[tokens[i + 1].start:tokens[i + 1].end + 1] in ("Dr ", "St "):
         return True  # "Gregory Dr Lansing": a street ("Drive"), unlike "Anna dr Kowalska"
+    if institution_word(nxt) and tokens[i + 1].capitalised:
+        return True  # "Wojewódzkiego Szpitala": the institution's own adjective
+    if product_noun(nxt) or (i + 2 < len(tokens) and tokens[i + 1].capitalised and product_noun(tokens[i + 2].word)
+                             and _adjacent(text, tokens[i + 1], tokens[i + 2])):
+        return True  # "Dot speaker", "Long Range Monitor"
     return nxt in _PRODUCT_WORDS or (nxt in NOT_IN_NAMES and nxt not in PLACE_WORDS) or (
         nxt in _MODEL_WORDS and tokens[i + 1].capitalised)
 
@@ -308,6 +376,11 @@ def _product_after(text: str, tokens: list[_Token], i: int) -> bool:
 def _adjacent(text: str, left: _Token, right: _Token, joiners: str = " \u00a0") -> bool:
     gap = text[left.end:right.start]
     return len(gap) <= 3 and all(ch in joiners for ch in gap) and gap != "" and gap.count(" ") <= 2
+
+
+def _joined(text: str, left: _Token, right: _Token) -> bool:
+    """Next to each other, or past the full stop of a short word ("St. Louis"; not "z hotelu. Edward")."""
+    return _adjacent(text, left, right) or (len(left.word) <= 3 and _adjacent(text, left, right, " \u00a0."))
 
 
 def _title_before(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: str | None = None) -> bool:
@@ -375,6 +448,24 @@ def _in_institution(text: str, tokens: list[_Token], i: int, lists: NameLists) -
             return False
         j -= 1
     return False
+
+
+_SALUTATIONS = frozenset("hi hello hey hiya howdy dear cześć czesc witaj witam hej siema".split())
+
+
+def _salutation_before(text: str, tokens: list[_Token], i: int) -> bool:
+    """A greeting (not thanks: "Thanks Southwest, ..." thanks a firm) right before the word and a comma right after
+    it: the person the message is written to."""
+    if i == 0 or not _adjacent(text, tokens[i - 1], tokens[i]) or text[tokens[i].end:tokens[i].end + 1] != ",":
+        return False
+    j = i - 2 if tokens[i - 1].word in ("pan", "pani", "panie") and i > 1 else i - 1
+    return tokens[j].word in _SALUTATIONS and (j == i - 1 or _adjacent(text, tokens[j], tokens[j + 1]))
+
+
+def _initial_before(text: str, tokens: list[_Token], i: int) -> bool:
+    """An initial and a full stop right before the word, as tokenised text writes it too: "T. Nowak", "M . Nowak"."""
+    return i > 0 and _initial(text, tokens[i - 1]) and text[tokens[i - 1].end:tokens[i].start].strip(" \u00a0") == "." \
+        and len(text[tokens[i - 1].end:tokens[i].start]) <= 3
 
 
 def _greeting_before(text: str, tokens: list[_Token], i: int) -> bool:
@@ -545,7 +636,7 @@ def _lower_surname(text: str, tokens: list[_Token], i: int, lists: NameLists, la
     ("Paul morrow __email__"); in Polish a listed surname of a surname's shape ("Anna kowalska")."""
     name, nxt = tokens[i], tokens[i + 1]
     word = nxt.word
-    if (not name.capitalised or not _known(text, name, lists, lang) or not text[nxt.start:nxt.end].isalpha()
+    if (not _known(text, name, lists, lang) or not text[nxt.start:nxt.end].isalpha()
             or not text[nxt.start:nxt.end].islower() or text[name.end:nxt.start] != " " or len(word) < 3
             or word in lists.common_words or word in lists.not_names or word in GREETINGS or word in _CHAT_WORDS
             or word in lists.brand_words or word in TITLES or role_word(word, False, lang) or product_noun(word)):
@@ -602,7 +693,7 @@ def _spread(text: str, tokens: list[_Token], is_name: list[bool], lists: NameLis
                 and _adjacent(text, tok, nxt):
             continue
         prev = tokens[i - 1] if i else None
-        if _product_after(text, tokens, i) or (prev is not None and _adjacent(text, prev, tok, " \u00a0.") and (
+        if _product_after(text, tokens, i) or (prev is not None and _joined(text, prev, tok) and (
                 prev.word in PLACE_WORDS or prev.word in lists.brand_words or product_noun(prev.word)
                 or prev.word in _ARTICLES)):
             continue
