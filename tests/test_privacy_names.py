@@ -86,6 +86,11 @@ NAMES = [
     ("pl", "Ewelina i Aga z obsługi nie pomogły .", ["Ewelina", "Aga"]),
     ("en", "Our party member Tariq Olumide delayed the flight", ["Tariq Olumide"]),
     ("pl", "Nocowaliśmy w hotelu . Bogdan R .", ["Bogdan R"]),
+    # an initial before a verb, a particle in a surname, a signature glued to the last sentence, a signed clinic
+    ("en", "@AirCo Nina K is great, the other agent not so much", ["Nina K"]),
+    ("en", "huge thanks to Carlo De Amicis for the upgrade", ["Carlo De Amicis"]),
+    ("en", "It keeps the kids safe and that is priceless.Mark Tallowen", ["Mark Tallowen"]),
+    ("pl", "Wizyta u kardiologa , Pani dr . Iwona Grabska Przychodnia Rodzinna .", ["Iwona Grabska"]),
 ]
 
 
@@ -147,6 +152,11 @@ SURVIVE = [
     ("en", "I put it in the guest room.Dot speaker is weaker; the Tiny Range Monitor works."),
     ("pl", "Lekarze Miejskiego Szpitala pomogli , a strategia KLM Gromada się zmieniła ."),
     ("pl", "Sprzęt robiony dla zwykłego Kowalskiego , a nie dla profesjonalisty ."),
+    # a firm after its group's word, a mortgage firm named like a person, streets and towns after "na", "w", a show
+    ("pl", "Inwestorem jest spółka - córka Grupy Roma , a kołki Fischera trzymają ."),
+    ("en", "When I called Mr Cooper about the escrow they hung up."),
+    ("pl", "Klinika na Borowskiej jest czysta , a w Szklarskiej padało ."),
+    ("en", "All I wanted was to watch Bob's Burgers in Monte Carlo."),
 ]
 
 

@@ -101,7 +101,7 @@ def patron_word(word: str) -> bool:
 
 _PRODUCT_NOUNS = re.compile(
     r"(?:robot|odkurzacz|model|lalk|zabawk|aplikacj|telefon|smartfon|laptop|tablet|głośnik|asystent[ae]?|serii"
-    r"|seria|gitar|wózk|wózek|fotelik)\w*"
+    r"|seria|gitar|wózk|wózek|fotelik|grup|firm|spółk|koncern|holding)\w*"
     r"|robot|vacuum|model|brand|doll|guitar|stroller|speaker|assistant|app|series|monitor")
 
 

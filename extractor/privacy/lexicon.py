@@ -27,7 +27,7 @@ hej siema dziękujemy podziękowania
 """.split())
 # A capitalised word after these names a place, a venue or a day, not a person ("San Francisco", "Hotel Flora").
 PLACE_WORDS = frozenset("""
-san santa los las new fort saint st port mount lake north south east west christmas hurricane storm tropical
+san santa monte los las new fort saint st port mount lake north south east west christmas hurricane storm tropical
 hotel hotelu hotelem motel motelu pensjonat pensjonatu restauracja restauracji restaurant cafe café kawiarnia
 kawiarni bar baru pub pubu klub klubu club sklep sklepu store shop salon salonu apteka apteki klinika kliniki
 szpital szpitala przychodnia przychodni galeria galerii kino kina teatr teatru ulica ulicy aleja alei
@@ -38,7 +38,7 @@ NOT_IN_NAMES = PLACE_WORDS | frozenset("""
 university college school state bank airlines airline airways airport park street center centre group company inc ltd
 corp foundation institute museum hospital clinic church mall field club team stadium station servicing services
 financial mortgage capital credit lending loans insurance collections recovery associates partners law solutions
-systems square plaza avenue ave road rd boulevard blvd pizza pizzeria grill diner kitchen bakery deli tavern
+systems square plaza avenue ave road rd boulevard blvd pizza pizzeria grill diner kitchen bakery deli tavern burgers
 bistro steakhouse brewery inn lodge resort
 wólka wólki wólce wólkę wólką wieś wsi wsią
 """.split())  # a Polish village's name ends in its kind: "z Sowiej Wólki", "Starej Wsi"

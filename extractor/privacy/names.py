@@ -215,6 +215,10 @@ def _is_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: st
         if role == "kin" or lang == "en":
             return known or not ordinary
         return known or (not ordinary and (word in lists.surnames_pl or word in lists.surnames_en))
+    if _institution_adjective(text, tokens, i, lists) or _street_form(text, tokens, i) or (
+            word in PLACE_WORDS and i + 1 < len(tokens) and tokens[i + 1].capitalised
+            and _adjacent(text, tok, tokens[i + 1])):
+        return False  # "Wojewódzkiego Szpitala", "na Borowskiej", "Monte Carlo"
     if _product_after(text, tokens, i) or (
             prev is not None and (prev.word in PLACE_WORDS or prev.word in lists.brand_words or prev.word in _ARTICLES)
             and _joined(text, prev, tok)):  # "San Francisco", "St. Louis", "Echo Dot", "the Dot"
@@ -233,7 +237,7 @@ def _is_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: st
         if word not in lists.not_names:
             return True
         if _greeting_before(text, tokens, i) or _surname_after(text, tokens, i, lists) or (
-                lang != "en" and _unlisted_surname_after(text, tokens, i, lists)):
+                lang != "en" and _unlisted_surname_after(text, tokens, i, lists)) or _signs_off(text, tokens, i, lists):
             return True
         return word not in lists.places and word not in NOT_A_PERSON and (
             (mark != "" and at_message_end(text, tok.end, False)) or vocative(text, tok.start, tok.end)
@@ -261,6 +265,27 @@ def _is_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: st
             prev is not None and prev.capitalised and _adjacent(text, prev, tok)) and not (
             i > 1 and tokens[i - 2].word in _PLACE_PREPOSITIONS)
     return not tok.sentence_start and (foreign == "first" or _person_before(text, tokens, i, lists, lang))
+
+
+def _institution_adjective(text: str, tokens: list[_Token], i: int, lists: NameLists) -> bool:
+    """Whether an adjective stands right before an institution's capitalised word: "Wojewódzkiego Szpitala", the
+    oblique case of any word, or an unlisted word (not "Aneta Stachurska Przychodnia ...": a listed surname in the
+    nominative signs before the clinic's name)."""
+    word = tokens[i].word
+    return (i + 1 < len(tokens) and tokens[i + 1].capitalised and institution_word(tokens[i + 1].word)
+            and _adjacent(text, tokens[i], tokens[i + 1]) and word not in lists.first_names
+            and (word.endswith(("ego", "ej", "ym", "ich")) or (word not in lists.surnames_pl
+                                                                and word not in lists.surnames_en)))
+
+
+_STREET_PREPOSITIONS = frozenset("na przy w".split())
+
+
+def _street_form(text: str, tokens: list[_Token], i: int) -> bool:
+    """A feminine adjective's genitive or locative right after "na", "przy" or "w": a street or a town ("na
+    Borowskiej", "w Szklarskiej"), not a woman, who is "u Kowalskiej" or "do dr Kowalskiej"."""
+    return (i > 0 and tokens[i - 1].word in _STREET_PREPOSITIONS and _adjacent(text, tokens[i - 1], tokens[i])
+            and tokens[i].word.endswith(("skiej", "ckiej", "dzkiej")))
 
 
 _EVERYMAN = ("zwykł", "zwykl", "przeciętn", "przecietn", "statystyczn", "szar")
@@ -364,8 +389,6 @@ def _product_after(text: str, tokens: list[_Token], i: int) -> bool:
         return False
     if text[tokens[i + 1].start:tokens[i + 1].end + 1] in ("Dr ", "St "):
         return True  # "Gregory Dr Lansing": a street ("Drive"), unlike "Anna dr Kowalska"
-    if institution_word(nxt) and tokens[i + 1].capitalised:
-        return True  # "Wojewódzkiego Szpitala": the institution's own adjective
     if product_noun(nxt) or (i + 2 < len(tokens) and tokens[i + 1].capitalised and product_noun(tokens[i + 2].word)
                              and _adjacent(text, tokens[i + 1], tokens[i + 2])):
         return True  # "Dot speaker", "Long Range Monitor"
@@ -546,6 +569,16 @@ def _closes_clause(text: str, end: int) -> bool:
     return rest == "" or not rest[0].isupper()
 
 
+def _signs_off(text: str, tokens: list[_Token], i: int, lists: NameLists) -> bool:
+    """Whether the first name and a capitalised word of no list close the message as a signature: "...
+    priceless.Mark Balelo"."""
+    if i + 1 >= len(tokens) or i + 2 < len(tokens) or not tokens[i + 1].capitalised:
+        return False
+    word = tokens[i + 1].word
+    return (_adjacent(text, tokens[i], tokens[i + 1]) and at_message_end(text, tokens[i + 1].end, False)
+            and word not in lists.common_words and word not in lists.not_names and _may_join(word, lists))
+
+
 def _surname_after(text: str, tokens: list[_Token], i: int, lists: NameLists) -> bool:
     if len(tokens[i].word) < 3 or i + 1 >= len(tokens) or not _adjacent(text, tokens[i], tokens[i + 1]):
         return False
@@ -593,8 +626,13 @@ def _extend(text: str, tokens: list[_Token], is_name: list[bool], lists: NameLis
         if not is_name[i] or is_name[i + 1]:
             continue
         nxt = tokens[i + 1]
-        if _initial(text, nxt) and _adjacent(text, tokens[i], nxt) and _closes(text, nxt.end):
-            is_name[i + 1] = True  # "Marek P.", not "John I think"
+        if _initial(text, nxt) and _adjacent(text, tokens[i], nxt) and (
+                _closes(text, nxt.end) or (text[nxt.start] not in "AI" and tokens[i].capitalised)):
+            is_name[i + 1] = True  # "Marek P.", "Lisa J is great", not "John I think" or "Ann A lot"
+        elif (nxt.word in _PARTICLES and i + 2 < len(tokens) and tokens[i + 2].capitalised and tokens[i].capitalised
+              and _adjacent(text, tokens[i], nxt) and _adjacent(text, nxt, tokens[i + 2])
+              and _may_join(tokens[i + 2].word, lists)):
+            is_name[i + 1] = is_name[i + 2] = True  # "Victor De Georgio", "Ludwig van Straaten"
         elif (_initial(text, tokens[i]) and nxt.capitalised and _adjacent(text, tokens[i], nxt, " \u00a0.")
               and nxt.word not in lists.common_words):
             is_name[i + 1] = True  # "Maciej R. Zawilski"
@@ -623,6 +661,7 @@ def _extend(text: str, tokens: list[_Token], is_name: list[bool], lists: NameLis
 
 
 # Chat words that follow a name in lower case without being its surname ("thanks Kevin lol").
+_PARTICLES = frozenset("de van von der den da di du del della dos le la ter".split())
 _CHAT_WORDS = frozenset("lol lmao rofl omg btw thx tho pls plz fyi asp asap imo imho idk smh tbh yay yeah yep nope haha"
                         " hahaha hehe xoxo xx xxx aka etc".split())
 # What may follow a surname written in lower case: the end of the text or line, punctuation, a number, an e-mail, a
