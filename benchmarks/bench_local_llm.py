@@ -6,7 +6,9 @@
 Samples N customer texts of ../shared/data (half English, half Polish, 40-600 characters, seeded), runs the real
 `journey extract --extractor llm --dry-run`, then the real run against the server, and reports: requests, items per
 request, prompt and answer tokens per item (the server's own counts), seconds per item, outcomes and why items fell
-back, and how far the dry run's estimate was from what the run reported. Model quality is what the model gives:
+back, how far the dry run's estimate was from what the run reported, and issue 17's ratio: prompt tokens per item
+with the cached prefix at gpt-4o-mini's cached price over the item's own tokens (the model's tokenizer) plus its
+answer. Model quality is what the model gives:
 these are the numbers of that model on this machine, not of any hosted model.
 """
 
@@ -28,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_llm import CACHED_PRICE_SHARE, PRICED_PROMPT_BUDGET  # noqa: E402
 from tests.llama import llama_server  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -52,6 +55,16 @@ def sample(n: int, seed: int, skip: set[str] = frozenset()) -> list[dict]:
 def journey(*args: str, env: dict) -> subprocess.CompletedProcess:
     exe = Path(sys.executable).with_name("journey")
     return subprocess.run([str(exe), *args], env=env, capture_output=True, text=True)
+
+
+def tokens(url: str, text: str) -> int:
+    """How many tokens the server's model makes of `text` (llama-server's /tokenize)."""
+    import urllib.request
+
+    request = urllib.request.Request(url[: -len("/v1")] + "/tokenize", data=json.dumps({"content": text}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return len(json.loads(response.read())["tokens"])
 
 
 def main() -> int:
@@ -95,11 +108,17 @@ def main() -> int:
             print(run.stderr, file=sys.stderr)
             return 1
         records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        item_tokens = sum(tokens(url, i["text"]) for i in items)  # the model's own tokenizer
         if args.keep:
             shutil.copytree(tmp, args.keep, dirs_exist_ok=True)
     used = re.search(r"([\d,]+) requests, ([\d,]+) retries, ([\d,]+) prompt tokens.*?, ([\d,]+) completion", run.stderr)
     number = lambda s: int(s.replace(",", ""))  # noqa: E731
     requests, retries, prompt, completion = (number(g) for g in used.groups())
+    share = re.search(r"\((\d+)% read from the provider's prompt cache\)", run.stderr)
+    cached = prompt * int(share.group(1)) / 100 if share else 0.0
+    n = len(records)
+    priced = (prompt - cached + cached * CACHED_PRICE_SHARE) / n  # prompt tokens as paid, the cached prefix at its price
+    own = (item_tokens + completion) / n
     outcomes = Counter(r["llm"]["outcome"] for r in records)
     reasons = Counter(re.sub(r"^item \d+: ", "", p)[:160] for r in records if r["llm"]["outcome"] == "fallback"
                       for p in r["llm"]["problems"][:1])
@@ -109,6 +128,8 @@ def main() -> int:
               "retries": retries, "items_per_request": round(len(records) / max(1, requests), 2),
               "prompt_tokens_per_item": round(prompt / len(records), 1),
               "answer_tokens_per_item": round(completion / len(records), 1),
+              "item_tokens_per_item": round(item_tokens / n, 1), "cached_share": round(cached / prompt, 2) if prompt else 0,
+              "priced_prompt_ratio": round(priced / own, 2), "priced_prompt_budget": PRICED_PROMPT_BUDGET,
               "seconds_per_item": round(seconds / len(records), 1), "outcomes": dict(outcomes),
               "fallback_reasons": dict(reasons),
               "dry_run": {"requests": est[0], "prompt_tokens": est[1], "completion_tokens": est[2],
