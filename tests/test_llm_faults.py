@@ -384,3 +384,13 @@ def test_temperature_none_sends_no_temperature_at_all(base, tmp_path):
     engine.extract_many([FeedbackItem(item_id="x", text=TEXTS[0], lang="en")])
     engine.close()
     assert all("temperature" not in body for body in captured_requests(base))  # the request and its repair
+
+
+def test_a_server_whose_answers_may_fill_the_context_gets_time_for_a_context_s_worth():
+    """A 48-item answer at 16k on a CPU writes for longer than the 900 s that suit a 4k context; hosted APIs keep
+    their own timeout."""
+    from extractor.extractors.llm.provider import KNOWN
+
+    assert KNOWN["llamacpp"].answer_timeout(4_096) == KNOWN["llamacpp"].timeout == 900.0
+    assert KNOWN["llamacpp"].answer_timeout(16_384) > 3_000
+    assert KNOWN["openai"].answer_timeout(128_000) == KNOWN["openai"].timeout

@@ -130,9 +130,10 @@ class ChatModel:
         # A client of our own, bound to the extractor's event loop (LangChain's shared default client would be
         # bound to whichever loop used it first), with room for every concurrent request.
         self.http = openai.DefaultAsyncHttpxClient(limits=_limits(settings.concurrency))
+        timeout = settings.timeout or provider.answer_timeout(settings.context_window or provider.context_window)
         self.model = ChatOpenAI(
             model=settings.model, api_key=settings.api_key or "not-needed", base_url=settings.base_url,
-            use_responses_api=False, max_retries=0, timeout=settings.timeout or provider.timeout, temperature=None,
+            use_responses_api=False, max_retries=0, timeout=timeout, temperature=None,
             include_response_headers=True, http_async_client=self.http)
 
     async def aclose(self) -> None:

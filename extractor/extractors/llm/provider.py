@@ -29,6 +29,11 @@ PROVIDERS: tuple[str, ...] = ("openai", "azure", "ollama", "vllm", "llamacpp", "
                               "other")
 
 
+# How fast a small model on a laptop's CPU reads and writes, at worst (this project's 2 cores: 13-18 tokens a second
+# read, 4-6 written): a server whose answers may fill its context gets this long for a context's worth.
+CPU_TOKENS_PER_SECOND = 5.0
+
+
 @dataclass(frozen=True)
 class Provider:
     """How to talk to one kind of server."""
@@ -47,6 +52,11 @@ class Provider:
     # strict mode refuses them): an item's answer cannot run on, event after event, as small models' answers do
     answer_fills_context: bool = False  # the server caps an answer only by its context (llama-server's default
     # n_predict of -1), so a request's answer may take whatever its prompt leaves
+
+    def answer_timeout(self, context: int) -> float:
+        """Seconds to wait for one answer in a context of this many tokens: where an answer may fill the context,
+        long enough for a CPU to read and write a context's worth."""
+        return max(self.timeout, context / CPU_TOKENS_PER_SECOND) if self.answer_fills_context else self.timeout
 
     def answer_cap(self, context: int) -> int:
         """The cap of one answer in a context of this many tokens."""
