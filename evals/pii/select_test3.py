@@ -105,9 +105,12 @@ CUES = {
 TURNS = {"address": 2, "street_num": 2, "digits5": 2, "us_zip": 2, "zip_word": 2, "uk_postcode": 2, "postcode": 2}
 
 
-def used_keys() -> set[tuple[str, str]]:
+EXCLUDED = ("dev", "dev2", "test", "test2")  # the sets whose texts may not be chosen again
+
+
+def used_keys(excluded: tuple[str, ...] = EXCLUDED) -> set[tuple[str, str]]:
     keys = set()
-    for split in ("dev", "dev2", "test", "test2"):
+    for split in excluded:
         for line in (HERE / f"{split}.jsonl").read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
             keys.add((row["file"], row["id"]))
@@ -128,8 +131,8 @@ def eligible(name: str, used: set[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
-def select(rng: random.Random) -> list[dict]:
-    used = used_keys()
+def select(rng: random.Random, excluded: tuple[str, ...] = EXCLUDED) -> list[dict]:
+    used = used_keys(excluded)
     chosen: list[dict] = []
     for name, lang, n_cue, n_rand in FILES:
         pool = eligible(name, used)
@@ -165,11 +168,11 @@ def select(rng: random.Random) -> list[dict]:
     return chosen
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(seed: int = SEED, excluded: tuple[str, ...] = EXCLUDED, doc: str | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(doc or __doc__).splitlines()[0])
     ap.add_argument("--out", required=True, help="where to write the selection (file, id, lang, cue; no texts)")
     args = ap.parse_args()
-    rows = select(random.Random(SEED))
+    rows = select(random.Random(seed), excluded)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as f:
