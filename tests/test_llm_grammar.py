@@ -44,7 +44,7 @@ def as_regex(grammar: str) -> re.Pattern:
     return re.compile(expand("root"), re.DOTALL)
 
 
-@pytest.mark.parametrize("version", ["journey-batch.v1", "journey-batch.v2", "journey-batch.v4"])
+@pytest.mark.parametrize("version", ["journey-batch.v1", "journey-batch.v2", "journey-batch.v4", "journey-batch.v5"])
 def test_the_grammar_admits_compact_answers_only(version):
     prompt = JourneyPrompt(TAX, version)
     pattern = as_regex(schema_grammar(bounded(prompt.schema)))

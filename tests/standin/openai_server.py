@@ -229,6 +229,7 @@ _CLAUSE = re.compile(r"\[(\d+)\]")
 _KEY_LINE = re.compile(r"^- (\S+): (.+)$", re.MULTILINE)
 _SECTIONS = {"s": "Stages ({}):", "t": "Touchpoints ({}):", "e": "Emotions ({}):", "p": "Problems ({}):"}
 _NAMED = {"s": "stage", "t": "touchpoint", "e": "emotion", "p": "problem"}  # journey-batch.v4's section keys
+_PLURAL = {"p": "problems"}  # journey-batch.v5's
 
 
 def _keyed(system: str) -> dict[str, dict[str, str]]:
@@ -238,6 +239,8 @@ def _keyed(system: str) -> dict[str, dict[str, str]]:
     for field, pattern in _SECTIONS.items():
         named = pattern.format(field) not in system
         heading = pattern.format(_NAMED[field] if named else field)
+        if named and heading not in system and field in _PLURAL:
+            heading = pattern.format(_PLURAL[field])
         at = system.find(heading)
         block = system[at + len(heading):].strip("\n").split("\n\n", 1)[0] if at >= 0 else ""
         found[field] = {m.group(1): m.group(1) if named else m.group(2).split(".")[0].lower().replace(" ", "_")
@@ -284,10 +287,15 @@ def _fitted(entry: dict, schema: object) -> dict:
     item = _resolve(_resolve(_resolve(root, root).get("properties", {}).get("items"), root).get("items"), root)
     if "events" in item.get("properties", {}):  # journey-batch.v4: keys as words, moments without a stage
         events = entry["ev"] or [{"c": 1, "t": None, "p": None}]
+        moment = _resolve(item["properties"]["events"].get("items", {}), root)
+        if "problems" in moment.get("properties", {}):  # v5: a moment's problems as a list
+            moments = [{"clause": e["c"], "touchpoint": e["t"], "problems": [e["p"]] if e["p"] else []}
+                       for e in events]
+        else:
+            moments = [{"clause": e["c"], "touchpoint": e["t"], "problem": e["p"]} for e in events]
         named = {"id": entry["id"], "stage": entry["s"], "emotion": entry["e"], "sentiment": entry["v"],
-                 "moment_of_truth": entry["m"], "goal": entry["g"],
-                 "events": [{"clause": e["c"], "touchpoint": e["t"], "problem": e["p"]} for e in events]}
-        return {k: v for k, v in named.items() if k in item["properties"]}
+                 "moment_of_truth": entry["m"], "goal": entry["g"], "events": moments}
+        return {k: named[k] for k in item["properties"] if k in named}
     if not item.get("properties") or "s" in item["properties"]:
         return entry
     events = entry["ev"] or [{"c": 1, "s": entry["s"], "t": None, "p": None}]
@@ -338,7 +346,7 @@ def chat_completion(body: dict, fault: str | None = None) -> dict:
     items = request_items(body)
     system_text = next((_text_of(m.get("content")) for m in body.get("messages") or []
                         if isinstance(m, dict) and m.get("role") in ("system", "developer")), "")
-    if "Problems (p):" in system_text or "Problems (problem):" in system_text:  # v2-v4: evidence by clause number
+    if any(f"Problems ({key}):" in system_text for key in ("p", "problem", "problems")):  # v2-v5: clause numbers
         keys = _keyed(system_text)
         answer = {"items": [_answer_compact(item, keys) for item in items]}
         if fault == "bad_quote" and answer["items"]:

@@ -29,10 +29,11 @@ PARTS = ("system", "user", "examples", "repair")
 # The answer format of a template version: "quotes" (labels by id, each event with its verbatim quote) or "clauses"
 # (the item split into numbered clauses, evidence by clause number, short label keys: compact.py) or "lean clauses"
 # (the same without the item's stage, which is its first moment's) or "named clauses" (clauses with the labels' ids
-# and keys as words, moments without a stage of their own). A template not named here is taken to follow
+# and keys as words, moments without a stage of their own) or "moments-first clauses" (named clauses with the moment,
+# and a list of its problems, before the item's stage and emotion). A template not named here is taken to follow
 # journey-batch.v1's format.
 ANSWER_FORMATS = {"journey-batch.v2": "clauses", "journey-batch.v3": "lean clauses",
-                  "journey-batch.v4": "named clauses"}
+                  "journey-batch.v4": "named clauses", "journey-batch.v5": "moments-first clauses"}
 ENV_PROMPTS = "JOURNEY_PROMPTS"
 
 
@@ -101,7 +102,8 @@ class JourneyPrompt:
                 raise UsageError(f"prompt {name!r}: cannot read {path}: {exc.strerror or exc}") from None
         self.answer_format = ANSWER_FORMATS.get(name, "quotes")
         self.compact = (CompactFormat(taxonomy, lean=self.answer_format == "lean clauses",
-                                      named=self.answer_format == "named clauses")
+                                      named=self.answer_format == "named clauses",
+                                      first=self.answer_format == "moments-first clauses")
                         if self.answer_format.endswith("clauses") else None)
         if self.compact is not None:
             self.answer_model, self.item_model = self.compact.batch_model, self.compact.item_model

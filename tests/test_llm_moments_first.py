@@ -1,0 +1,116 @@
+"""Prompt journey-batch.v5: journey-batch.v4's named clauses with the item's moment first and its problems as a list,
+then the item's stage, emotion, sentiment and moment of truth, so a small model under a grammar labels the stage
+after it has said where the item's point is and what went wrong there."""
+
+from __future__ import annotations
+
+import json
+
+from extractor.extractors.llm.client import request_params
+from extractor.extractors.llm.compact import MOMENT_PROBLEMS
+from extractor.extractors.llm.grammar import with_ids
+from extractor.extractors.llm.prompt import JourneyPrompt
+from extractor.extractors.llm.provider import KNOWN
+from extractor.extractors.llm.settings import LLMSettings
+from extractor.extractors.rules.extractor import RulesExtractor
+from extractor.privacy import mask_personal_data
+from extractor.taxonomy import load_taxonomy
+
+from .test_llm_compact import TICKETS, answered_by, tickets_file
+from .test_llm_grammar import as_regex
+
+TAX = load_taxonomy(None)
+V5 = "journey-batch.v5"
+TEXT = "The parcel was late, and the courier was rude. I wanted a refund."
+
+
+def checked(entry: dict, text: str = TEXT, lenient: bool = False):
+    masked = mask_personal_data(text)
+    spans = RulesExtractor(TAX).clause_spans(masked.text, "en")
+    return JourneyPrompt(TAX, V5).check_item(1, entry, masked, spans, lenient)
+
+
+def entry(**changes) -> dict:
+    base = {"id": 1, "events": [{"clause": 1, "touchpoint": "delivery", "problems": ["delay", "customer_service"]}],
+            "stage": "experience", "emotion": "frustration", "sentiment": -1, "moment_of_truth": False}
+    return {**base, **changes}
+
+
+def test_the_moment_comes_before_the_items_labels_in_the_schema_and_the_prompt():
+    prompt = JourneyPrompt(TAX, V5)
+    item = prompt.item_model.model_json_schema()
+    assert list(item["properties"])[:3] == ["id", "events", "stage"]
+    system = prompt.system
+    assert system.index("- events:") < system.index("- stage:") < system.index("- emotion:")
+    assert "Problems (problems):" in system and prompt.prompt_id.startswith(V5 + "@")
+
+
+def test_a_moments_problems_become_events_that_share_its_clause():
+    done = checked(entry())
+    assert done.problems == [] and done.answer is not None
+    answer = done.answer
+    assert answer["pain_points"] == ["delay", "customer_service"] and answer["touchpoints"] == ["delivery"]
+    assert [(e["touchpoint"], e["pain_point"]) for e in answer["events"]] == [("delivery", "delay"),
+                                                                            ("delivery", "customer_service")]
+    assert [TEXT[a:b] for _, a, b in done.evidence] == ["The parcel was late"] * 2
+    assert done.raw == entry()
+    praise = checked(entry(events=[{"clause": 2, "touchpoint": "delivery", "problems": []}], sentiment=1))
+    assert [e["pain_point"] for e in praise.answer["events"]] == [None] and praise.answer["pain_points"] == []
+    twice = checked(entry(events=[{"clause": 1, "touchpoint": None, "problems": ["delay", "delay"]}]))
+    assert twice.answer["pain_points"] == ["delay"] and len(twice.answer["events"]) == 1
+
+
+def test_v5_answers_are_refused_in_v4s_shape_and_out_of_the_taxonomy():
+    v4_shape = checked(entry(events=[{"clause": 1, "touchpoint": "delivery", "problem": "delay"}]))
+    assert v4_shape.answer is None and any("events.0.problems" in p for p in v4_shape.problems)
+    unknown = checked(entry(events=[{"clause": 1, "touchpoint": None, "problems": ["late_parcel"]}]))
+    assert unknown.answer is None
+    wrong = checked(entry(events=[{"clause": 9, "touchpoint": None, "problems": []}]))
+    assert wrong.problems == ["item 1: events: there is no clause 9 (the item has 3 clauses: 1 to 3)"]
+
+
+def test_llama_cpp_grammar_holds_the_order_one_moment_and_at_most_two_problems():
+    prompt = JourneyPrompt(TAX, V5)
+    params = request_params(LLMSettings(model="qwen"), KNOWN["llamacpp"], prompt.schema, 500, 0.0, [3, 7], [3, 1])
+    pattern = as_regex(params["grammar"])
+    one = {k: v for k, v in entry().items() if k != "id"}
+    other = dict(one, events=[{"clause": 1, "touchpoint": None, "problems": []}])
+    assert pattern.fullmatch(json.dumps([one, other], separators=(",", ":")))
+    stage_first = {"stage": "experience", **{k: v for k, v in one.items() if k != "stage"}}
+    assert not pattern.fullmatch(json.dumps([stage_first, other], separators=(",", ":")))
+    many = dict(one, events=[{"clause": 1, "touchpoint": None,
+                              "problems": ["delay", "price", "other"][:MOMENT_PROBLEMS + 1]}])
+    assert not pattern.fullmatch(json.dumps([many, other], separators=(",", ":")))
+    two = dict(one, events=one["events"] * 2)
+    assert not pattern.fullmatch(json.dumps([two, other], separators=(",", ":")))
+    read = json.loads(with_ids(json.dumps([one, other], separators=(",", ":")), [3, 7]))
+    prompt.answer_model.model_validate(read)
+
+
+def test_hosted_servers_get_no_bounds_and_validation_takes_more_moments_and_problems():
+    prompt = JourneyPrompt(TAX, V5)
+    sent = request_params(LLMSettings(model="gpt-4o-mini"), KNOWN["openai"], prompt.schema, 500, 0.0)
+    schema = json.dumps(sent["response_format"]["json_schema"]["schema"])
+    assert "maxItems" not in schema and "minItems" not in schema
+    many = [{"clause": n, "touchpoint": None, "problems": ["delay", "price", "other"]} for n in (1, 2)]
+    done = checked(entry(events=many))
+    assert done.answer is not None and done.answer["pain_points"] == ["delay", "price", "other"]
+    assert len(done.answer["events"]) == 6
+
+
+def test_v5_end_to_end_grounded_in_fewer_answer_tokens_than_v1(base, tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    monkeypatch.setenv("JOURNEY_STORE", str(tmp_path / "no-store"))
+    texts = TICKETS * 3
+    src = tickets_file(tmp_path, texts)
+    answer_tokens = answered_by(base, tmp_path, src, len(texts), ("journey-batch.v1", V5))
+    originals = {f"t{n}": t + f" ({n})" for n, t in enumerate(texts)}
+    v5 = [json.loads(line) for line in (tmp_path / f"{V5}.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(v5) == len(texts) and sum(len(r["touchpoints"]) for r in v5) >= 6
+    for r in v5:
+        assert r["prompt_id"].startswith(V5 + "@") and r["events"]
+        assert all(e["stage"] == r["stage"] for e in r["events"])
+        for e in r["events"]:
+            ev = e["evidence"]
+            assert originals[r["item_id"]][ev["start"]:ev["end"]] == ev["quote"]
+    assert answer_tokens[V5] < answer_tokens["journey-batch.v1"] * 0.6, answer_tokens
