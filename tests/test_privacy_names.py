@@ -302,3 +302,23 @@ def test_polish_case_forms(name, surname, forms):
                                        ("thompsonowie", "thompson"), ("peterze", "peter"), ("robercie", "robert")])
 def test_bases_of_foreign_names_declined_in_polish(word, lemma):
     assert lemma in foreign_bases(word)
+
+
+@pytest.mark.parametrize("text,lang,names", [
+    ("Zadzwoń do mnie. Paul Garrison 850.266.3576", "en", ["Paul Garrison"]),  # a phone number is no model number
+    ("Call Dana Whitfield 415-555-0199 today", "en", ["Dana Whitfield"]),
+    ("Oddałem do serwisu RTV AGD Tomasz Kowalczyk w Radomiu.", "pl", ["Tomasz Kowalczyk"]),  # a sole trader
+    ("NIE POLECAM PANA MARKA, ZERO KONTAKTU.", "pl", ["MARKA"]),  # a title and a name, both shouted
+    ("Obsługa super, polecam ! Ola . W", "pl", ["Ola . W"]),  # a tokenised signature with an initial
+])
+def test_names_next_to_phone_numbers_firms_shouted_titles_and_initials(text, lang, names):
+    assert [w for kind, w in found(text, lang) if kind == "NAME"] == names
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("The Stella 5 stroller folds flat", "en"),  # a model's number still ends a product
+    ("Kupiłem w PKP Intercity bilet.", "pl"),  # a firm after an acronym
+    ("MS OFFICE nie działa", "pl"),  # a shouted short acronym is no title
+])
+def test_firms_models_and_acronyms_stay(text, lang):
+    assert [w for kind, w in found(text, lang) if kind == "NAME"] == []

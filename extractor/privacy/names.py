@@ -66,7 +66,8 @@ def find_names(text: str, lang: str | None = None) -> list[Found]:
         if tok.word in lists.brand_words or tok.word in TITLES or _declined_brand(tok.word, lists):
             continue
         if tok.capitalised:
-            if i and (product_noun(tokens[i - 1].word) or _acronym(text, tokens[i - 1], lists)) \
+            if i and (product_noun(tokens[i - 1].word) or (_acronym(text, tokens[i - 1], lists)
+                                                             and not _full_name(text, tokens, i, lists))) \
                     and _adjacent(text, tokens[i - 1], tok):
                 products.add(tok.word)  # "robot Zosia", "OST Gromada": a product's or a firm's name
             elif not _slashed_to_brand(text, tokens, i, lists):
@@ -125,6 +126,13 @@ def _acronym(text: str, tok: _Token, lists: NameLists) -> bool:
     written = text[tok.start:tok.end]
     return (2 <= len(written) <= 5 and written.isupper() and written.isalpha() and tok.word not in TITLES
             and tok.word not in lists.common_words and not role_word(tok.word))
+
+
+def _full_name(text: str, tokens: list[_Token], i: int, lists: NameLists) -> bool:
+    """A listed first name and a listed surname right after it: a person even after a firm's acronym, as the owner
+    in a sole trader's name ("RTV AGD Szymon Kokot")."""
+    return tokens[i].word in lists.first_names and tokens[i].word not in lists.not_names \
+        and _surname_after(text, tokens, i, lists)
 
 
 def _declined_brand(word: str, lists: NameLists) -> bool:
@@ -367,6 +375,10 @@ _PRODUCT_WORDS = frozenset("pro max plus mini ultra lite air se xl gt gti editio
 _MODEL_WORDS = _PRODUCT_WORDS | frozenset("standard custom classic deluxe studio special junior signature".split())
 
 
+# A phone number after a name is a signature's ("Paul Garrison 850.266.3576"), not a model's number.
+_PHONE_AFTER = re.compile(r"\(?\d{2,4}\)?[ .\-]?\d{3}[ .\-]?\d{3,4}(?!\d)")
+
+
 def _product_after(text: str, tokens: list[_Token], i: int) -> bool:
     """Whether a model word or number follows ("Nova Pro", "Aira 5", also past another capitalised word: "Les Paul
     Standard"), or a company's or venue's word ("Fay Servicing", "Rosie's Pizza"): a product or a firm, not a
@@ -375,9 +387,9 @@ def _product_after(text: str, tokens: list[_Token], i: int) -> bool:
             and tokens[i + 2].capitalised and _adjacent(text, tokens[i], tokens[i + 1]) \
             and _adjacent(text, tokens[i + 1], tokens[i + 2]):
         return True
-    after = text[tokens[i].end:tokens[i].end + 12]
+    after = text[tokens[i].end:tokens[i].end + 16]
     stripped = after.lstrip(" \u00a0")
-    if stripped[:1].isdigit() and len(after) - len(stripped) <= 1:
+    if stripped[:1].isdigit() and len(after) - len(stripped) <= 1 and not _PHONE_AFTER.match(stripped):
         return True
     if i + 1 >= len(tokens):
         return False
@@ -417,7 +429,8 @@ def _title_before(text: str, tokens: list[_Token], i: int, lists: NameLists, lan
         gap = text[prev.end:tokens[i].start]
     if prev.start and text[prev.start - 1].isalnum():  # the "p" of "720p" is no title
         return False
-    if prev.word not in TITLES or text[prev.start:prev.end].isupper():  # "MS Office"
+    shouted = text[tokens[i].start:tokens[i].end].isupper() and len(prev.word) > 2  # "PANA JACKA", not "MS Office"
+    if prev.word not in TITLES or (text[prev.start:prev.end].isupper() and not shouted):
         return False
     if text[prev.start:prev.end + 1].rstrip(" \u00a0") in ("Dr", "St") and lang != "pl" and i > 1 \
             and tokens[i - 2].capitalised and _adjacent(text, tokens[i - 2], prev) \
@@ -626,9 +639,12 @@ def _extend(text: str, tokens: list[_Token], is_name: list[bool], lists: NameLis
         if not is_name[i] or is_name[i + 1]:
             continue
         nxt = tokens[i + 1]
-        if _initial(text, nxt) and _adjacent(text, tokens[i], nxt) and (
+        if _initial(text, nxt) and (_adjacent(text, tokens[i], nxt) or (
+                text[tokens[i].end:nxt.start] in (". ", " . ") and tokens[i].capitalised
+                and text[nxt.end:].strip(" \u00a0.") == "")) and (
                 _closes(text, nxt.end) or (text[nxt.start] not in "AI" and tokens[i].capitalised)):
-            is_name[i + 1] = True  # "Marek P.", "Lisa J is great", not "John I think" or "Ann A lot"
+            # "Marek P.", "Lisa J is great", a signature "Iza . K" at the very end
+            is_name[i + 1] = True  # not "John I think" or "Ann A lot"
         elif (nxt.word in _PARTICLES and i + 2 < len(tokens) and tokens[i + 2].capitalised and tokens[i].capitalised
               and _adjacent(text, tokens[i], nxt) and _adjacent(text, nxt, tokens[i + 2])
               and _may_join(tokens[i + 2].word, lists)):
@@ -775,8 +791,9 @@ def _spans(text: str, tokens: list[_Token], is_name: list[bool]) -> list[Found]:
             continue
         j = i
         while j + 1 < len(tokens) and is_name[j + 1] and _adjacent(text, tokens[j], tokens[j + 1], _JOIN + ".") and (
-                "." not in text[tokens[j].end:tokens[j + 1].start] or _initial(text, tokens[j])):
-            j += 1  # "M . Nowak", "Maciej R. Zawilski"; not "... Nowakowie . Nowakowie"
+                "." not in text[tokens[j].end:tokens[j + 1].start] or _initial(text, tokens[j])
+                or _initial(text, tokens[j + 1])):
+            j += 1  # "M . Nowak", "Maciej R. Zawilski", "Iza . K"; not "... Nowakowie . Nowakowie"
         found.append((tokens[i].start, tokens[j].end, "NAME"))
         i = j + 1
     return found
