@@ -322,3 +322,14 @@ def test_names_next_to_phone_numbers_firms_shouted_titles_and_initials(text, lan
 ])
 def test_firms_models_and_acronyms_stay(text, lang):
     assert [w for kind, w in found(text, lang) if kind == "NAME"] == []
+
+
+def test_rarer_us_first_names_count_in_english_text_only():
+    assert found("Thank you Jayden, will it ship today?", "en") == [("NAME", "Jayden")]
+    assert found("Prostownica Remington S9500 i suszarka Jayden działają.", "pl") == []
+
+
+@pytest.mark.parametrize("text", ["We moved to Dayton, Ohio last year.", "Ship it to Marion, IN by Friday.",
+                                  "Our store in Tyler tx 75701 is closed."])
+def test_a_us_city_before_its_state_is_no_person(text):
+    assert [w for kind, w in found(text, "en") if kind == "NAME"] == []

@@ -29,7 +29,8 @@ BY_HAND = """january february march april may june july august september october
 jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday christmas easter god jesus christ
 lord allah santa america england poland austin houston dallas denver phoenix orlando charlotte
 florence sydney georgia virginia carolina savannah madison chelsea paris london jackson argentina florida preston
-polska polski polskie polsce polską polskę polskiej polskiego maryland indiana montana nevada dakota india columbus hong sierra english german polish french spanish italian dutch russian chinese""".split()
+polska polski polskie polsce polską polskę polskiej polskiego maryland indiana montana nevada dakota india columbus hong sierra english german polish french spanish italian dutch russian chinese
+thai greek turkish japanese korean mexican indian irish scottish welsh""".split()
 
 
 def labelled_ids() -> set[tuple[str, str]]:
@@ -45,7 +46,8 @@ def main() -> None:
     skip = labelled_ids()
     # the forms the name finder looks for in each language: Polish case forms only in Polish text
     polish = _read("first_names.pl.txt") + _read("diminutives.pl.txt")
-    forms = {"en": set(_read("first_names.en.txt")) | set(polish), "pl": set(_read("first_names.en.txt"))}
+    forms = {"en": set(_read("first_names.en.txt")) | set(_read("first_names.us.txt")) | set(polish),
+             "pl": set(_read("first_names.en.txt"))}
     for name in polish:
         forms["pl"] |= polish_forms(name)
     for name in _read("surnames.pl.txt"):

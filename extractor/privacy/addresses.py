@@ -129,6 +129,17 @@ _STATE_NAMES = ("Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut
                 "|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming"
                 "|Puerto Rico|District of Columbia")
 _US_ZIP_STATE_NAME = re.compile(rf"\b(?:{_STATE_NAMES}),?[ \u00a0]+(\d{{5}}(?:-\d{{4}})?)(?![\w-]|[ \u00a0]?\d)")
+# What follows a US city: a comma and its state's name or code ("Dayton, Ohio", "Austin, TX"), or its state's code
+# and a ZIP ("Dayton oh 45402").
+_AFTER_CITY = re.compile(rf",[ \u00a0]*(?:{_STATE_NAMES}|{'|'.join(_US_STATES)})\b"
+                         rf"|,?[ \u00a0]+(?i:{'|'.join(_US_STATES)})\.?,?[ \u00a0]+\d{{5}}(?!\d)")
+
+
+def city_before_state(text: str, end: int) -> bool:
+    """Whether the word ending at `end` is a US city, its state right after it."""
+    return _AFTER_CITY.match(text, end) is not None
+
+
 # Without the comma, in English text only ("mi 12960mAh" is Polish, "MS 18650 3.7V" a battery).
 _US_ZIP_NO_COMMA = re.compile(rf"[^\W\d_]\.?[ \u00a0]+(?:{_STATE_ANY_CASE})\.?[ \u00a0]+(\d{{5}}(?:-\d{{4}})?)"
                               r"(?![\w-]|[ \u00a0]?\d)")

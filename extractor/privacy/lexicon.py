@@ -82,11 +82,14 @@ class NameLists:
 @cache
 def name_lists(lang: str | None = None) -> NameLists:
     """The shipped lists, read once. In English text only English ordinary words stop a name ("Sam" is a name there,
-    "sam" a Polish word); Polish text quotes English words too ("Project Grace"), so both stop one there."""
+    "sam" a Polish word); Polish text quotes English words too ("Project Grace"), so both stop one there. The rarer
+    US first names (first_names.us.txt) count in English text only: in Polish text they were mostly brands and
+    places ("Remington", "Hampton")."""
     if lang == "en":
         base = name_lists()
         return replace(base, not_names=frozenset(read_list("not_names.en.txt")) | base.places,
-                       common_words=frozenset(read_list("common_words.en.txt")))
+                       common_words=frozenset(read_list("common_words.en.txt")),
+                       first_names=base.first_names | frozenset(read_list("first_names.us.txt")))
     polish = read_list("first_names.pl.txt") + read_list("diminutives.pl.txt")
     first = set(read_list("first_names.en.txt")) | set(polish)
     forms: set[str] = set()

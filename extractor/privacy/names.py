@@ -27,6 +27,7 @@ from .cues import (ABBREVIATED_ROLES, HANDLE, NOT_A_PERSON, at_message_end, devi
 from .lexicon import (ABBREVIATED, COURTESY_ROLE, DEGREES, GREETINGS, NOT_IN_NAMES, PLACE_WORDS, SIGN_OFF, TITLES,
                       NameLists, name_lists)
 from . import lexicon
+from .addresses import city_before_state
 from .masked import Found
 from .polish import foreign_bases, polish_forms
 
@@ -89,7 +90,8 @@ def find_names(text: str, lang: str | None = None) -> list[Found]:
     for i, tok in enumerate(tokens if products else ()):
         if is_name[i] and any(_same_stem(tok.word, p) for p in products) and not _title_before(text, tokens, i, lists):
             is_name[i] = False  # the product's name elsewhere, in another case
-    return [span for span in _spans(text, tokens, is_name) if not firm_after(text, span[1])]
+    return [span for span in _spans(text, tokens, is_name)
+            if not firm_after(text, span[1]) and not city_before_state(text, span[1])]
 
 
 def _tokens(text: str, protected: list[tuple[int, int]]) -> list[_Token]:
