@@ -48,17 +48,22 @@ def main() -> int:
     ap.add_argument("--cassette", type=Path, help=f"where to write (default {CASSETTE.name}, or "
                     "qwen-own-PROMPT.yaml for another prompt)")
     ap.add_argument("--report", type=Path, help=f"the eval report (default {REPORT.name}, or llm-qwen-own-PROMPT.json)")
+    ap.add_argument("--gold", type=Path, nargs="+", default=GOLD, help="gold files to label (default our own gold "
+                    "sets); for gold outside the project (../shared/gold/dev.jsonl) give --cassette and --report "
+                    "outside it too, for a cassette holds the texts")
     ap.add_argument("--resume", action="store_true", help="go on with an interrupted recording (the cassette is "
                     "written after every answer): what it holds replays, the rest is recorded")
     args = ap.parse_args()
     cassette, report = recorded(args.prompt)
+    if args.gold != GOLD and (args.cassette is None or args.report is None):
+        ap.error("--gold: give --cassette and --report too (outside the project when the gold is not ours)")
     args.cassette, args.report = args.cassette or cassette, args.report or report
     if not args.resume:
         args.cassette.unlink(missing_ok=True)
     journey = Path(sys.executable).with_name("journey")
     with llama_server("qwen", context=CONTEXT) as url:
         env = dict(os.environ, OPENAI_BASE_URL=url, OPENAI_API_KEY="local")
-        cmd = [str(journey), "eval", *map(str, GOLD), *RUN, "--prompt", args.prompt, "--cassette", str(args.cassette),
+        cmd = [str(journey), "eval", *map(str, args.gold), *RUN, "--prompt", args.prompt, "--cassette", str(args.cassette),
                "--record-mode", "new_episodes" if args.resume else "once", "--json", str(args.report), "--misses", "0"]
         done = subprocess.run(cmd, env=env, cwd=ROOT)
     if done.returncode != 0 or not args.cassette.is_file():
