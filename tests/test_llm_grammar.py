@@ -44,7 +44,8 @@ def as_regex(grammar: str) -> re.Pattern:
     return re.compile(expand("root"), re.DOTALL)
 
 
-@pytest.mark.parametrize("version", ["journey-batch.v1", "journey-batch.v2", "journey-batch.v4", "journey-batch.v5"])
+@pytest.mark.parametrize("version", ["journey-batch.v1", "journey-batch.v2", "journey-batch.v4", "journey-batch.v5",
+                                     "journey-batch.v6"])
 def test_the_grammar_admits_compact_answers_only(version):
     prompt = JourneyPrompt(TAX, version)
     pattern = as_regex(schema_grammar(bounded(prompt.schema)))
@@ -59,6 +60,16 @@ def test_the_grammar_admits_compact_answers_only(version):
                 "events": [{"clause": "was \"late\"", "touchpoint": "delivery", "problem": "delay"}]}
         too_many = dict(item, events=item["events"] * 2)  # one moment where list bounds are taken
         wrong = dict(item, stage="ex")
+    elif version.endswith("v5"):  # the moment first, with its problems
+        item = {"id": 1, "events": [{"clause": 1, "touchpoint": "delivery", "problems": ["delay", "price"]}],
+                "stage": "experience", "emotion": "frustration", "sentiment": -1, "moment_of_truth": False}
+        too_many = dict(item, events=[{"clause": 1, "touchpoint": None, "problems": ["delay", "price", "other"]}])
+        wrong = {"id": 1, **{k: v for k, v in item.items() if k not in ("id", "events")}, "events": item["events"]}
+    elif version.endswith("v6"):  # emotion, sentiment and moment of truth first, the stage last
+        item = {"id": 1, "emotion": "frustration", "sentiment": -1, "moment_of_truth": False,
+                "events": [{"clause": 2, "touchpoint": "delivery", "problem": "delay"}], "stage": "experience"}
+        too_many = dict(item, events=item["events"] * 2)
+        wrong = {"id": 1, "stage": "experience", **{k: v for k, v in item.items() if k not in ("id", "stage")}}
     else:
         event = {"stage": "experience", "touchpoint": "delivery", "emotion": None, "pain_point": "delay",
                  "quote": "Paczka \"szła\" tydzień"}

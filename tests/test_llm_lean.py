@@ -72,7 +72,8 @@ def test_llama_cpp_answers_are_entries_without_the_ids_the_grammar_fixes():
         assert with_ids(text, [3, 7]) == text
 
 
-@pytest.mark.parametrize("version", ["journey-batch.v1", "journey-batch.v2", "journey-batch.v4", "journey-batch.v5"])
+@pytest.mark.parametrize("version", ["journey-batch.v1", "journey-batch.v2", "journey-batch.v4", "journey-batch.v5",
+                                     "journey-batch.v6"])
 def test_every_prompt_gets_the_positional_grammar_on_llama_cpp(version):
     prompt = JourneyPrompt(TAX, version)
     grammar = request_params(LLMSettings(model="qwen"), KNOWN["llamacpp"], prompt.schema, 500, 0.0, [1],

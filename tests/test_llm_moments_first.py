@@ -1,6 +1,7 @@
-"""Prompt journey-batch.v5: journey-batch.v4's named clauses with the item's moment first and its problems as a list,
-then the item's stage, emotion, sentiment and moment of truth, so a small model under a grammar labels the stage
-after it has said where the item's point is and what went wrong there."""
+"""Prompts journey-batch.v5 and v6: journey-batch.v4's named clauses with the item's fields in another order, so a
+small model under a grammar labels the stage after it has said where the item's point is. v5: the moment first, its
+problems as a list, then stage, emotion, sentiment, moment of truth. v6: emotion, sentiment and moment of truth,
+then the moment, the stage last, each stage said in the stage field's own line."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from .test_llm_grammar import as_regex
 
 TAX = load_taxonomy(None)
 V5 = "journey-batch.v5"
+V6 = "journey-batch.v6"
 TEXT = "The parcel was late, and the courier was rude. I wanted a refund."
 
 
@@ -114,3 +116,38 @@ def test_v5_end_to_end_grounded_in_fewer_answer_tokens_than_v1(base, tmp_path, m
             ev = e["evidence"]
             assert originals[r["item_id"]][ev["start"]:ev["end"]] == ev["quote"]
     assert answer_tokens[V5] < answer_tokens["journey-batch.v1"] * 0.6, answer_tokens
+
+
+def test_v6_asks_the_stage_last_and_says_each_stage_where_it_asks():
+    prompt = JourneyPrompt(TAX, V6)
+    assert list(prompt.item_model.model_json_schema()["properties"]) == [
+        "id", "emotion", "sentiment", "moment_of_truth", "events", "stage"]
+    system = prompt.system
+    assert system.index("- emotion:") < system.index("- events:") < system.index("- stage:")
+    stage_line = system[system.index("- stage:"):].split("\n", 1)[0]
+    for stage in TAX.stage_ids():
+        assert stage in stage_line
+    masked = mask_personal_data(TEXT)
+    spans = RulesExtractor(TAX).clause_spans(masked.text, "en")
+    done = prompt.check_item(1, {"id": 1, "emotion": "anger", "sentiment": -1, "moment_of_truth": True,
+                                 "events": [{"clause": 2, "touchpoint": "delivery", "problem": "customer_service"}],
+                                 "stage": "experience"}, masked, spans)
+    assert done.problems == [] and done.answer["stage"] == "experience"
+    assert [TEXT[a:b] for _, a, b in done.evidence] == ["and the courier was rude"]
+    assert done.answer["pain_points"] == ["customer_service"] and done.answer["moment_of_truth"] is True
+
+
+def test_v6_end_to_end_grounded(base, tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    monkeypatch.setenv("JOURNEY_STORE", str(tmp_path / "no-store"))
+    texts = TICKETS * 2
+    src = tickets_file(tmp_path, texts)
+    answer_tokens = answered_by(base, tmp_path, src, len(texts), ("journey-batch.v1", V6))
+    originals = {f"t{n}": t + f" ({n})" for n, t in enumerate(texts)}
+    for line in (tmp_path / f"{V6}.jsonl").read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        assert r["prompt_id"].startswith(V6 + "@") and r["events"]
+        for e in r["events"]:
+            ev = e["evidence"]
+            assert originals[r["item_id"]][ev["start"]:ev["end"]] == ev["quote"]
+    assert answer_tokens[V6] < answer_tokens["journey-batch.v1"] * 0.6, answer_tokens

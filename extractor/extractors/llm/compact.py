@@ -92,10 +92,12 @@ class CompactFormat:
     on the first 32 items of our gold recorded with both, stage accuracy 0.69 (v1, ids) against 0.38 (v2, short
     keys), emotion 0.47 against 0.19."""
 
-    def __init__(self, taxonomy: Taxonomy, lean: bool = False, named: bool = False, first: bool = False):
-        named = named or first
+    def __init__(self, taxonomy: Taxonomy, lean: bool = False, named: bool = False,
+                 order: Sequence[str] | None = None, problem_lists: bool = False):
+        named = named or order is not None
+        first = problem_lists
         keys_of = (lambda ids: {i: i for i in ids}) if named else short_keys
-        self.named, self.first = named, first
+        self.named = named
         self.stages = keys_of(taxonomy.stage_ids())
         self.touchpoints = keys_of(taxonomy.touchpoint_ids())
         self.emotions = keys_of(taxonomy.emotion_ids())
@@ -140,8 +142,8 @@ class CompactFormat:
             del item[f["g"]]
             item[f["ev"]] = (moments, Field(min_length=1, json_schema_extra={"maxItems": NAMED_MOMENTS},
                                             description="one entry per touchpoint or problem, the main one first"))
-        if first:  # the moments before the labels of the whole item
-            item = {"id": item.pop("id"), f["ev"]: item.pop(f["ev"]), **item}
+        if order is not None:  # the item's fields in this order (v5: the moments before the item's labels)
+            item = {"id": item["id"], **{f[key]: item[f[key]] for key in order}}
         self.item_model = create_model("CompactItem", __config__=STRICT, **item)
         self.batch_model = create_model(
             "CompactBatch", __config__=STRICT,

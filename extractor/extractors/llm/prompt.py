@@ -33,7 +33,10 @@ PARTS = ("system", "user", "examples", "repair")
 # and a list of its problems, before the item's stage and emotion). A template not named here is taken to follow
 # journey-batch.v1's format.
 ANSWER_FORMATS = {"journey-batch.v2": "clauses", "journey-batch.v3": "lean clauses",
-                  "journey-batch.v4": "named clauses", "journey-batch.v5": "moments-first clauses"}
+                  "journey-batch.v4": "named clauses", "journey-batch.v5": "moments-first clauses",
+                  "journey-batch.v6": "feelings-first clauses"}
+# The order of an item's fields in the named formats that set one (compact.NAMED_FIELDS' short keys).
+FIELD_ORDERS = {"moments-first clauses": ("ev", "s", "e", "v", "m"), "feelings-first clauses": ("e", "v", "m", "ev", "s")}
 ENV_PROMPTS = "JOURNEY_PROMPTS"
 
 
@@ -103,7 +106,8 @@ class JourneyPrompt:
         self.answer_format = ANSWER_FORMATS.get(name, "quotes")
         self.compact = (CompactFormat(taxonomy, lean=self.answer_format == "lean clauses",
                                       named=self.answer_format == "named clauses",
-                                      first=self.answer_format == "moments-first clauses")
+                                      order=FIELD_ORDERS.get(self.answer_format),
+                                      problem_lists=self.answer_format == "moments-first clauses")
                         if self.answer_format.endswith("clauses") else None)
         if self.compact is not None:
             self.answer_model, self.item_model = self.compact.batch_model, self.compact.item_model

@@ -26,7 +26,8 @@ ANSWER_TOKENS = {"en": 150.0, "pl": 165.0}
 # words): about 45 for an item with one moment (Qwen2.5's tokenizer) plus 15 per further moment.
 CLAUSE_ANSWER_TOKENS = {"en": 48.0, "pl": 50.0}
 ANSWER_PRIORS = {"quotes": ANSWER_TOKENS, "clauses": CLAUSE_ANSWER_TOKENS, "lean clauses": CLAUSE_ANSWER_TOKENS,
-                 "named clauses": {"en": 55.0, "pl": 58.0}, "moments-first clauses": {"en": 55.0, "pl": 58.0}}
+                 "named clauses": {"en": 55.0, "pl": 58.0}, "moments-first clauses": {"en": 55.0, "pl": 58.0},
+                 "feelings-first clauses": {"en": 55.0, "pl": 58.0}}
 DEFAULT_ANSWER_TOKENS = 160.0
 PRIOR_WEIGHT = 8.0  # the priors count as this many items until measurements outweigh them
 ITEM_OVERHEAD = 12  # the item's id, lang and JSON punctuation
