@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from extractor.extractors.llm.client import request_params
 from extractor.extractors.llm.compact import MOMENT_PROBLEMS
 from extractor.extractors.llm.grammar import with_ids
@@ -151,3 +153,16 @@ def test_v6_end_to_end_grounded(base, tmp_path, monkeypatch):
             ev = e["evidence"]
             assert originals[r["item_id"]][ev["start"]:ev["end"]] == ev["quote"]
     assert answer_tokens[V6] < answer_tokens["journey-batch.v1"] * 0.6, answer_tokens
+
+
+@pytest.mark.parametrize("version", [V5, V6, "journey-batch.v7", "journey-batch.v8", "journey-batch.v9"])
+def test_the_prompt_lists_the_fields_in_the_order_the_grammar_writes_them(version):
+    prompt = JourneyPrompt(TAX, version)
+    fields = [f for f in prompt.item_model.model_json_schema()["properties"] if f != "id"]
+    lines = [line[2:].split(":", 1)[0] for line in prompt.system.splitlines() if line.startswith("- ")
+             and line[2:].split(":", 1)[0] in fields]
+    assert lines == fields
+    params = request_params(LLMSettings(model="qwen"), KNOWN["llamacpp"], prompt.schema, 500, 0.0, [1], [2])
+    grammar = params["grammar"]
+    tail = next(line for line in grammar.splitlines() if line.startswith("item-tail"))
+    assert [tail.index(f'\\"{f}\\"') for f in fields] == sorted(tail.index(f'\\"{f}\\"') for f in fields)

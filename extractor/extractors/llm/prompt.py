@@ -34,9 +34,13 @@ PARTS = ("system", "user", "examples", "repair")
 # journey-batch.v1's format.
 ANSWER_FORMATS = {"journey-batch.v2": "clauses", "journey-batch.v3": "lean clauses",
                   "journey-batch.v4": "named clauses", "journey-batch.v5": "moments-first clauses",
-                  "journey-batch.v6": "feelings-first clauses"}
+                  "journey-batch.v6": "feelings-first clauses", "journey-batch.v7": "stage-after-moment clauses",
+                  "journey-batch.v8": "feelings-then-stage clauses", "journey-batch.v9": "stage-before-moment clauses"}
 # The order of an item's fields in the named formats that set one (compact.NAMED_FIELDS' short keys).
-FIELD_ORDERS = {"moments-first clauses": ("ev", "s", "e", "v", "m"), "feelings-first clauses": ("e", "v", "m", "ev", "s")}
+FIELD_ORDERS = {"moments-first clauses": ("ev", "s", "e", "v", "m"), "feelings-first clauses": ("e", "v", "m", "ev", "s"),
+                "stage-after-moment clauses": ("e", "v", "ev", "s", "m"),
+                "feelings-then-stage clauses": ("e", "v", "s", "m", "ev"),
+                "stage-before-moment clauses": ("e", "v", "m", "s", "ev")}
 ENV_PROMPTS = "JOURNEY_PROMPTS"
 
 

@@ -27,7 +27,10 @@ ANSWER_TOKENS = {"en": 150.0, "pl": 165.0}
 CLAUSE_ANSWER_TOKENS = {"en": 48.0, "pl": 50.0}
 ANSWER_PRIORS = {"quotes": ANSWER_TOKENS, "clauses": CLAUSE_ANSWER_TOKENS, "lean clauses": CLAUSE_ANSWER_TOKENS,
                  "named clauses": {"en": 55.0, "pl": 58.0}, "moments-first clauses": {"en": 55.0, "pl": 58.0},
-                 "feelings-first clauses": {"en": 55.0, "pl": 58.0}}
+                 "feelings-first clauses": {"en": 55.0, "pl": 58.0},
+                 "stage-after-moment clauses": {"en": 55.0, "pl": 58.0},
+                 "feelings-then-stage clauses": {"en": 55.0, "pl": 58.0},
+                 "stage-before-moment clauses": {"en": 55.0, "pl": 58.0}}
 DEFAULT_ANSWER_TOKENS = 160.0
 PRIOR_WEIGHT = 8.0  # the priors count as this many items until measurements outweigh them
 ITEM_OVERHEAD = 12  # the item's id, lang and JSON punctuation
