@@ -58,6 +58,13 @@ QWEN_V1_REPLAY := --sample 160 --extractor llm --model qwen --prompt journey-bat
                   --baseline evals/baselines/llm-qwen-own-journey-batch.v1.json --max-drop 0 --min evidence_grounded=1.0 \
                   $(RECORDED_MASK)
 
+# And with prompt journey-batch.v8 (emotion, sentiment, stage, moment of truth, moment; each stage said in the stage
+# line): the closest to v1 so far.
+QWEN_V8_REPLAY := --sample 160 --extractor llm --model qwen --prompt journey-batch.v8 --provider llamacpp \
+                  --context-window 4096 --items-per-request 1 --cassette evals/cassettes/qwen-own-journey-batch.v8.yaml \
+                  --baseline evals/baselines/llm-qwen-own-journey-batch.v8.json --max-drop 0 --min evidence_grounded=1.0 \
+                  $(RECORDED_MASK)
+
 # And with prompt journey-batch.v4 (`python evals/local_model/record.py --prompt journey-batch.v4`): the labels' own ids,
 # one moment an item on llama-server.
 QWEN_V4_REPLAY := --sample 160 --extractor llm --model qwen --prompt journey-batch.v4 --provider llamacpp \
@@ -72,6 +79,7 @@ eval: $(BIN)/journey
 	env -u OPENAI_API_KEY OPENAI_BASE_URL=http://127.0.0.1:9/v1 $(BIN)/journey eval $(OWN_GOLD) $(QWEN_V3_REPLAY) --quiet
 	env -u OPENAI_API_KEY OPENAI_BASE_URL=http://127.0.0.1:9/v1 $(BIN)/journey eval $(OWN_GOLD) $(QWEN_V4_REPLAY) --quiet
 	env -u OPENAI_API_KEY OPENAI_BASE_URL=http://127.0.0.1:9/v1 $(BIN)/journey eval $(OWN_GOLD) $(QWEN_V1_REPLAY) --quiet
+	env -u OPENAI_API_KEY OPENAI_BASE_URL=http://127.0.0.1:9/v1 $(BIN)/journey eval $(OWN_GOLD) $(QWEN_V8_REPLAY) --quiet
 	@if [ -f $(DEV_GOLD) ]; then \
 	  echo "$(BIN)/journey eval $(DEV_GOLD) --baseline evals/baselines/rules-dev.json --max-drop 0.02 $(DEV_GATES)"; \
 	  $(BIN)/journey eval $(DEV_GOLD) --baseline evals/baselines/rules-dev.json --max-drop 0.02 $(DEV_GATES); \
