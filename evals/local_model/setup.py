@@ -40,7 +40,12 @@ MODELS = {
 }
 CMAKE_FLAGS = ["-DCMAKE_BUILD_TYPE=Release", "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_BUILD_EXAMPLES=OFF",
                "-DLLAMA_BUILD_UI=OFF", "-DLLAMA_USE_PREBUILT_UI=OFF",  # the prebuilt UI would be downloaded
-               "-DLLAMA_OPENSSL=OFF", "-DLLAMA_BUILD_APP=OFF", "-DGGML_NATIVE=ON", "-DGGML_CCACHE=OFF"]
+               "-DLLAMA_OPENSSL=OFF", "-DLLAMA_BUILD_APP=OFF", "-DGGML_NATIVE=ON", "-DGGML_CCACHE=OFF",
+               # Built for this CPU but without Intel AMX: on virtual machines with Sapphire/Granite Rapids CPUs the
+               # CPU reports AMX while the kernel does not grant it, and ggml's AMX kernels die of a general
+               # protection fault at the first matrix product (seen here on 2026-12-06). AVX-512 stays on.
+               "-DCMAKE_C_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16",
+               "-DCMAKE_CXX_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"]
 
 
 class SetupError(Exception):
@@ -85,8 +90,12 @@ def download_sdist(cache: Path) -> Path:
 
 def build_server(cache: Path) -> Path:
     binary = cache / "build" / "bin" / "llama-server"
-    if binary.is_file() and os.access(binary, os.X_OK):
+    stamp = cache / "build" / "journey-build.json"  # what the binary was built from: another build is redone
+    wanted = json.dumps({"sdist": SDIST[3], "cmake": CMAKE_FLAGS})
+    if binary.is_file() and os.access(binary, os.X_OK) and stamp.is_file() and stamp.read_text() == wanted:
         return binary
+    if (cache / "build").is_dir():
+        shutil.rmtree(cache / "build")
     for tool in ("cmake", "c++"):
         if shutil.which(tool) is None:
             raise SetupError(f"{tool} is missing: install cmake and a C++ compiler (Debian: apt-get install cmake g++)")
@@ -109,6 +118,7 @@ def build_server(cache: Path) -> Path:
             raise SetupError(f"{' '.join(cmd[:2])} failed:\n{(done.stdout + done.stderr)[-3000:]}")
     if not binary.is_file():
         raise SetupError(f"the build did not make {binary}")
+    stamp.write_text(wanted)
     return binary
 
 
