@@ -41,34 +41,34 @@ LLM_REPLAY := --extractor llm --model standin --cassette evals/cassettes/standin
 # A real model's answers (Qwen2.5-Coder 1.5B Instruct Q4 on llama.cpp's llama-server, `make record-local`) over a
 # seeded sample of 160 items of our gold, replayed the same way: the replay must give the recorded figures exactly.
 QWEN_REPLAY := --sample 160 --extractor llm --model qwen --prompt journey-batch.v2 --provider llamacpp \
-               --context-window 4096 --items-per-request 1 --cassette evals/cassettes/qwen-own.yaml \
+               --context-window 4096 --items-per-request 1 --cassette evals/cassettes/qwen-own.yaml.gz \
                --baseline evals/baselines/llm-qwen-own.json --max-drop 0 --min evidence_grounded=1.0 $(RECORDED_MASK)
 
 # The same sample with prompt journey-batch.v3 (`python evals/local_model/record.py --prompt journey-batch.v3`):
 # llama-server's answers written without ids, which the extractor puts back.
 QWEN_V3_REPLAY := --sample 160 --extractor llm --model qwen --prompt journey-batch.v3 --provider llamacpp \
-                  --context-window 4096 --items-per-request 1 --cassette evals/cassettes/qwen-own-journey-batch.v3.yaml \
+                  --context-window 4096 --items-per-request 1 --cassette evals/cassettes/qwen-own-journey-batch.v3.yaml.gz \
                   --baseline evals/baselines/llm-qwen-own-journey-batch.v3.json --max-drop 0 --min evidence_grounded=1.0 \
                   $(RECORDED_MASK)
 
 # And with prompt journey-batch.v1, the default (`python evals/local_model/record.py --prompt journey-batch.v1`):
 # the prompt every later version is measured against.
 QWEN_V1_REPLAY := --sample 160 --extractor llm --model qwen --prompt journey-batch.v1 --provider llamacpp \
-                  --context-window 4096 --items-per-request 1 --cassette evals/cassettes/qwen-own-journey-batch.v1.yaml \
+                  --context-window 4096 --items-per-request 1 --cassette evals/cassettes/qwen-own-journey-batch.v1.yaml.gz \
                   --baseline evals/baselines/llm-qwen-own-journey-batch.v1.json --max-drop 0 --min evidence_grounded=1.0 \
                   $(RECORDED_MASK)
 
 # And with prompt journey-batch.v8 (emotion, sentiment, stage, moment of truth, moment; each stage said in the stage
 # line): the closest to v1 so far.
 QWEN_V8_REPLAY := --sample 160 --extractor llm --model qwen --prompt journey-batch.v8 --provider llamacpp \
-                  --context-window 4096 --items-per-request 1 --cassette evals/cassettes/qwen-own-journey-batch.v8.yaml \
+                  --context-window 4096 --items-per-request 1 --cassette evals/cassettes/qwen-own-journey-batch.v8.yaml.gz \
                   --baseline evals/baselines/llm-qwen-own-journey-batch.v8.json --max-drop 0 --min evidence_grounded=1.0 \
                   $(RECORDED_MASK)
 
 # And with prompt journey-batch.v4 (`python evals/local_model/record.py --prompt journey-batch.v4`): the labels' own ids,
 # one moment an item on llama-server.
 QWEN_V4_REPLAY := --sample 160 --extractor llm --model qwen --prompt journey-batch.v4 --provider llamacpp \
-                  --context-window 4096 --items-per-request 1 --cassette evals/cassettes/qwen-own-journey-batch.v4.yaml \
+                  --context-window 4096 --items-per-request 1 --cassette evals/cassettes/qwen-own-journey-batch.v4.yaml.gz \
                   --baseline evals/baselines/llm-qwen-own-journey-batch.v4.json --max-drop 0 --min evidence_grounded=1.0 \
                   $(RECORDED_MASK)
 
@@ -105,7 +105,7 @@ local-model:
 	$(PYTHON) evals/local_model/setup.py --models $(MODELS)
 
 # Re-record the real model's cassette (Qwen2.5-Coder 1.5B on llama-server, 160 items of our gold; 1-2 hours on 2
-# cores) after a prompt, schema or taxonomy change; commit evals/cassettes/qwen-own.yaml and its report.
+# cores) after a prompt, schema or taxonomy change; commit evals/cassettes/qwen-own.yaml.gz and its report.
 record-local: $(BIN)/journey
 	$(PYTHON) evals/local_model/setup.py --models qwen
 	$(BIN)/python evals/local_model/record.py

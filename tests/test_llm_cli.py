@@ -3,6 +3,7 @@ committed cassettes replayed with the network blocked."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import signal
@@ -159,9 +160,10 @@ def test_a_request_missing_from_the_cassette_fails_loudly(tmp_path, monkeypatch)
     assert missing.returncode == 2 and "--record-mode once" in missing.stderr
 
 
-def test_a_team_records_once_and_replays_offline(base, tmp_path, monkeypatch):
+@pytest.mark.parametrize("name", ["ours.yaml", "ours.yaml.gz"])
+def test_a_team_records_once_and_replays_offline(base, tmp_path, monkeypatch, name):
     reset(base)
-    cassette = tmp_path / "ours.yaml"
+    cassette = tmp_path / name
     gold = OWN_GOLD[1]
     monkeypatch.setenv("OPENAI_BASE_URL", base)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-secret-test-key")
@@ -169,7 +171,8 @@ def test_a_team_records_once_and_replays_offline(base, tmp_path, monkeypatch):
                            "--json", str(tmp_path / "a.json"), "--quiet")
     assert recorded.returncode == 0, recorded.stderr
     sent = stats(base)["chat"]
-    assert sent > 0 and "sk-secret-test-key" not in cassette.read_text(encoding="utf-8")
+    text = gzip.decompress(cassette.read_bytes()).decode() if name.endswith(".gz") else cassette.read_text("utf-8")
+    assert sent > 0 and "sk-secret-test-key" not in text and "interactions:" in text
     monkeypatch.setenv("OPENAI_BASE_URL", CLOSED)
     replayed = run_journey("eval", gold, "--extractor", "llm", "--cassette", str(cassette),
                            "--json", str(tmp_path / "b.json"), "--quiet")

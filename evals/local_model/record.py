@@ -3,9 +3,9 @@
 
     make record-local        # = python evals/local_model/setup.py --models qwen && python evals/local_model/record.py
 
-Writes evals/cassettes/qwen-own.yaml (the requests and the server's answers, which `make eval` replays with the
+Writes evals/cassettes/qwen-own.yaml.gz (the requests and the server's answers, which `make eval` replays with the
 network blocked) and evals/baselines/llm-qwen-own.json (the report: that model's figures and its outcomes and
-tokens). `--prompt journey-batch.v1` records another prompt version beside it (qwen-own-journey-batch.v1.yaml and
+tokens). `--prompt journey-batch.v1` records another prompt version beside it (qwen-own-journey-batch.v1.yaml.gz and
 llm-qwen-own-journey-batch.v1.json), so prompt versions are compared on the same items by the same model. One item a request: asked 16 at once, this 1.5B model gave every item the first one's labels, and
 llama-server reuses the shared prompt prefix, so single items cost little more. The sample, model name, prompt,
 provider, context window and items per request are fixed here and in the Makefile's replay, because
@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from tests.llama import llama_server  # noqa: E402
 
 GOLD = [ROOT / "evals" / "gold" / "en.jsonl", ROOT / "evals" / "gold" / "pl.jsonl"]
-CASSETTE = ROOT / "evals" / "cassettes" / "qwen-own.yaml"
+CASSETTE = ROOT / "evals" / "cassettes" / "qwen-own.yaml.gz"
 REPORT = ROOT / "evals" / "baselines" / "llm-qwen-own.json"
 # Keep in step with the Makefile's QWEN_REPLAY.
 SAMPLE, CONTEXT, PROMPT = 160, 4096, "journey-batch.v2"
@@ -36,17 +36,17 @@ RUN = ["--sample", str(SAMPLE), "--extractor", "llm", "--model", "qwen", "--prov
 
 
 def recorded(prompt: str) -> tuple[Path, Path]:
-    """The cassette and report of a prompt version: the default's are qwen-own.yaml and llm-qwen-own.json."""
+    """The cassette and report of a prompt version: the default's are qwen-own.yaml.gz and llm-qwen-own.json."""
     if prompt == PROMPT:
         return CASSETTE, REPORT
-    return CASSETTE.with_name(f"qwen-own-{prompt}.yaml"), REPORT.with_name(f"llm-qwen-own-{prompt}.json")
+    return CASSETTE.with_name(f"qwen-own-{prompt}.yaml.gz"), REPORT.with_name(f"llm-qwen-own-{prompt}.json")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--prompt", default=PROMPT, help=f"the prompt version to record (default {PROMPT})")
     ap.add_argument("--cassette", type=Path, help=f"where to write (default {CASSETTE.name}, or "
-                    "qwen-own-PROMPT.yaml for another prompt)")
+                    "qwen-own-PROMPT.yaml.gz for another prompt)")
     ap.add_argument("--report", type=Path, help=f"the eval report (default {REPORT.name}, or llm-qwen-own-PROMPT.json)")
     ap.add_argument("--gold", type=Path, nargs="+", default=GOLD, help="gold files to label (default our own gold "
                     "sets); for gold outside the project (../shared/gold/dev.jsonl) give --cassette and --report "

@@ -30,17 +30,23 @@ PARTS = ("system", "user", "examples", "repair")
 # (the item split into numbered clauses, evidence by clause number, short label keys: compact.py) or "lean clauses"
 # (the same without the item's stage, which is its first moment's) or "named clauses" (clauses with the labels' ids
 # and keys as words, moments without a stage of their own) or "moments-first clauses" (named clauses with the moment,
-# and a list of its problems, before the item's stage and emotion). A template not named here is taken to follow
-# journey-batch.v1's format.
+# and a list of its problems, before the item's stage and emotion); the other named formats differ in the order of
+# the item's fields (FIELD_ORDERS) and whether moments list their problems (PROBLEM_LISTS). A template not named
+# here is taken to follow journey-batch.v1's format.
 ANSWER_FORMATS = {"journey-batch.v2": "clauses", "journey-batch.v3": "lean clauses",
                   "journey-batch.v4": "named clauses", "journey-batch.v5": "moments-first clauses",
                   "journey-batch.v6": "feelings-first clauses", "journey-batch.v7": "stage-after-moment clauses",
-                  "journey-batch.v8": "feelings-then-stage clauses", "journey-batch.v9": "stage-before-moment clauses"}
+                  "journey-batch.v8": "feelings-then-stage clauses", "journey-batch.v9": "stage-before-moment clauses",
+                  "journey-batch.v10": "feelings-then-stage clauses", "journey-batch.v11": "feelings-then-stage clauses",
+                  "journey-batch.v12": "feelings-then-stage problem-list clauses"}
 # The order of an item's fields in the named formats that set one (compact.NAMED_FIELDS' short keys).
 FIELD_ORDERS = {"moments-first clauses": ("ev", "s", "e", "v", "m"), "feelings-first clauses": ("e", "v", "m", "ev", "s"),
                 "stage-after-moment clauses": ("e", "v", "ev", "s", "m"),
                 "feelings-then-stage clauses": ("e", "v", "s", "m", "ev"),
+                "feelings-then-stage problem-list clauses": ("e", "v", "s", "m", "ev"),
                 "stage-before-moment clauses": ("e", "v", "m", "s", "ev")}
+# The formats whose moments list their problems (at most compact.MOMENT_PROBLEMS under a grammar) instead of one.
+PROBLEM_LISTS = {"moments-first clauses", "feelings-then-stage problem-list clauses"}
 ENV_PROMPTS = "JOURNEY_PROMPTS"
 
 
@@ -111,7 +117,7 @@ class JourneyPrompt:
         self.compact = (CompactFormat(taxonomy, lean=self.answer_format == "lean clauses",
                                       named=self.answer_format == "named clauses",
                                       order=FIELD_ORDERS.get(self.answer_format),
-                                      problem_lists=self.answer_format == "moments-first clauses")
+                                      problem_lists=self.answer_format in PROBLEM_LISTS)
                         if self.answer_format.endswith("clauses") else None)
         if self.compact is not None:
             self.answer_model, self.item_model = self.compact.batch_model, self.compact.item_model

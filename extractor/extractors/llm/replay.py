@@ -3,10 +3,12 @@
 Requests match on method, path, and the body's model, messages (the prompt and the items) and temperature (a
 failed repair is asked afresh with the same messages at the repair temperature), not on the host, so a cassette
 recorded against one server replays for any --base-url. The authorization header and API keys are
-never written to a cassette."""
+never written to a cassette. A cassette whose name ends in .gz is read and written gzip-compressed: a recording
+repeats the same instructions in every request, so it shrinks twentyfold."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,6 +43,40 @@ def _body_key(request: Any) -> Any:
     return data
 
 
+class _Persister:
+    """vcrpy's file persister, gzip-compressed for paths ending in .gz (written with no timestamp, so the same
+    recording gives the same bytes)."""
+
+    @classmethod
+    def load_cassette(cls, cassette_path: Any, serializer: Any) -> Any:
+        from vcr.persisters.filesystem import CassetteNotFoundError, FilesystemPersister
+        from vcr.serialize import deserialize
+
+        path = Path(cassette_path)
+        if path.suffix != ".gz":
+            return FilesystemPersister.load_cassette(path, serializer)
+        if not path.is_file():
+            raise CassetteNotFoundError()
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            data = f.read()
+        if not data.strip():
+            raise CassetteNotFoundError()
+        return deserialize(data, serializer)
+
+    @staticmethod
+    def save_cassette(cassette_path: Any, cassette_dict: Any, serializer: Any) -> None:
+        from vcr.persisters.filesystem import FilesystemPersister
+        from vcr.serialize import serialize
+
+        path = Path(cassette_path)
+        if path.suffix != ".gz":
+            FilesystemPersister.save_cassette(path, cassette_dict, serializer)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = serialize(cassette_dict, serializer).encode("utf-8")
+        path.write_bytes(gzip.compress(data, mtime=0))
+
+
 def model_and_messages(r1: Any, r2: Any) -> None:
     """vcrpy matcher: the same model, messages and temperature (AssertionError otherwise, as vcrpy expects)."""
     assert _body_key(r1) == _body_key(r2), "different model, messages or temperature"
@@ -62,6 +98,7 @@ def cassette(path: Path, record_mode: str = "none") -> Iterator[Any]:
                        filter_query_parameters=["api-key", "key"], match_on=["method", "path", "model_and_messages"],
                        before_record_response=_scrub_response)
     recorder.register_matcher("model_and_messages", model_and_messages)
+    recorder.register_persister(_Persister)
     path.parent.mkdir(parents=True, exist_ok=True)
     with recorder.use_cassette(str(path), allow_playback_repeats=True) as tape:
         if record_mode != "none":

@@ -1,0 +1,68 @@
+"""Prompt versions side by side: the figures of `journey eval` reports (the baselines record.py writes) as one
+Markdown table, each column a report, and a last line saying which fields fall more than --max-drop below the
+first report (issue 17's bar: a new prompt is not lower than the old one by more than 0.03 on any field).
+
+    python evals/local_model/compare.py evals/baselines/llm-qwen-own-journey-batch.v1.json \\
+        evals/baselines/llm-qwen-own-journey-batch.v10.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+FIGURES = [("stage accuracy", "stage", "accuracy"), ("stage macro-F1", "stage", "macro_f1"),
+           ("emotion accuracy", "emotion", "accuracy"), ("emotion macro-F1", "emotion", "macro_f1"),
+           ("sentiment accuracy", "sentiment", "accuracy"), ("sentiment macro-F1", "sentiment", "macro_f1"),
+           ("touchpoints micro-F1", "touchpoints", "micro_f1"), ("touchpoints macro-F1", "touchpoints", "macro_f1"),
+           ("pain points micro-F1", "pain_points", "micro_f1"), ("pain points macro-F1", "pain_points", "macro_f1"),
+           ("moment of truth F1", "moment_of_truth", "f1")]
+
+
+def figure(report: dict, field: str, metric: str) -> float:
+    return float(report[field][metric])
+
+
+def column_name(path: Path, report: dict) -> str:
+    prompt = str(report.get("llm", {}).get("prompt_id", "")).split("@")[0]
+    return prompt.removeprefix("journey-batch.") or path.stem
+
+
+def answer_tokens(report: dict) -> str:
+    llm = report.get("llm", {})
+    items, tokens = report.get("n") or 0, llm.get("completion_tokens")
+    return f"{tokens / items:.0f}" if items and tokens is not None else "-"
+
+
+def table(paths: list[Path], max_drop: float) -> tuple[str, list[str]]:
+    reports = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
+    names = [column_name(p, r) for p, r in zip(paths, reports)]
+    lines = ["| figure | " + " | ".join(names) + " |", "| --- |" + " ---: |" * len(names)]
+    drops: list[str] = []
+    for label, field, metric in FIGURES:
+        values = [figure(r, field, metric) for r in reports]
+        lines.append(f"| {label} | " + " | ".join(f"{v:.2f}" for v in values) + " |")
+        for name, value in zip(names[1:], values[1:]):
+            if values[0] - value > max_drop:
+                drops.append(f"{name}: {label} {value:.3f} < {values[0]:.3f} - {max_drop}")
+    lines.append("| evidence grounded | " + " | ".join(f"{r['evidence_grounded']:.2f}" for r in reports) + " |")
+    lines.append("| answer tokens an item | " + " | ".join(answer_tokens(r) for r in reports) + " |")
+    lines.append("| items | " + " | ".join(str(r["n"]) for r in reports) + " |")
+    return "\n".join(lines), drops
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("reports", type=Path, nargs="+", help="eval reports (JSON); the first is the one compared against")
+    ap.add_argument("--max-drop", type=float, default=0.03, help="the largest drop allowed on a figure (0.03)")
+    args = ap.parse_args()
+    text, drops = table(args.reports, args.max_drop)
+    print(text)
+    print("\nwithin the bar on every figure" if not drops else "\nbelow the bar: " + "; ".join(drops))
+    return 1 if drops else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
