@@ -1,6 +1,6 @@
 """Masking precision and recall per kind on the hand-labelled texts, and how often name-like brands survive.
 
-    .venv/bin/python evals/pii/score.py [--split test|test2|test3|test4|test5|dev|dev2|both] [--json] [--show]
+    .venv/bin/python evals/pii/score.py [--split test|test2|test3|test4|test5|test6|dev|dev2|both] [--json] [--show]
 
 The labels (dev.jsonl, test.jsonl: ids and spans only) point into ../shared/data, where the texts stay. Recall: a
 labelled span counts as hidden when every character of it is inside masked spans (whatever their kind: a name
@@ -109,7 +109,7 @@ def brands(names: list[str]) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--split", choices=["test", "dev", "dev2", "test2", "test3", "test4", "test5", "both"], default="test")
+    ap.add_argument("--split", choices=["test", "dev", "dev2", "test2", "test3", "test4", "test5", "test6", "both"], default="test")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--show", action="store_true", help="print misses and false alarms (with text: do not commit)")
     ap.add_argument("--no-brands", action="store_true", help="skip the brand count over all of ../shared/data")
