@@ -13,16 +13,24 @@ import json
 import sys
 from pathlib import Path
 
-FIGURES = [("stage accuracy", "stage", "accuracy"), ("stage macro-F1", "stage", "macro_f1"),
-           ("emotion accuracy", "emotion", "accuracy"), ("emotion macro-F1", "emotion", "macro_f1"),
-           ("sentiment accuracy", "sentiment", "accuracy"), ("sentiment macro-F1", "sentiment", "macro_f1"),
-           ("touchpoints micro-F1", "touchpoints", "micro_f1"), ("touchpoints macro-F1", "touchpoints", "macro_f1"),
-           ("pain points micro-F1", "pain_points", "micro_f1"), ("pain points macro-F1", "pain_points", "macro_f1"),
-           ("moment of truth F1", "moment_of_truth", "f1")]
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from extractor.evaluation.gates import METRICS  # noqa: E402  (the figures `journey eval --baseline` gates)
+
+NAMES = {"accuracy": "accuracy", "macro_f1": "macro-F1", "micro_f1": "micro-F1", "f1": "F1"}
 
 
-def figure(report: dict, field: str, metric: str) -> float:
-    return float(report[field][metric])
+def label(metric: str) -> str:
+    field, _, kind = metric.partition(".")
+    return f"{field.replace('_', ' ')} {NAMES[kind]}" if kind else field.replace("_", " ")
+
+
+def figure(report: dict, metric: str) -> float:
+    value: object = report
+    for key in metric.split("."):
+        value = value[key]  # type: ignore[index]
+    return float(value)  # type: ignore[arg-type]
 
 
 def column_name(path: Path, report: dict) -> str:
@@ -31,9 +39,8 @@ def column_name(path: Path, report: dict) -> str:
 
 
 def answer_tokens(report: dict) -> str:
-    llm = report.get("llm", {})
-    items, tokens = report.get("n") or 0, llm.get("completion_tokens")
-    return f"{tokens / items:.0f}" if items and tokens is not None else "-"
+    tokens = report.get("llm", {}).get("completion_tokens_per_item")
+    return f"{tokens:.0f}" if tokens is not None else "-"
 
 
 def table(paths: list[Path], max_drop: float) -> tuple[str, list[str]]:
@@ -41,13 +48,12 @@ def table(paths: list[Path], max_drop: float) -> tuple[str, list[str]]:
     names = [column_name(p, r) for p, r in zip(paths, reports)]
     lines = ["| figure | " + " | ".join(names) + " |", "| --- |" + " ---: |" * len(names)]
     drops: list[str] = []
-    for label, field, metric in FIGURES:
-        values = [figure(r, field, metric) for r in reports]
-        lines.append(f"| {label} | " + " | ".join(f"{v:.2f}" for v in values) + " |")
+    for metric in METRICS:
+        values = [figure(r, metric) for r in reports]
+        lines.append(f"| {label(metric)} | " + " | ".join(f"{v:.2f}" for v in values) + " |")
         for name, value in zip(names[1:], values[1:]):
             if values[0] - value > max_drop:
-                drops.append(f"{name}: {label} {value:.3f} < {values[0]:.3f} - {max_drop}")
-    lines.append("| evidence grounded | " + " | ".join(f"{r['evidence_grounded']:.2f}" for r in reports) + " |")
+                drops.append(f"{name}: {label(metric)} {value:.3f} < {values[0]:.3f} - {max_drop}")
     lines.append("| answer tokens an item | " + " | ".join(answer_tokens(r) for r in reports) + " |")
     lines.append("| items | " + " | ".join(str(r["n"]) for r in reports) + " |")
     return "\n".join(lines), drops
