@@ -14,6 +14,7 @@ from extractor.extractors.llm.grounding import locate
 from extractor.extractors.llm.injection import looks_like_instructions
 from extractor.extractors.llm.prompt import JourneyPrompt, PromptItem
 from extractor.errors import UsageError
+from extractor.extractors.rules import RulesExtractor
 from extractor.schema import FeedbackItem
 from extractor.taxonomy import load_taxonomy
 
@@ -118,6 +119,18 @@ def test_items_go_several_to_a_request_and_every_record_is_grounded(base, tmp_pa
         assert record.events and grounded(record, item.text)
     assert engine.usage.prompt_tokens == stats(base)["prompt_tokens"] > 0
     assert engine.usage.cached_tokens > 0  # the same system prefix in every request: the provider's cache reads it
+
+
+def test_a_social_post_has_the_touchpoint_its_source_implies_as_with_the_rules(base, tmp_path):
+    text = "Checkout kept failing with my card, so I gave up."
+    posted = [FeedbackItem(item_id=f"s{k}", text=text, lang="en", source=source)
+              for k, source in enumerate(["social", "review"])]
+    social, review = make(base, tmp_path).extract_many(posted)
+    assert social.llm.outcome == review.llm.outcome == "answered"
+    assert TAX.source_touchpoints("social") == ["social_media"] and "social_media" in social.touchpoints
+    assert "social_media" not in review.touchpoints
+    assert set(review.touchpoints) <= set(social.touchpoints)  # added to the model's, none taken away
+    assert "social_media" in RulesExtractor(TAX).extract(posted[0]).touchpoints  # one contract: the taxonomy's
 
 
 def test_a_rerun_sends_no_request_and_gives_the_same_records(base, tmp_path):

@@ -85,6 +85,11 @@ class Taxonomy(BaseModel):
     def pain_point_ids(self) -> list[str]:
         return [p.id for p in self.pain_points]
 
+    def source_touchpoints(self, source: str) -> list[str]:
+        """The touchpoints an item's source implies (`sources` on a touchpoint: a social post implies social media),
+        which every extractor adds to the touchpoints it finds in the text."""
+        return [t.id for t in self.touchpoints if source in t.sources]
+
     def label(self, kind: str, label_id: str) -> _Label:
         """The label of `kind` ('stages', 'touchpoints', 'emotions', 'pain_points') with this id."""
         for item in getattr(self, kind):

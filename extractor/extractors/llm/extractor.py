@@ -485,7 +485,8 @@ class LLMExtractor:
                   for e, (q, s, t) in zip(a["events"], p.checked.evidence)]
         return JourneyRecord(
             item_id=item.item_id, source=item.source, lang=item.lang, customer_id=item.customer_id, segment=item.segment,
-            created_at=item.created_at, stage=a["stage"], touchpoints=_unique(a["touchpoints"]), emotion=a["emotion"],
+            created_at=item.created_at, stage=a["stage"], emotion=a["emotion"],
+            touchpoints=_unique(a["touchpoints"] + self.taxonomy.source_touchpoints(item.source)),
             sentiment=round(a["sentiment"], 3), pain_points=_unique(a["pain_points"]),
             moment_of_truth=a["moment_of_truth"], events=events,
             customer_goal=(self.taxonomy.goal_of(a["events"], a["stage"], item.lang) if self.prompt.goal_from_labels

@@ -88,10 +88,6 @@ class RulesExtractor:
         self._tp_stage = {t.id: t.stage for t in taxonomy.touchpoints}
         self._pain = {p.id: p for p in taxonomy.pain_points}
         self._valence = {e.id: e.valence for e in taxonomy.emotions}
-        self._source_touchpoints = defaultdict(list)
-        for tp in taxonomy.touchpoints:
-            for src in tp.sources:
-                self._source_touchpoints[src].append(tp.id)
         self._fallback_emotions = [e for e in taxonomy.emotions if e.fallback]
 
     # -- building ---------------------------------------------------------------------------------
@@ -334,7 +330,7 @@ class RulesExtractor:
         judged = bool(hits) and (label_hits > 0 or abs(sentiment) > 0.2)
         if not touchpoints and judged and tax.default_touchpoint:
             touchpoints.append(tax.default_touchpoint)
-        for tp in self._source_touchpoints.get(item.source, ()):
+        for tp in tax.source_touchpoints(item.source):
             if tp not in touchpoints:
                 touchpoints.append(tp)
 
