@@ -1,9 +1,10 @@
-"""Prompts journey-batch.v5 to v12: journey-batch.v4's named clauses with the item's fields in another order, so a
+"""Prompts journey-batch.v5 to v14: journey-batch.v4's named clauses with the item's fields in another order, so a
 small model under a grammar labels the stage after it has said where the item's point is. v5: the moment first, its
 problems as a list, then stage, emotion, sentiment, moment of truth. v6: emotion, sentiment and moment of truth,
 then the moment, the stage last, each stage said in the stage field's own line. v7-v9: v6's lines in other orders;
 v8: emotion, sentiment, stage, moment of truth, moment; v10 and v11: v8 with a stricter moment-of-truth line; v12:
-v11 with a list of problems a moment, as v5."""
+v11 with a list of problems a moment, as v5; v13: v11 with a plainer clause example and product as the touchpoint
+for the product itself; v14: v13 with up to two moments, a second only for another problem."""
 
 from __future__ import annotations
 
@@ -30,10 +31,10 @@ V6 = "journey-batch.v6"
 TEXT = "The parcel was late, and the courier was rude. I wanted a refund."
 
 
-def checked(entry: dict, text: str = TEXT, lenient: bool = False):
+def checked(entry: dict, text: str = TEXT, lenient: bool = False, version: str = V5):
     masked = mask_personal_data(text)
     spans = RulesExtractor(TAX).clause_spans(masked.text, "en")
-    return JourneyPrompt(TAX, V5).check_item(1, entry, masked, spans, lenient)
+    return JourneyPrompt(TAX, version).check_item(1, entry, masked, spans, lenient)
 
 
 def entry(**changes) -> dict:
@@ -93,18 +94,44 @@ def test_llama_cpp_grammar_holds_the_order_one_moment_and_at_most_two_problems()
     prompt.answer_model.model_validate(read)
 
 
+def test_llama_cpp_grammar_holds_v14_to_two_moments_and_v13_to_one():
+    labels = {"emotion": "frustration", "sentiment": -1, "stage": "experience", "moment_of_truth": False}
+    moment = {"clause": 1, "touchpoint": "delivery", "problem": "delay"}
+    for version, most in (("journey-batch.v13", 1), ("journey-batch.v14", 2)):
+        schema = JourneyPrompt(TAX, version).schema
+        pattern = as_regex(request_params(LLMSettings(model="qwen"), KNOWN["llamacpp"], schema, 500, 0.0, [3],
+                                          [3])["grammar"])
+        for count in (1, 2, 3):
+            answer = json.dumps([{**labels, "events": [moment] * count}], separators=(",", ":"))
+            assert bool(pattern.fullmatch(answer)) == (count <= most), (version, count)
+
+
 def test_hosted_servers_get_no_bounds_and_validation_takes_more_moments_and_problems():
     prompt = JourneyPrompt(TAX, V5)
     sent = request_params(LLMSettings(model="gpt-4o-mini"), KNOWN["openai"], prompt.schema, 500, 0.0)
     schema = json.dumps(sent["response_format"]["json_schema"]["schema"])
     assert "maxItems" not in schema and "minItems" not in schema
-    many = [{"clause": n, "touchpoint": None, "problems": ["delay", "price", "other"]} for n in (1, 2)]
+    many = [{"clause": n, "touchpoint": touchpoint, "problems": ["delay", "price", "other"]}
+            for n, touchpoint in ((1, None), (2, "delivery"))]
     done = checked(entry(events=many))
     assert done.answer is not None and done.answer["pain_points"] == ["delay", "price", "other"]
     assert len(done.answer["events"]) == 6
 
 
-@pytest.mark.parametrize("version", [V5, V6, "journey-batch.v8", "journey-batch.v12"])
+def test_a_later_moment_with_no_label_the_ones_before_it_lack_is_left_out():
+    entry = {"id": 1, "emotion": "frustration", "sentiment": -1, "stage": "experience", "moment_of_truth": False}
+    first = {"clause": 1, "touchpoint": "delivery", "problem": "delay"}
+    for again in ({"clause": 2, "touchpoint": "delivery", "problem": "delay"},
+                  {"clause": 2, "touchpoint": None, "problem": "delay"}, {"clause": 3, "touchpoint": None, "problem": None}):
+        done = checked({**entry, "events": [first, again]}, version="journey-batch.v14")
+        assert done.answer is not None and [e["quote"] for e in done.answer["events"]] == ["The parcel was late"]
+    new = {"clause": 2, "touchpoint": None, "problem": "customer_service"}
+    done = checked({**entry, "events": [first, new]}, version="journey-batch.v14")
+    assert done.answer is not None and done.answer["pain_points"] == ["delay", "customer_service"]
+    assert [e["quote"] for e in done.answer["events"]] == ["The parcel was late", "and the courier was rude"]
+
+
+@pytest.mark.parametrize("version", [V5, V6, "journey-batch.v8", "journey-batch.v12", "journey-batch.v14"])
 def test_end_to_end_grounded_in_fewer_answer_tokens_than_v1(base, tmp_path, monkeypatch, version):
     monkeypatch.setenv("OPENAI_API_KEY", "test")
     monkeypatch.setenv("JOURNEY_STORE", str(tmp_path / "no-store"))

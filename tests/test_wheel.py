@@ -59,6 +59,7 @@ def test_the_wheel_holds_the_prompts_and_taxonomy(installed):
     site = next(installed.parent.parent.glob("lib/python*/site-packages"))
     assert sorted(p.name for p in (site / "extractor" / "prompts").glob("journey-batch.v1.*.txt")) == [
         f"journey-batch.v1.{part}.txt" for part in ("examples", "repair", "system", "user")]
+    assert (site / "extractor" / "prompts" / "journey-batch.v15.calibration.jsonl").is_file()  # worked examples
     assert (site / "extractor" / "taxonomy" / "default.json").is_file()
     assert not (site / "prompts").exists()  # inside the package, not a stray top-level folder
 

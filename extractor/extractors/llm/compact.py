@@ -93,7 +93,7 @@ class CompactFormat:
     keys), emotion 0.47 against 0.19."""
 
     def __init__(self, taxonomy: Taxonomy, lean: bool = False, named: bool = False,
-                 order: Sequence[str] | None = None, problem_lists: bool = False):
+                 order: Sequence[str] | None = None, problem_lists: bool = False, moment_count: int = NAMED_MOMENTS):
         named = named or order is not None
         first = problem_lists
         keys_of = (lambda ids: {i: i for i in ids}) if named else short_keys
@@ -140,7 +140,7 @@ class CompactFormat:
                                                                    "item is mainly about first"))
         if named:  # the goal is the one the labels imply (Taxonomy.goal_of), as the rules extractor's
             del item[f["g"]]
-            item[f["ev"]] = (moments, Field(min_length=1, json_schema_extra={"maxItems": NAMED_MOMENTS},
+            item[f["ev"]] = (moments, Field(min_length=1, json_schema_extra={"maxItems": moment_count},
                                             description="one entry per touchpoint or problem, the main one first"))
         if order is not None:  # the item's fields in this order (v5: the moments before the item's labels)
             item = {"id": item["id"], **{f[key]: item[f[key]] for key in order}}
@@ -164,11 +164,15 @@ class CompactFormat:
         problems: list[str] = []
         events, evidence, dropped = [], [], []
         for at, event in enumerate(compact["ev"]):
+            pains = event["p"] if isinstance(event["p"], list) else [event["p"]]  # a moment's problems (v5)
+            if events and self._ids["s"][event["s"]] in {e["stage"] for e in events} and self._id(
+                    "t", event["t"]) in {None, *(e["touchpoint"] for e in events)} and {
+                    self._id("p", p) for p in pains} <= {None, *(e["pain_point"] for e in events)}:
+                continue  # a later moment with no label the ones before it lack: a small model's repeat, left out
             span = self._span(f"item {ident}: {self.fields['ev']}", event["c"], masked, spans, problems)
             if span is None:
                 dropped.append(at)
                 continue
-            pains = event["p"] if isinstance(event["p"], list) else [event["p"]]  # a moment's problems (v5)
             for pain in list(dict.fromkeys(pains)) or [None]:
                 events.append({"stage": self._ids["s"][event["s"]], "touchpoint": self._id("t", event["t"]),
                                "emotion": self._ids["e"][compact["e"]], "pain_point": self._id("p", pain),

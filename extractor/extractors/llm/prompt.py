@@ -21,11 +21,16 @@ from ...errors import UsageError
 from ...privacy import Masked
 from ...taxonomy import Taxonomy
 from .answer import answer_models
-from .compact import CompactFormat, Span, mark_clauses
+from .compact import NAMED_MOMENTS, CompactFormat, Span, mark_clauses
 from .validate import Checked, check_compact_item, check_item
 
 DEFAULT_PROMPT = "journey-batch.v1"
 PARTS = ("system", "user", "examples", "repair")
+# An optional part: `NAME.calibration.jsonl`, worked examples the system message shows after the taxonomy
+# ($calibration), one JSON line each: {"lang", "text" (split into numbered clauses as our segmentation splits it),
+# "answer" (the answer of the version's format, without the id)}. Written for the default taxonomy: a taxonomy
+# that lacks one of their labels gets the prompt without them.
+CALIBRATION = "calibration.jsonl"
 # The answer format of a template version: "quotes" (labels by id, each event with its verbatim quote) or "clauses"
 # (the item split into numbered clauses, evidence by clause number, short label keys: compact.py) or "lean clauses"
 # (the same without the item's stage, which is its first moment's) or "named clauses" (clauses with the labels' ids
@@ -38,15 +43,21 @@ ANSWER_FORMATS = {"journey-batch.v2": "clauses", "journey-batch.v3": "lean claus
                   "journey-batch.v6": "feelings-first clauses", "journey-batch.v7": "stage-after-moment clauses",
                   "journey-batch.v8": "feelings-then-stage clauses", "journey-batch.v9": "stage-before-moment clauses",
                   "journey-batch.v10": "feelings-then-stage clauses", "journey-batch.v11": "feelings-then-stage clauses",
-                  "journey-batch.v12": "feelings-then-stage problem-list clauses"}
+                  "journey-batch.v12": "feelings-then-stage problem-list clauses",
+                  "journey-batch.v13": "feelings-then-stage clauses",
+                  "journey-batch.v14": "feelings-then-stage two-moment clauses",
+                  "journey-batch.v15": "feelings-then-stage clauses", "journey-batch.v16": "feelings-then-stage clauses"}
 # The order of an item's fields in the named formats that set one (compact.NAMED_FIELDS' short keys).
 FIELD_ORDERS = {"moments-first clauses": ("ev", "s", "e", "v", "m"), "feelings-first clauses": ("e", "v", "m", "ev", "s"),
                 "stage-after-moment clauses": ("e", "v", "ev", "s", "m"),
                 "feelings-then-stage clauses": ("e", "v", "s", "m", "ev"),
                 "feelings-then-stage problem-list clauses": ("e", "v", "s", "m", "ev"),
+                "feelings-then-stage two-moment clauses": ("e", "v", "s", "m", "ev"),
                 "stage-before-moment clauses": ("e", "v", "m", "s", "ev")}
 # The formats whose moments list their problems (at most compact.MOMENT_PROBLEMS under a grammar) instead of one.
 PROBLEM_LISTS = {"moments-first clauses", "feelings-then-stage problem-list clauses"}
+# How many moments an item may have under a grammar in the formats that allow more than compact.NAMED_MOMENTS.
+MOMENT_COUNTS = {"feelings-then-stage two-moment clauses": 2}
 ENV_PROMPTS = "JOURNEY_PROMPTS"
 
 
@@ -89,6 +100,17 @@ def _bullets(labels, keys: dict[str, str] | None = None, lang: str = "en") -> st
     return "\n".join(lines) or "- (none: always use null / an empty list)"
 
 
+def _calibration_block(examples: Sequence[dict[str, Any]]) -> str:
+    """The worked examples as the system message shows them: each item as the requests send it, then its answer."""
+    if not examples:
+        return ""
+    lines = ["Worked examples (an item, then its answer; they are not items to label):"]
+    for example in examples:
+        lines.append(json.dumps({"lang": example["lang"], "text": example["text"]}, ensure_ascii=False))
+        lines.append(json.dumps(example["answer"], ensure_ascii=False, separators=(",", ":")))
+    return "\n".join(lines)
+
+
 def _items_json(items: Sequence[PromptItem], numbered: bool) -> str:
     rows = [{"id": i.id, "lang": i.lang, "text": mark_clauses(i.text, i.clauses) if numbered else i.text}
             for i in items]
@@ -117,7 +139,8 @@ class JourneyPrompt:
         self.compact = (CompactFormat(taxonomy, lean=self.answer_format == "lean clauses",
                                       named=self.answer_format == "named clauses",
                                       order=FIELD_ORDERS.get(self.answer_format),
-                                      problem_lists=self.answer_format in PROBLEM_LISTS)
+                                      problem_lists=self.answer_format in PROBLEM_LISTS,
+                                      moment_count=MOMENT_COUNTS.get(self.answer_format, NAMED_MOMENTS))
                         if self.answer_format.endswith("clauses") else None)
         if self.compact is not None:
             self.answer_model, self.item_model = self.compact.batch_model, self.compact.item_model
@@ -126,7 +149,9 @@ class JourneyPrompt:
             self.answer_model, self.item_model, _ = answer_models(taxonomy)
             keys = (None, None, None, None)
         self.schema = self.answer_model.model_json_schema()
+        self.calibration = self._calibration(folder / f"{name}.{CALIBRATION}")
         self.system = self.templates["system"].substitute(
+            calibration=_calibration_block(self.calibration),
             taxonomy_name=taxonomy.name.get("en") or taxonomy.taxonomy_id, taxonomy_ref=taxonomy.ref,
             stages=_bullets(taxonomy.stages, keys[0]), touchpoints=_bullets(taxonomy.touchpoints, keys[1]),
             emotions=_bullets(taxonomy.emotions, keys[2]), pain_points=_bullets(taxonomy.pain_points, keys[3])).strip()
@@ -136,6 +161,21 @@ class JourneyPrompt:
         digest.update(self.system.encode("utf-8") + b"\x00")
         digest.update(json.dumps(self.schema, sort_keys=True).encode("utf-8"))
         self.prompt_id = f"{name}@{digest.hexdigest()[:12]}"
+
+    def _calibration(self, path: Path) -> list[dict[str, Any]]:
+        """The worked examples of `path` (none when there is no such file or the taxonomy lacks their labels)."""
+        if not path.is_file() or self.compact is None:
+            return []
+        try:
+            shown = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"prompt {self.name!r}: cannot read {path}: {exc}") from None
+        for example in shown:
+            try:
+                self.compact.validate({"id": 1, **example["answer"]})
+            except (ValueError, KeyError, TypeError):
+                return []  # labels this taxonomy does not have
+        return shown
 
     def user(self, items: Sequence[PromptItem], examples: Sequence[PromptExample] = ()) -> str:
         """The user message: the examples block (if any), then the items as JSON data."""

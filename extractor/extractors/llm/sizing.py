@@ -31,6 +31,7 @@ ANSWER_PRIORS = {"quotes": ANSWER_TOKENS, "clauses": CLAUSE_ANSWER_TOKENS, "lean
                  "stage-after-moment clauses": {"en": 55.0, "pl": 58.0},
                  "feelings-then-stage clauses": {"en": 55.0, "pl": 58.0},
                  "feelings-then-stage problem-list clauses": {"en": 58.0, "pl": 61.0},
+                 "feelings-then-stage two-moment clauses": {"en": 62.0, "pl": 65.0},
                  "stage-before-moment clauses": {"en": 55.0, "pl": 58.0}}
 DEFAULT_ANSWER_TOKENS = 160.0
 PRIOR_WEIGHT = 8.0  # the priors count as this many items until measurements outweigh them

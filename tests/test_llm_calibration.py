@@ -1,0 +1,52 @@
+"""Worked examples in the system message (`NAME.calibration.jsonl`, journey-batch.v15): written as the requests send
+items and as the version's answers read, each one checked here the way a model's answer is checked."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from extractor.extractors.llm.compact import _MARKS, mark_clauses
+from extractor.extractors.llm.prompt import CALIBRATION, JourneyPrompt, prompts_dir
+from extractor.extractors.rules import RulesExtractor
+from extractor.privacy import mask_personal_data
+from extractor.taxonomy import load_taxonomy
+
+TAX = load_taxonomy(None)
+VERSIONS = sorted(p.name[:-len(f".{CALIBRATION}")] for p in prompts_dir().glob(f"*.{CALIBRATION}"))
+
+
+def test_a_version_ships_worked_examples():
+    assert "journey-batch.v15" in VERSIONS
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_example_is_split_as_our_segmentation_splits_it_and_its_answer_passes_the_check(version):
+    prompt = JourneyPrompt(TAX, version)
+    rules = RulesExtractor(TAX)
+    assert prompt.calibration, "the default taxonomy has every label the examples use"
+    for example in prompt.calibration:
+        text = _MARKS.sub("", example["text"])
+        spans = rules.clause_spans(text, example["lang"])
+        assert mark_clauses(text, spans) == example["text"]
+        checked = prompt.check_item(1, {"id": 1, **example["answer"]}, mask_personal_data(text), spans)
+        assert checked.answer is not None, checked.problems
+        assert all(text[s:e] == q for (q, s, e) in checked.evidence)
+        # shown as the requests send an item, then the answer without its id
+        shown = json.dumps({"lang": example["lang"], "text": example["text"]}, ensure_ascii=False)
+        assert shown + "\n" + json.dumps(example["answer"], ensure_ascii=False, separators=(",", ":")) in prompt.system
+    langs = {e["lang"] for e in prompt.calibration}
+    assert langs == {"en", "pl"}
+    assert any(m["problem"] is None for e in prompt.calibration for m in e["answer"]["events"])  # praise: none
+
+
+def test_a_taxonomy_without_the_examples_labels_gets_the_prompt_without_them(mini_taxonomy_path):
+    mini = load_taxonomy(mini_taxonomy_path)
+    prompt = JourneyPrompt(mini, "journey-batch.v15")
+    assert prompt.calibration == [] and "Worked examples" not in prompt.system and "$calibration" not in prompt.system
+
+
+def test_versions_without_examples_render_as_before():
+    for version in ("journey-batch.v1", "journey-batch.v11", "journey-batch.v14"):
+        assert "Worked examples" not in JourneyPrompt(TAX, version).system
