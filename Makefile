@@ -35,7 +35,8 @@ test: $(BIN)/journey
 # rules that change as they improve, and every change would change the requests and leave the cassettes behind
 # (tests/test_llm.py checks that those never leave the machine).
 RECORDED_MASK := --mask email,phone,card,iban,pesel
-LLM_REPLAY := --extractor llm --model standin --cassette evals/cassettes/standin-own.yaml --min evidence_grounded=1.0 \
+LLM_REPLAY := --extractor llm --model standin --concurrency 1 --cassette evals/cassettes/standin-own.yaml \
+              --min evidence_grounded=1.0 \
               $(RECORDED_MASK)
 
 # A real model's answers (Qwen2.5-Coder 1.5B Instruct Q4 on llama.cpp's llama-server, `make record-local`) over a
@@ -51,8 +52,8 @@ QWEN_V3_REPLAY := --sample 160 --extractor llm --model qwen --prompt journey-bat
                   --baseline evals/baselines/llm-qwen-own-journey-batch.v3.json --max-drop 0 --min evidence_grounded=1.0 \
                   $(RECORDED_MASK)
 
-# And with prompt journey-batch.v1, the default (`python evals/local_model/record.py --prompt journey-batch.v1`):
-# the prompt every later version is measured against.
+# And with prompt journey-batch.v1, the default until journey-batch.v16 (`python evals/local_model/record.py --prompt
+# journey-batch.v1`): the prompt every later version is measured against.
 QWEN_V1_REPLAY := --sample 160 --extractor llm --model qwen --prompt journey-batch.v1 --provider llamacpp \
                   --context-window 4096 --items-per-request 1 --cassette evals/cassettes/qwen-own-journey-batch.v1.yaml.gz \
                   --baseline evals/baselines/llm-qwen-own-journey-batch.v1.json --max-drop 0 --min evidence_grounded=1.0 \
@@ -64,6 +65,13 @@ QWEN_V8_REPLAY := --sample 160 --extractor llm --model qwen --prompt journey-bat
                   --context-window 4096 --items-per-request 1 --cassette evals/cassettes/qwen-own-journey-batch.v8.yaml.gz \
                   --baseline evals/baselines/llm-qwen-own-journey-batch.v8.json --max-drop 0 --min evidence_grounded=1.0 \
                   $(RECORDED_MASK)
+
+# And with prompt journey-batch.v16, the default: v8's named clauses with worked examples of every stage, emotion
+# and problem in the cached prefix.
+QWEN_V16_REPLAY := --sample 160 --extractor llm --model qwen --prompt journey-batch.v16 --provider llamacpp \
+                   --context-window 4096 --items-per-request 1 --cassette evals/cassettes/qwen-own-journey-batch.v16.yaml.gz \
+                   --baseline evals/baselines/llm-qwen-own-journey-batch.v16.json --max-drop 0 --min evidence_grounded=1.0 \
+                   $(RECORDED_MASK)
 
 # And with prompt journey-batch.v4 (`python evals/local_model/record.py --prompt journey-batch.v4`): the labels' own ids,
 # one moment an item on llama-server.
@@ -80,6 +88,7 @@ eval: $(BIN)/journey
 	env -u OPENAI_API_KEY OPENAI_BASE_URL=http://127.0.0.1:9/v1 $(BIN)/journey eval $(OWN_GOLD) $(QWEN_V4_REPLAY) --quiet
 	env -u OPENAI_API_KEY OPENAI_BASE_URL=http://127.0.0.1:9/v1 $(BIN)/journey eval $(OWN_GOLD) $(QWEN_V1_REPLAY) --quiet
 	env -u OPENAI_API_KEY OPENAI_BASE_URL=http://127.0.0.1:9/v1 $(BIN)/journey eval $(OWN_GOLD) $(QWEN_V8_REPLAY) --quiet
+	env -u OPENAI_API_KEY OPENAI_BASE_URL=http://127.0.0.1:9/v1 $(BIN)/journey eval $(OWN_GOLD) $(QWEN_V16_REPLAY) --quiet
 	@if [ -f $(DEV_GOLD) ]; then \
 	  echo "$(BIN)/journey eval $(DEV_GOLD) --baseline evals/baselines/rules-dev.json --max-drop 0.02 $(DEV_GATES)"; \
 	  $(BIN)/journey eval $(DEV_GOLD) --baseline evals/baselines/rules-dev.json --max-drop 0.02 $(DEV_GATES); \

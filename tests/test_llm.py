@@ -161,7 +161,7 @@ def test_transient_faults_are_retried_and_counted(base, tmp_path, fault):
     ("missing_item", "missing from the answer")])
 def test_a_bad_answer_is_repaired_once_and_the_record_says_so(base, tmp_path, fault, problem):
     control(base, faults=[fault])
-    engine = make(base, tmp_path, items_per_request=4)
+    engine = make(base, tmp_path, items_per_request=4, prompt="journey-batch.v1")  # its faults are quote faults
     batch = items(4)
     records = engine.extract_many(batch)
     repaired = [r for r in records if r.llm.outcome == "repaired"]
@@ -344,7 +344,8 @@ def test_short_items_share_a_request_long_ones_fewer_and_repeats_are_asked_once(
     short = [FeedbackItem(item_id=f"s{k}", text=f"Late again #{k}", lang="en") for k in range(40)]
     long = [FeedbackItem(item_id=f"l{k}", text=f"The parcel was late, day {k}. " * 70, lang="en") for k in range(6)]
     engine = make(base, tmp_path, items_per_request=48, request_chars=8000, context_window=128_000,
-                  max_output_tokens=16_384)  # room enough that only the item count and characters close a request
+                  max_output_tokens=16_384,  # room enough that only the item count and characters close a request
+                  prompt="journey-batch.v1")  # texts sent as they are (no clause numbers), counted here
     records = engine.extract_many(short + long + short[:5])
     sent = [json.loads(r["messages"][-1]["content"].split("\n", 1)[1])["items"] for r in captured_requests(base)]
     assert [len(r) for r in sent] == [43, 3]  # 40 short items and 3 of 2,100 characters fill the first 8,000
@@ -357,7 +358,8 @@ def test_on_llama_server_the_answer_may_take_what_the_prompt_leaves_of_the_conte
     """llama-server caps an answer only by its context (n_predict -1): 48 short items go in one request at 16k, where
     a fixed 2,048-token answer cap would have closed requests at about 28 items."""
     short = [FeedbackItem(item_id=f"s{k}", text=f"Late again #{k}", lang="en") for k in range(60)]
-    engine = make(base, tmp_path, items_per_request=48, provider="llamacpp", context_window=16_384)
+    engine = make(base, tmp_path, items_per_request=48, provider="llamacpp", context_window=16_384,
+                  prompt="journey-batch.v1")  # the quote format's answer sizes
     assert engine.limits.max_output_tokens == 16_384
     engine.extract_many(short)
     sent = captured_requests(base)

@@ -41,6 +41,17 @@ def test_every_example_is_split_as_our_segmentation_splits_it_and_its_answer_pas
     assert any(m["problem"] is None for e in prompt.calibration for m in e["answer"]["events"])  # praise: none
 
 
+def test_the_examples_show_every_stage_emotion_and_problem_of_the_taxonomy():
+    # a small model answers only the labels it has seen answered: v15's nine examples had no `delay`, and on the dev
+    # gold Qwen2.5-Coder 1.5B then named it for none of 160 items (9 have it)
+    prompt = JourneyPrompt(TAX, "journey-batch.v16")
+    answers = [e["answer"] for e in prompt.calibration]
+    assert {a["stage"] for a in answers} == set(TAX.stage_ids())
+    assert {a["emotion"] for a in answers} == set(TAX.emotion_ids())
+    assert {m["problem"] for a in answers for m in a["events"]} - {None} == set(TAX.pain_point_ids()) - {"other"}
+    assert {a["sentiment"] for a in answers} == {-1, 0, 1} and any(a["moment_of_truth"] for a in answers)
+
+
 def test_a_taxonomy_without_the_examples_labels_gets_the_prompt_without_them(mini_taxonomy_path):
     mini = load_taxonomy(mini_taxonomy_path)
     prompt = JourneyPrompt(mini, "journey-batch.v15")
@@ -50,3 +61,13 @@ def test_a_taxonomy_without_the_examples_labels_gets_the_prompt_without_them(min
 def test_versions_without_examples_render_as_before():
     for version in ("journey-batch.v1", "journey-batch.v11", "journey-batch.v14"):
         assert "Worked examples" not in JourneyPrompt(TAX, version).system
+
+
+def test_the_default_prompt_speaks_of_the_default_stages_and_other_taxonomies_get_the_generic_one(mini_taxonomy_path):
+    from extractor.extractors.llm.prompt import DEFAULT_PROMPT, GENERIC_PROMPT, default_prompt
+
+    mini = load_taxonomy(mini_taxonomy_path)
+    assert JourneyPrompt(TAX).name == default_prompt(TAX) == DEFAULT_PROMPT == "journey-batch.v16"
+    assert JourneyPrompt(mini).name == default_prompt(mini) == GENERIC_PROMPT != DEFAULT_PROMPT
+    assert all(stage in JourneyPrompt(TAX).system for stage in TAX.stage_ids())
+    assert JourneyPrompt(mini, DEFAULT_PROMPT).calibration == []  # chosen anyway: without the examples

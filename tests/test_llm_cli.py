@@ -138,7 +138,8 @@ def replay(*args: str, monkeypatch) -> object:
 @pytest.mark.block_network
 def test_eval_replays_the_committed_cassette_with_the_network_blocked(tmp_path, monkeypatch):
     report = tmp_path / "llm.json"
-    result = replay(*OWN_GOLD, "--extractor", "llm", "--model", "standin", "--cassette", str(CASSETTE),
+    result = replay(*OWN_GOLD, "--extractor", "llm", "--model", "standin", "--concurrency", "1",
+                    "--cassette", str(CASSETTE),
                     "--mask", RECORDED_MASK, "--json", str(report), "--min", "evidence_grounded=1.0", "--quiet",
                     monkeypatch=monkeypatch)
     assert result.exit_code == 0, result.output

@@ -27,6 +27,7 @@ from .conftest import run_journey
 from .standin.fixture import captured_requests, control, stats
 
 TAX = load_taxonomy(None)
+V1 = "journey-batch.v1"  # the quote format, whose faults and rules some tests exercise
 TRIGGER = "ZEBRA"  # a word that makes the stand-in fault every request carrying it
 TEXTS = ["The parcel was three days late and support never answered my emails.",
          "Great shop, fast delivery, I will buy again!",
@@ -142,7 +143,8 @@ def test_requests_are_sized_to_the_context_the_server_reports(base, tmp_path):
             for n in range(60)]
     rows.append({"id": "huge", "text": "The delivery was late. " * 900})  # ~5,000 tokens: cannot fit
     src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    done, records = run(base, tmp_path, "--items-per-request", "48")
+    # v1: its system message leaves room for items in a 2,600-token context (the default's worked examples do not)
+    done, records = run(base, tmp_path, "--items-per-request", "48", "--prompt", V1)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     assert len(records) == 61 and stats(base)["faults"] == {}  # no request was refused for its length
     assert all(r["llm"]["outcome"] == "answered" for r in records[:60])
@@ -156,7 +158,7 @@ def test_requests_are_sized_to_the_context_the_server_reports(base, tmp_path):
 
 
 def test_each_provider_gets_its_own_parameters():
-    schema = JourneyPrompt(TAX).schema
+    schema = JourneyPrompt(TAX, V1).schema  # the quote format's: its events carry quotes (maxLength)
     openai_params = request_params(LLMSettings(), KNOWN["openai"], schema, 900, 0.0)
     assert openai_params["max_completion_tokens"] == 900 and "max_tokens" not in openai_params
     assert openai_params["response_format"]["type"] == "json_schema" and openai_params["temperature"] == 0.0
@@ -200,7 +202,7 @@ def test_reset_durations_and_header_pauses():
 
 
 def test_the_prompts_own_rule_every_listed_label_is_carried_by_an_event():
-    item_model = JourneyPrompt(TAX).item_model
+    item_model = JourneyPrompt(TAX, V1).item_model  # the quote format's rule
     text = "The courier was late and the hotline never answered."
     entry = {"id": 1, "stage": "experience", "touchpoints": ["delivery", "phone"], "emotion": "frustration",
              "sentiment": -0.7, "pain_points": ["delay"], "moment_of_truth": False, "customer_goal": None,
@@ -216,7 +218,7 @@ def test_the_prompts_own_rule_every_listed_label_is_carried_by_an_event():
 def test_a_repair_asks_only_the_failed_items_at_another_temperature(base, tmp_path):
     control(base, faults=["bad_quote"])
     engine = LLMExtractor(TAX, LLMSettings(base_url=base, api_key="test", cache_dir=tmp_path / "c", few_shot=0,
-                                           backoff=0.01))
+                                           backoff=0.01, prompt=V1))  # bad_quote: a quote format fault
     items = [FeedbackItem(item_id=f"i{n}", text=t, lang="en") for n, t in enumerate(TEXTS[:4])]
     records = engine.extract_many(items)
     engine.close()
@@ -320,7 +322,7 @@ def test_the_dry_run_counts_the_repairs_a_model_needed_so_far(base, tmp_path, mo
 
 
 def test_a_repaired_answer_drops_labels_no_event_carries_instead_of_failing():
-    item_model = JourneyPrompt(TAX).item_model
+    item_model = JourneyPrompt(TAX, V1).item_model
     text = "The courier was late and the hotline never answered."
     entry = {"id": 2, "stage": "experience", "touchpoints": ["delivery", "phone"], "emotion": "frustration",
              "sentiment": -0.7, "pain_points": ["delay", "price"], "moment_of_truth": False, "customer_goal": None,

@@ -122,7 +122,8 @@ def test_a_later_moment_with_no_label_the_ones_before_it_lack_is_left_out():
     entry = {"id": 1, "emotion": "frustration", "sentiment": -1, "stage": "experience", "moment_of_truth": False}
     first = {"clause": 1, "touchpoint": "delivery", "problem": "delay"}
     for again in ({"clause": 2, "touchpoint": "delivery", "problem": "delay"},
-                  {"clause": 2, "touchpoint": None, "problem": "delay"}, {"clause": 3, "touchpoint": None, "problem": None}):
+                  {"clause": 2, "touchpoint": None, "problem": "delay"},
+                  {"clause": 3, "touchpoint": None, "problem": None}):
         done = checked({**entry, "events": [first, again]}, version="journey-batch.v14")
         assert done.answer is not None and [e["quote"] for e in done.answer["events"]] == ["The parcel was late"]
     new = {"clause": 2, "touchpoint": None, "problem": "customer_service"}

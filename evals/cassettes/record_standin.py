@@ -30,7 +30,9 @@ def main() -> int:
     journey = Path(sys.executable).with_name("journey")
     with standin_server() as url:
         env = dict(os.environ, OPENAI_BASE_URL=url, OPENAI_API_KEY="standin")
-        cmd = [str(journey), "eval", *map(str, GOLD), "--extractor", "llm", "--model", "standin",
+        # one request at a time: requests are sized by the token rates learnt from the answers so far, so answers
+        # arriving in another order would size later requests differently from the replay's (Makefile: LLM_REPLAY)
+        cmd = [str(journey), "eval", *map(str, GOLD), "--extractor", "llm", "--model", "standin", "--concurrency", "1",
                "--cassette", str(CASSETTE), "--record-mode", "once", "--quiet", "--mask", RECORDED_MASK]
         done = subprocess.run(cmd, env=env, cwd=ROOT)
     print(f"recorded {CASSETTE.relative_to(ROOT)} ({CASSETTE.stat().st_size:,} bytes)" if done.returncode == 0

@@ -43,9 +43,10 @@ ContextWindowOpt = Annotated[Optional[int], typer.Option(
     "(llama.cpp, vLLM, Ollama, LM Studio), else the provider's default). Requests are sized to fit it.",
     rich_help_panel=PANEL, show_default=False)]
 PromptOpt = Annotated[Optional[str], typer.Option(
-    "--prompt", help="Prompt version: journey-batch.v1 (labels by id, each event with its verbatim quote) or "
-    "journey-batch.v2 (items split into numbered clauses, evidence by clause number, short label keys: about a "
-    "third of the answer tokens). Default: $JOURNEY_LLM_PROMPT, journey.toml, else journey-batch.v1.",
+    "--prompt", help="Prompt version: journey-batch.v16 (items split into numbered clauses, evidence by clause "
+    "number, one moment an item, worked examples in the cached prefix: about 42 answer tokens an item) or "
+    "journey-batch.v1 (labels by id, each event with its verbatim quote: 250-300). Default: $JOURNEY_LLM_PROMPT, "
+    "journey.toml, else journey-batch.v16 (journey-batch.v1 for a taxonomy with other stages than the default's).",
     rich_help_panel=PANEL, show_default=False)]
 MaxOutputOpt = Annotated[Optional[int], typer.Option(
     "--max-output-tokens", min=64, help="Most tokens one answer may take (default: the provider's).",

@@ -17,7 +17,7 @@ from .client import ChatModel, ModelRequestError, Reply, RequestRejected, Usage
 from .cost import CACHE_MIN_TOKENS, CACHE_STEP, Estimate
 from .examples import ExampleSource
 from .injection import looks_like_instructions
-from .prompt import DEFAULT_PROMPT, JourneyPrompt, PromptItem
+from .prompt import JourneyPrompt, PromptItem
 from .provider import Provider, resolve_provider
 from .settings import LLMSettings
 from .sizing import ANSWER_PRIORS, CLAUSE_MARK_TOKENS, HEADROOM, ITEM_OVERHEAD, REQUEST_OVERHEAD, Limits, RatesFile, TokenRates
@@ -73,7 +73,7 @@ class LLMExtractor:
                  prompt: JourneyPrompt | None = None):
         self.taxonomy = taxonomy
         self.settings = settings
-        self.prompt = prompt or JourneyPrompt(taxonomy, settings.prompt or DEFAULT_PROMPT)
+        self.prompt = prompt or JourneyPrompt(taxonomy, settings.prompt)
         self.prompt_id = self.prompt.prompt_id
         self.examples = examples if settings.few_shot else None
         self.max_cost = max_cost

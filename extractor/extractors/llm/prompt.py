@@ -19,12 +19,15 @@ from typing import Any, Sequence
 
 from ...errors import UsageError
 from ...privacy import Masked
-from ...taxonomy import Taxonomy
+from ...taxonomy import Taxonomy, load_taxonomy
 from .answer import answer_models
 from .compact import NAMED_MOMENTS, CompactFormat, Span, mark_clauses
 from .validate import Checked, check_compact_item, check_item
 
-DEFAULT_PROMPT = "journey-batch.v1"
+DEFAULT_PROMPT = "journey-batch.v16"
+# The version a taxonomy with other stages than the default taxonomy's gets by default: DEFAULT_PROMPT's text speaks
+# of those stages by name, and its worked examples use the default taxonomy's labels.
+GENERIC_PROMPT = "journey-batch.v1"
 PARTS = ("system", "user", "examples", "repair")
 # An optional part: `NAME.calibration.jsonl`, worked examples the system message shows after the taxonomy
 # ($calibration), one JSON line each: {"lang", "text" (split into numbered clauses as our segmentation splits it),
@@ -46,7 +49,8 @@ ANSWER_FORMATS = {"journey-batch.v2": "clauses", "journey-batch.v3": "lean claus
                   "journey-batch.v12": "feelings-then-stage problem-list clauses",
                   "journey-batch.v13": "feelings-then-stage clauses",
                   "journey-batch.v14": "feelings-then-stage two-moment clauses",
-                  "journey-batch.v15": "feelings-then-stage clauses", "journey-batch.v16": "feelings-then-stage clauses"}
+                  "journey-batch.v15": "feelings-then-stage clauses",
+                  "journey-batch.v16": "feelings-then-stage clauses"}
 # The order of an item's fields in the named formats that set one (compact.NAMED_FIELDS' short keys).
 FIELD_ORDERS = {"moments-first clauses": ("ev", "s", "e", "v", "m"), "feelings-first clauses": ("e", "v", "m", "ev", "s"),
                 "stage-after-moment clauses": ("e", "v", "ev", "s", "m"),
@@ -59,6 +63,12 @@ PROBLEM_LISTS = {"moments-first clauses", "feelings-then-stage problem-list clau
 # How many moments an item may have under a grammar in the formats that allow more than compact.NAMED_MOMENTS.
 MOMENT_COUNTS = {"feelings-then-stage two-moment clauses": 2}
 ENV_PROMPTS = "JOURNEY_PROMPTS"
+
+
+def default_prompt(taxonomy: Taxonomy) -> str:
+    """The prompt version used when none is chosen: DEFAULT_PROMPT, or GENERIC_PROMPT for a taxonomy whose stages
+    are not the default taxonomy's."""
+    return DEFAULT_PROMPT if taxonomy.stage_ids() == load_taxonomy(None).stage_ids() else GENERIC_PROMPT
 
 
 def prompts_dir() -> Path:
@@ -120,8 +130,9 @@ def _items_json(items: Sequence[PromptItem], numbered: bool) -> str:
 class JourneyPrompt:
     """The messages of one request, for one taxonomy and one template version."""
 
-    def __init__(self, taxonomy: Taxonomy, name: str = DEFAULT_PROMPT, folder: Path | None = None):
+    def __init__(self, taxonomy: Taxonomy, name: str | None = None, folder: Path | None = None):
         folder = folder or prompts_dir()
+        name = name or default_prompt(taxonomy)
         self.name = name
         self.taxonomy = taxonomy
         self.templates: dict[str, Template] = {}
