@@ -94,7 +94,7 @@ def read_items(data: Path, n: int, seed: int) -> tuple[list[FeedbackItem], dict]
 
 
 PROMPT: str | None = None  # --prompt
-PROVIDER: str | None = None  # --provider
+PROVIDER = "auto"  # --provider
 
 
 def run_once(url: str, items: list[FeedbackItem], cache_dir: Path, items_per_request: int,
@@ -118,7 +118,11 @@ def run_once(url: str, items: list[FeedbackItem], cache_dir: Path, items_per_req
         kind = (record.get("llm") or {}).get("outcome", "none")
         outcomes[kind] = outcomes.get(kind, 0) + 1
     usage, counted = extractor.usage, extractor.outcomes
+    texts = {item.item_id: item.text for item in items}
+    grounded = sum(1 for r in records if all(texts[r["item_id"]][e["evidence"]["start"]:e["evidence"]["end"]]
+                                             == e["evidence"]["quote"] for e in r["events"]))
     return {
+        "evidence_grounded": round(grounded / len(records), 4) if records else None,
         "items_per_request": items_per_request, "concurrency": settings.concurrency, "latency_s": latency,
         "items": len(items), "records": len(records), "errors": sum(1 for line in errors.getvalue().splitlines()
                                                                      if line.strip()),
@@ -192,6 +196,8 @@ def report(read: dict, tokens: dict, cache: dict, throughput: list[dict]) -> str
               f"{read['sample'] / batched['requests']:.1f} items share it on average; prompt overhead per "
               f"item (prompt - item tokens) {tokens['overhead_per_item']:.1f}",
               f"- client-side usage agrees with the server: {tokens['client_matches_server']}",
+              f"- evidence grounded, batched: {tokens['runs']['batched']['evidence_grounded']} of the records (every event's "
+              "quote is the item's text at its offsets)",
               "",
               "## 2. Answer cache (the batched run again, same cache folder)\n",
               "| items | requests sent | cache hits | hit rate | seconds |",
@@ -239,9 +245,10 @@ def main() -> None:
                         help="stand-in latencies (seconds) of the throughput runs")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     parser.add_argument("--prompt", default=None, help="prompt version (default: the extractor's default)")
-    parser.add_argument("--provider", default=None,
+    parser.add_argument("--provider", default="auto",
                         help="size requests as for this provider, e.g. openai (gpt-4o-mini's 128k context, whose "
-                        "prices the issue-17 ratio uses); default: as for any other base URL (an 8,192-token context)")
+                        "prices the issue-17 ratio uses); default auto: from the stand-in's URL, as for any other server (an "
+                        "8,192-token context)")
     args = parser.parse_args()
     global PROMPT, PROVIDER
     PROMPT, PROVIDER = args.prompt, args.provider
