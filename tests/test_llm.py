@@ -12,7 +12,7 @@ import pytest
 from extractor.extractors.llm import LLMExtractor, LLMSettings, resolve_settings
 from extractor.extractors.llm.grounding import locate
 from extractor.extractors.llm.injection import looks_like_instructions
-from extractor.extractors.llm.prompt import JourneyPrompt, PromptItem
+from extractor.extractors.llm.prompt import ANSWER_FORMATS, JourneyPrompt, PromptItem
 from extractor.errors import UsageError
 from extractor.extractors.rules import RulesExtractor
 from extractor.schema import FeedbackItem
@@ -258,10 +258,7 @@ NAMES_AND_PLACES = {
 }
 
 
-@pytest.mark.parametrize("prompt", ["journey-batch.v1", "journey-batch.v2", "journey-batch.v3", "journey-batch.v4",
-                                    "journey-batch.v5", "journey-batch.v6", "journey-batch.v7", "journey-batch.v8",
-                                    "journey-batch.v9", "journey-batch.v10", "journey-batch.v11",
-                                    "journey-batch.v12"])
+@pytest.mark.parametrize("prompt", ["journey-batch.v1", *ANSWER_FORMATS])  # every version
 def test_names_addresses_and_postal_codes_never_leave(base, tmp_path, prompt):
     reset(base)
     batch = [FeedbackItem(item_id=lang, text=text, lang=lang) for lang, (text, _) in NAMES_AND_PLACES.items()]
