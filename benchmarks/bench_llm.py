@@ -97,6 +97,13 @@ PROMPT: str | None = None  # --prompt
 PROVIDER = "auto"  # --provider
 
 
+def grounded_share(records: list[dict], texts: dict[str, str]) -> float | None:
+    """The share of records (JSON) every event of which quotes its item's text (by item_id) at its offsets."""
+    grounded = sum(1 for r in records if all(texts[r["item_id"]][e["evidence"]["start"]:e["evidence"]["end"]]
+                                             == e["evidence"]["quote"] for e in r["events"]))
+    return round(grounded / len(records), 4) if records else None
+
+
 def run_once(url: str, items: list[FeedbackItem], cache_dir: Path, items_per_request: int,
              latency: float = 0.0) -> dict:
     """`items` through run_extraction with a fresh extractor against the freshly reset stand-in."""
@@ -118,11 +125,8 @@ def run_once(url: str, items: list[FeedbackItem], cache_dir: Path, items_per_req
         kind = (record.get("llm") or {}).get("outcome", "none")
         outcomes[kind] = outcomes.get(kind, 0) + 1
     usage, counted = extractor.usage, extractor.outcomes
-    texts = {item.item_id: item.text for item in items}
-    grounded = sum(1 for r in records if all(texts[r["item_id"]][e["evidence"]["start"]:e["evidence"]["end"]]
-                                             == e["evidence"]["quote"] for e in r["events"]))
     return {
-        "evidence_grounded": round(grounded / len(records), 4) if records else None,
+        "evidence_grounded": grounded_share(records, {item.item_id: item.text for item in items}),
         "items_per_request": items_per_request, "concurrency": settings.concurrency, "latency_s": latency,
         "items": len(items), "records": len(records), "errors": sum(1 for line in errors.getvalue().splitlines()
                                                                      if line.strip()),

@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_llm import CACHED_PRICE_SHARE, PRICED_PROMPT_BUDGET  # noqa: E402
+from benchmarks.bench_llm import CACHED_PRICE_SHARE, PRICED_PROMPT_BUDGET, grounded_share  # noqa: E402
 from tests.llama import llama_server  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -120,9 +120,6 @@ def main() -> int:
     priced = (prompt - cached + cached * CACHED_PRICE_SHARE) / n  # prompt tokens as paid, the cached prefix at its price
     own = (item_tokens + completion) / n
     outcomes = Counter(r["llm"]["outcome"] for r in records)
-    texts = {i["id"]: i["text"] for i in items}
-    grounded = sum(1 for r in records if all(texts[r["item_id"]][e["evidence"]["start"]:e["evidence"]["end"]]
-                                             == e["evidence"]["quote"] for e in r["events"]))
     reasons = Counter(re.sub(r"^item \d+: ", "", p)[:160] for r in records if r["llm"]["outcome"] == "fallback"
                       for p in r["llm"]["problems"][:1])
     est = [number(g) for g in estimate.groups()] if estimate else [0, 0, 0]
@@ -134,7 +131,7 @@ def main() -> int:
               "item_tokens_per_item": round(item_tokens / n, 1), "cached_share": round(cached / prompt, 2) if prompt else 0,
               "priced_prompt_ratio": round(priced / own, 2), "priced_prompt_budget": PRICED_PROMPT_BUDGET,
               "seconds_per_item": round(seconds / len(records), 1), "outcomes": dict(outcomes),
-              "evidence_grounded": round(grounded / n, 4) if n else None,
+              "evidence_grounded": grounded_share(records, {i["id"]: i["text"] for i in items}),
               "fallback_reasons": dict(reasons),
               "dry_run": {"requests": est[0], "prompt_tokens": est[1], "completion_tokens": est[2],
                           "prompt_error": round(est[1] / prompt - 1, 3) if prompt else None,
