@@ -34,17 +34,19 @@ def test_every_example_is_split_as_our_segmentation_splits_it_and_its_answer_pas
         assert checked.answer is not None, checked.problems
         assert all(text[s:e] == q for (q, s, e) in checked.evidence)
         # shown as the requests send an item, then the answer without its id
-        shown = json.dumps({"lang": example["lang"], "text": example["text"]}, ensure_ascii=False)
+        shown = (json.dumps({"text": example["text"]}, ensure_ascii=False, separators=(",", ":")) if prompt.lean_items
+                 else json.dumps({"lang": example["lang"], "text": example["text"]}, ensure_ascii=False))
         assert shown + "\n" + json.dumps(example["answer"], ensure_ascii=False, separators=(",", ":")) in prompt.system
     langs = {e["lang"] for e in prompt.calibration}
     assert langs == {"en", "pl"}
     assert any(m["problem"] is None for e in prompt.calibration for m in e["answer"]["events"])  # praise: none
 
 
-def test_the_examples_show_every_stage_emotion_and_problem_of_the_taxonomy():
+@pytest.mark.parametrize("version", ["journey-batch.v16", "journey-batch.v17"])
+def test_the_examples_show_every_stage_emotion_and_problem_of_the_taxonomy(version):
     # a small model answers only the labels it has seen answered: v15's nine examples had no `delay`, and on the dev
     # gold Qwen2.5-Coder 1.5B then named it for none of 160 items (9 have it)
-    prompt = JourneyPrompt(TAX, "journey-batch.v16")
+    prompt = JourneyPrompt(TAX, version)
     answers = [e["answer"] for e in prompt.calibration]
     assert {a["stage"] for a in answers} == set(TAX.stage_ids())
     assert {a["emotion"] for a in answers} == set(TAX.emotion_ids())
@@ -71,3 +73,25 @@ def test_the_default_prompt_speaks_of_the_default_stages_and_other_taxonomies_ge
     assert JourneyPrompt(mini).name == default_prompt(mini) == GENERIC_PROMPT != DEFAULT_PROMPT
     assert all(stage in JourneyPrompt(TAX).system for stage in TAX.stage_ids())
     assert JourneyPrompt(mini, DEFAULT_PROMPT).calibration == []  # chosen anyway: without the examples
+
+
+def test_a_lean_version_lists_every_label_id_and_sends_items_without_their_language():
+    from extractor.extractors.llm.prompt import PromptItem
+
+    lean, full = JourneyPrompt(TAX, "journey-batch.v17"), JourneyPrompt(TAX, "journey-batch.v16")
+    for ids in (TAX.stage_ids(), TAX.touchpoint_ids(), TAX.emotion_ids(), TAX.pain_point_ids()):
+        assert ", ".join(ids) in lean.system
+    assert len(lean.system) < 0.7 * len(full.system)  # the definitions stay out; the worked examples stay in
+    assert lean.calibration == full.calibration
+    item = PromptItem(7, 'Great phone, but "slow" delivery.', "en", ((0, 12), (13, 33)))
+    sent = lean.user([item])
+    assert '{"items":[{"id":7,"text":"[1]Great phone, [2]but \\"slow\\" delivery."}]}' in sent
+    assert '"lang"' not in sent and '"lang": "en"' in full.user([item])
+    assert '"lang"' not in lean.repair(["item 7: no answer"], [item])
+
+
+def test_the_definitions_placeholders_give_each_label_its_definition_without_its_name():
+    v18 = JourneyPrompt(TAX, "journey-batch.v18")
+    for label in [*TAX.stages, *TAX.touchpoints, *TAX.emotions, *TAX.pain_points]:
+        assert f"- {label.id}: {label.text('definition', 'en')}\n" in v18.system + "\n"
+    assert "- delay: Delay." not in v18.system and "- delay: Delay." in JourneyPrompt(TAX, "journey-batch.v16").system

@@ -75,6 +75,19 @@ def test_dry_run_estimates_and_sends_nothing(llm_env, tmp_path):
     assert stats(llm_env)["chat"] == 0 and not (tmp_path / "r.jsonl").exists()
 
 
+def test_a_context_crowded_by_the_instructions_gets_advice_and_a_roomy_one_does_not(llm_env, tmp_path):
+    # Ollama's default context is 4,096 tokens: the default prompt's instructions take most of it
+    args = ["extract", TICKETS, "--extractor", "llm", "--out", str(tmp_path / "r.jsonl")]
+    crowded = run_journey(*args, "--dry-run", "--context-window", "4096")
+    assert crowded.returncode == 0, crowded.stderr
+    assert "of the model's 4,096-token context" in crowded.stderr and "OLLAMA_CONTEXT_LENGTH" in crowded.stderr
+    roomy = run_journey(*args, "--dry-run", "--context-window", "65536")
+    assert roomy.returncode == 0 and "OLLAMA_CONTEXT_LENGTH" not in roomy.stderr
+    ran = run_journey(*args, "--context-window", "4096", "--items-per-request", "4")
+    assert ran.returncode == 0, ran.stderr
+    assert "of the model's 4,096-token context" in ran.stderr and len(lines(tmp_path / "r.jsonl")) == count_inputs()
+
+
 def test_max_cost_stops_cleanly_and_resume_finishes_without_duplicates(llm_env, tmp_path):
     out = tmp_path / "records.jsonl"
     args = ["extract", TICKETS, "--extractor", "llm", "--out", str(out), "--concurrency", "1",

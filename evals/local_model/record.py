@@ -31,8 +31,8 @@ REPORT = ROOT / "evals" / "baselines" / "llm-qwen-own.json"
 # Keep in step with the Makefile's QWEN_REPLAY.
 SAMPLE, CONTEXT, PROMPT = 160, 4096, "journey-batch.v2"
 MASK = "email,phone,card,iban,pesel"  # as the Makefile's RECORDED_MASK: the name and address finders change
-RUN = ["--sample", str(SAMPLE), "--extractor", "llm", "--model", "qwen", "--provider", "llamacpp",
-       "--context-window", str(CONTEXT), "--concurrency", "1", "--items-per-request", "1", "--mask", MASK]
+RUN = ["--sample", str(SAMPLE), "--extractor", "llm", "--model", "qwen", "--provider", "llamacpp", "--concurrency", "1",
+       "--mask", MASK]
 
 
 def recorded(prompt: str) -> tuple[Path, Path]:
@@ -51,19 +51,25 @@ def main() -> int:
     ap.add_argument("--gold", type=Path, nargs="+", default=GOLD, help="gold files to label (default our own gold "
                     "sets); for gold outside the project (../shared/gold/dev.jsonl) give --cassette and --report "
                     "outside it too, for a cassette holds the texts")
+    ap.add_argument("--items-per-request", type=int, default=1, help="items a request (default 1; more to measure "
+                    "the model batched, with --context large enough and --cassette/--report of their own)")
+    ap.add_argument("--context", type=int, default=CONTEXT, help=f"the server's context window (default {CONTEXT})")
     ap.add_argument("--resume", action="store_true", help="go on with an interrupted recording (the cassette is "
                     "written after every answer): what it holds replays, the rest is recorded")
     args = ap.parse_args()
     cassette, report = recorded(args.prompt)
     if args.gold != GOLD and (args.cassette is None or args.report is None):
         ap.error("--gold: give --cassette and --report too (outside the project when the gold is not ours)")
+    if (args.items_per_request, args.context) != (1, CONTEXT) and (args.cassette is None or args.report is None):
+        ap.error("--items-per-request/--context: give --cassette and --report too (the Makefile replays the defaults)")
     args.cassette, args.report = args.cassette or cassette, args.report or report
     if not args.resume:
         args.cassette.unlink(missing_ok=True)
     journey = Path(sys.executable).with_name("journey")
-    with llama_server("qwen", context=CONTEXT) as url:
+    with llama_server("qwen", context=args.context) as url:
         env = dict(os.environ, OPENAI_BASE_URL=url, OPENAI_API_KEY="local")
-        cmd = [str(journey), "eval", *map(str, args.gold), *RUN, "--prompt", args.prompt, "--cassette", str(args.cassette),
+        cmd = [str(journey), "eval", *map(str, args.gold), *RUN, "--context-window", str(args.context),
+               "--items-per-request", str(args.items_per_request), "--prompt", args.prompt, "--cassette", str(args.cassette),
                "--record-mode", "new_episodes" if args.resume else "once", "--json", str(args.report), "--misses", "0"]
         done = subprocess.run(cmd, env=env, cwd=ROOT)
     if done.returncode != 0 or not args.cassette.is_file():

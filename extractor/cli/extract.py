@@ -285,7 +285,7 @@ def _dry_run(engine, readers, batch_api: bool = False) -> None:
     from ..extractors.llm.cost import Estimate
     from ..pipeline import with_language
     from ..schema import FeedbackItem
-    from .llm import print_estimate
+    from .llm import context_advice, print_estimate
 
     if engine.name != "llm":
         typer.echo(f"--dry-run: the {engine.name} extractor sends nothing and costs nothing", err=True)
@@ -308,8 +308,9 @@ def _dry_run(engine, readers, batch_api: bool = False) -> None:
                     chunk = []
     if chunk:
         add(chunk)
+    advice = context_advice(engine)
     engine.close()
-    print_estimate(total.priced(engine.settings, batch_api), engine.settings, batch_api)
+    print_estimate(total.priced(engine.settings, batch_api), engine.settings, batch_api, advice)
 
 
 def _write_back(inputs, options, out, store, chroma_url, collection, quiet: bool) -> None:

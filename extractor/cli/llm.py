@@ -232,10 +232,30 @@ def print_usage(engine) -> None:
                      + (" (the Batch API's tokens at half price)" if discount else ""))
     if outcomes.isolated:
         lines.append(f"  {outcomes.isolated:,} items that read like instructions to the model were sent alone")
+    advice = context_advice(engine)
+    if advice:
+        lines.append(f"  {advice}")
     typer.echo("\n".join(lines), err=True)
 
 
-def print_estimate(estimate, settings, batch_api: bool = False) -> None:
+# From this share of the context taken by the instructions on, a run sends few items a request and says what to do.
+CROWDED_CONTEXT = 0.5
+
+
+def context_advice(engine) -> str | None:
+    """What to do when the prompt's instructions crowd the model's context (Ollama's 4,096-token default)."""
+    share = engine.prefix_share
+    if share < CROWDED_CONTEXT:
+        return None
+    context = engine.limits.context_window
+    return (f"note: the prompt's instructions take about {share:.0%} of the model's {context:,}-token context, so few "
+            "items fit a request and each pays for much of them: give the server a larger context (Ollama: "
+            "OLLAMA_CONTEXT_LENGTH=16384 or num_ctx in the Modelfile; llama-server: -c 16384; then --context-window "
+            "if the server does not report it), or choose a shorter prompt (--prompt journey-batch.v13 shows no "
+            "worked examples)")
+
+
+def print_estimate(estimate, settings, batch_api: bool = False, advice: str | None = None) -> None:
     cost = "unknown (no list price: give --price-input/--price-output)" if estimate.cost is None \
         else f"about ${estimate.cost:,.4f}" + (" (Batch API: half price)" if batch_api else "")
     cached = (f" (about {estimate.cached_prompt_tokens:,} of them the instructions' prefix, read from the provider's "
@@ -248,3 +268,5 @@ def print_estimate(estimate, settings, batch_api: bool = False) -> None:
               "estimated from the format's typical answers (a first run corrects it)")
     typer.echo(f"  {learnt}" + (f"; {estimate.too_long:,} items too long for the model's context would be labelled "
                                 "by rules" if estimate.too_long else ""), err=True)
+    if advice:
+        typer.echo(f"  {advice}", err=True)

@@ -45,7 +45,7 @@ from urllib.parse import urlsplit
 
 DIM = 64
 _WORD = re.compile(r"\w+")
-ITEMS_MARK = '{"items": ['
+ITEMS_MARK = re.compile(r'\{"items":\s?\[')  # as json.dumps writes it, with or without spaces
 NEGATIVE_WORDS = frozenset("not never no bad worst late broken nie zły źle brak reklamacja".split())
 FAULT_KINDS = ("429", "429_reset", "500", "503", "timeout", "reset", "truncated", "invalid_json", "unknown_id",
                "bad_quote", "missing_item", "content_filter_400", "content_filter", "refusal", "context_length",
@@ -245,6 +245,9 @@ def _keyed(system: str) -> dict[str, dict[str, str]]:
         block = system[at + len(heading):].strip("\n").split("\n\n", 1)[0] if at >= 0 else ""
         found[field] = {m.group(1): m.group(1) if named else m.group(2).split(".")[0].lower().replace(" ", "_")
                         for m in _KEY_LINE.finditer(block)}
+        listed = re.search(rf"(?m)^{_SECTIONS[field].split(' ')[0]}: (\S.*)$", system)  # the lean versions' id lines
+        if not found[field] and listed:
+            found[field] = {key: key for key in listed.group(1).split(", ")}
     return found
 
 
@@ -303,15 +306,17 @@ def _fitted(entry: dict, schema: object) -> dict:
 
 
 def request_items(body: dict) -> list[dict]:
-    """The items of the last user message: the JSON object that starts at its first `{"items": [`."""
+    """The items of the last user message: the JSON object that starts at its first `{"items": [` (or, compact,
+    `{"items":[`)."""
     messages = body.get("messages") if isinstance(body.get("messages"), list) else []
     users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
     if not users:
         return []
     text = _text_of(users[-1].get("content"))
-    at = text.find(ITEMS_MARK)
-    if at < 0:
+    mark = ITEMS_MARK.search(text)
+    if mark is None:
         return []
+    at = mark.start()
     try:
         found, _ = json.JSONDecoder().raw_decode(text, at)
     except ValueError:
@@ -346,7 +351,9 @@ def chat_completion(body: dict, fault: str | None = None) -> dict:
     items = request_items(body)
     system_text = next((_text_of(m.get("content")) for m in body.get("messages") or []
                         if isinstance(m, dict) and m.get("role") in ("system", "developer")), "")
-    if any(f"Problems ({key}):" in system_text for key in ("p", "problem", "problems")):  # v2-v5: clause numbers
+    clauses = any(f"Problems ({key}):" in system_text for key in ("p", "problem", "problems")) or \
+        re.search(r"(?m)^Problems: \S", system_text) is not None  # the lean versions (v17, v19) list ids on a line
+    if clauses:  # v2 on: clause numbers
         keys = _keyed(system_text)
         answer = {"items": [_answer_compact(item, keys) for item in items]}
         if fault == "bad_quote" and answer["items"]:

@@ -20,7 +20,8 @@ from .injection import looks_like_instructions
 from .prompt import JourneyPrompt, PromptItem
 from .provider import Provider, resolve_provider
 from .settings import LLMSettings
-from .sizing import ANSWER_PRIORS, CLAUSE_MARK_TOKENS, HEADROOM, ITEM_OVERHEAD, REQUEST_OVERHEAD, Limits, RatesFile, TokenRates
+from .sizing import (ANSWER_PRIORS, CLAUSE_MARK_TOKENS, HEADROOM, ITEM_OVERHEAD, LEAN_ITEM_OVERHEAD, REQUEST_OVERHEAD,
+                     Limits, RatesFile, TokenRates)
 from .validate import Checked, check_reply
 
 CONFIDENCE = {"answered": 0.8, "repaired": 0.7}  # not calibrated: a fixed level per outcome, below rules' best
@@ -114,6 +115,13 @@ class LLMExtractor:
         context = self.settings.context_window or provider.context_window
         output = self.settings.max_output_tokens or provider.answer_cap(context)
         return Limits(context, min(output, context))
+
+    @property
+    def prefix_share(self) -> float:
+        """The share of the model's context the instructions take (estimated; every request sends them): near 1,
+        few items fit a request and each pays for much of the prefix."""
+        prefix = self._system_tokens() * self.rates.prompt_factor()
+        return prefix / max(1, self.limits.context_window)
 
     # -- the Extractor protocol ------------------------------------------------------------------------------
 
@@ -250,7 +258,8 @@ class LLMExtractor:
         return self._system_estimate
 
     def _item_tokens(self, p: Pending) -> int:
-        return self.rates.text_tokens(p.masked.text, p.lang) + ITEM_OVERHEAD + CLAUSE_MARK_TOKENS * len(p.clauses)
+        overhead = LEAN_ITEM_OVERHEAD if self.prompt.lean_items else ITEM_OVERHEAD
+        return self.rates.text_tokens(p.masked.text, p.lang) + overhead + CLAUSE_MARK_TOKENS * len(p.clauses)
 
     def _prompt_estimate(self, request: Sequence[Pending]) -> int:
         """Raw estimate of a request's prompt tokens: instructions, few-shot examples, items."""

@@ -50,7 +50,13 @@ ANSWER_FORMATS = {"journey-batch.v2": "clauses", "journey-batch.v3": "lean claus
                   "journey-batch.v13": "feelings-then-stage clauses",
                   "journey-batch.v14": "feelings-then-stage two-moment clauses",
                   "journey-batch.v15": "feelings-then-stage clauses",
-                  "journey-batch.v16": "feelings-then-stage clauses"}
+                  "journey-batch.v16": "feelings-then-stage clauses",
+                  "journey-batch.v17": "feelings-then-stage clauses",
+                  "journey-batch.v18": "feelings-then-stage clauses",
+                  "journey-batch.v19": "feelings-then-stage clauses"}
+# Versions whose items (and worked examples) go out lean: compact JSON with the id and the text only, no language
+# (the model reads it from the text), so each item costs ~7 tokens less.
+LEAN_ITEMS = {"journey-batch.v17", "journey-batch.v18"}
 # The order of an item's fields in the named formats that set one (compact.NAMED_FIELDS' short keys).
 FIELD_ORDERS = {"moments-first clauses": ("ev", "s", "e", "v", "m"), "feelings-first clauses": ("e", "v", "m", "ev", "s"),
                 "stage-after-moment clauses": ("e", "v", "ev", "s", "m"),
@@ -110,21 +116,41 @@ def _bullets(labels, keys: dict[str, str] | None = None, lang: str = "en") -> st
     return "\n".join(lines) or "- (none: always use null / an empty list)"
 
 
-def _calibration_block(examples: Sequence[dict[str, Any]]) -> str:
+def _ids(labels, keys: dict[str, str] | None = None) -> str:
+    """A field's label ids (or keys) on one line: the lean versions' taxonomy, for fields whose ids say enough."""
+    return ", ".join(keys[label.id] if keys else label.id for label in labels) or "(none: always use null)"
+
+
+def _definitions(labels, keys: dict[str, str] | None = None, lang: str = "en") -> str:
+    """A field's labels as "- id: definition" (the name where there is no definition)."""
+    return "\n".join(f"- {keys[label.id] if keys else label.id}: "
+                     f"{label.text('definition', lang) if label.definition else label.text('name', lang)}"
+                     for label in labels) or "- (none: always use null / an empty list)"
+
+
+def _calibration_block(examples: Sequence[dict[str, Any]], lean: bool = False) -> str:
     """The worked examples as the system message shows them: each item as the requests send it, then its answer."""
     if not examples:
         return ""
     lines = ["Worked examples (an item, then its answer; they are not items to label):"]
     for example in examples:
-        lines.append(json.dumps({"lang": example["lang"], "text": example["text"]}, ensure_ascii=False))
+        if lean:
+            lines.append(json.dumps({"text": example["text"]}, ensure_ascii=False, separators=(",", ":")))
+        else:
+            lines.append(json.dumps({"lang": example["lang"], "text": example["text"]}, ensure_ascii=False))
         lines.append(json.dumps(example["answer"], ensure_ascii=False, separators=(",", ":")))
     return "\n".join(lines)
 
 
-def _items_json(items: Sequence[PromptItem], numbered: bool) -> str:
-    rows = [{"id": i.id, "lang": i.lang, "text": mark_clauses(i.text, i.clauses) if numbered else i.text}
-            for i in items]
-    return json.dumps({"items": rows}, ensure_ascii=False)
+def _items_json(items: Sequence[PromptItem], numbered: bool, lean: bool = False) -> str:
+    def text(item: PromptItem) -> str:
+        return mark_clauses(item.text, item.clauses) if numbered else item.text
+
+    if lean:
+        return json.dumps({"items": [{"id": i.id, "text": text(i)} for i in items]}, ensure_ascii=False,
+                          separators=(",", ":"))
+    return json.dumps({"items": [{"id": i.id, "lang": i.lang, "text": text(i)} for i in items]},
+                      ensure_ascii=False)
 
 
 class JourneyPrompt:
@@ -147,6 +173,7 @@ class JourneyPrompt:
             except OSError as exc:
                 raise UsageError(f"prompt {name!r}: cannot read {path}: {exc.strerror or exc}") from None
         self.answer_format = ANSWER_FORMATS.get(name, "quotes")
+        self.lean_items = name in LEAN_ITEMS
         self.compact = (CompactFormat(taxonomy, lean=self.answer_format == "lean clauses",
                                       named=self.answer_format == "named clauses",
                                       order=FIELD_ORDERS.get(self.answer_format),
@@ -161,11 +188,16 @@ class JourneyPrompt:
             keys = (None, None, None, None)
         self.schema = self.answer_model.model_json_schema()
         self.calibration = self._calibration(folder / f"{name}.{CALIBRATION}")
+        fields = {"stages": (taxonomy.stages, keys[0]), "touchpoints": (taxonomy.touchpoints, keys[1]),
+                  "emotions": (taxonomy.emotions, keys[2]), "pain_points": (taxonomy.pain_points, keys[3])}
+        # $stages etc.: "- id: Name. Definition." lines; $stage_ids etc.: the ids on one line; $stage_definitions
+        # etc.: "- id: definition" lines (the lean versions)
+        rendered = {field: _bullets(*given) for field, given in fields.items()}
+        rendered.update({f"{field[:-1]}_ids": _ids(*given) for field, given in fields.items()})
+        rendered.update({f"{field[:-1]}_definitions": _definitions(*given) for field, given in fields.items()})
         self.system = self.templates["system"].substitute(
-            calibration=_calibration_block(self.calibration),
-            taxonomy_name=taxonomy.name.get("en") or taxonomy.taxonomy_id, taxonomy_ref=taxonomy.ref,
-            stages=_bullets(taxonomy.stages, keys[0]), touchpoints=_bullets(taxonomy.touchpoints, keys[1]),
-            emotions=_bullets(taxonomy.emotions, keys[2]), pain_points=_bullets(taxonomy.pain_points, keys[3])).strip()
+            rendered, calibration=_calibration_block(self.calibration, self.lean_items),
+            taxonomy_name=taxonomy.name.get("en") or taxonomy.taxonomy_id, taxonomy_ref=taxonomy.ref).strip()
         digest = hashlib.sha256()
         for part in PARTS:
             digest.update(self.templates[part].template.encode("utf-8") + b"\x00")
@@ -197,7 +229,7 @@ class JourneyPrompt:
                                for e in examples)
             block = self.templates["examples"].substitute(examples=shown).strip() + "\n"
         return self.templates["user"].substitute(examples=block, count=len(items),
-                                                 items=_items_json(items, self.numbered)).lstrip()
+                                                 items=_items_json(items, self.numbered, self.lean_items)).lstrip()
 
     def messages(self, items: Sequence[PromptItem], examples: Sequence[PromptExample] = ()) -> list[dict[str, str]]:
         return [{"role": "system", "content": self.system}, {"role": "user", "content": self.user(items, examples)}]
@@ -205,7 +237,7 @@ class JourneyPrompt:
     def repair(self, problems: Sequence[str], items: Sequence[PromptItem]) -> str:
         """The follow-up message that sends the validation errors back to the model, with the items to answer again."""
         return self.templates["repair"].substitute(problems="\n".join(f"- {p}" for p in problems), count=len(items),
-                                                   items=_items_json(items, self.numbered)).strip()
+                                                   items=_items_json(items, self.numbered, self.lean_items)).strip()
 
     @property
     def goal_from_labels(self) -> bool:

@@ -36,6 +36,7 @@ ANSWER_PRIORS = {"quotes": ANSWER_TOKENS, "clauses": CLAUSE_ANSWER_TOKENS, "lean
 DEFAULT_ANSWER_TOKENS = 160.0
 PRIOR_WEIGHT = 8.0  # the priors count as this many items until measurements outweigh them
 ITEM_OVERHEAD = 12  # the item's id, lang and JSON punctuation
+LEAN_ITEM_OVERHEAD = 7  # the same for the lean versions' items: id, text, compact JSON
 CLAUSE_MARK_TOKENS = 3  # a clause's number in front of it: "[12]"
 REQUEST_OVERHEAD = 16  # message framing
 HEADROOM = 1.3  # an answer may run this much longer than its estimate before it is cut
