@@ -19,6 +19,7 @@ from extractor.schema import FeedbackItem
 from extractor.taxonomy import load_taxonomy
 
 from .standin.fixture import captured_requests, control, reset, stats
+from .standin.openai_server import request_items
 
 TAX = load_taxonomy(None)
 SNAPSHOTS = Path(__file__).parent / "data" / "prompts"
@@ -170,6 +171,49 @@ def test_a_bad_answer_is_repaired_once_and_the_record_says_so(base, tmp_path, fa
     assert stats(base)["chat"] == 2  # the request and one repair for the failed items only
     repair = captured_requests(base)[1]["messages"]
     assert repair[-2]["role"] == "assistant" and problem in repair[-1]["content"]
+
+
+def test_a_request_answered_alike_item_for_item_is_asked_again_one_item_a_request(base, tmp_path):
+    # Qwen2.5-Coder 1.5B, asked 48 items at once, gave all 48 the same labels: a list of copies is not an answer
+    control(base, faults=["uniform"])
+    engine = make(base, tmp_path, items_per_request=16, concurrency=1)
+    batch = items(16)
+    records = engine.extract_many(batch)
+    assert stats(base)["chat"] == 1 + 16 and engine.outcomes.uniform == 1
+    assert all(r.llm.outcome == "answered" and grounded(r, i.text) for r, i in zip(records, batch))
+    sent = captured_requests(base)
+    assert [len(request_items(body)) for body in sent] == [16] + [1] * 16
+    # the stand-in's own answers differ item by item: the copies were not what the records hold
+    assert len({(r.stage, r.emotion, tuple(r.touchpoints), tuple(r.pain_points)) for r in records}) > 1
+    more = engine.extract_many(items(19, prefix="j")[16:])  # new texts: the rest of the run goes one item a request
+    assert stats(base)["chat"] == 17 + 3 and all(r.llm.outcome == "answered" for r in more)
+
+
+def test_a_request_is_distrusted_from_four_in_five_answers_alike_and_only_when_its_texts_differ():
+    from types import SimpleNamespace
+
+    from extractor.extractors.llm.extractor import _uniform
+    from extractor.extractors.llm.validate import Checked
+
+    def request(texts):
+        return [SimpleNamespace(masked=SimpleNamespace(text=t)) for t in texts]
+
+    def checks(answers):
+        return {n: Checked(answer={"x": a}, raw={"id": n, "stage": a}) for n, a in enumerate(answers, 1)}
+
+    texts = [f"item {k}" for k in range(20)]
+    assert _uniform(request(texts), checks(["a"] * 16 + ["b", "c", "d", "e"]))  # 80% alike
+    assert not _uniform(request(texts), checks(["a"] * 15 + ["b", "c", "d", "e", "f"]))  # 75%
+    assert not _uniform(request(["same"] * 20), checks(["a"] * 20))  # the same text twenty times: the same answer
+    assert not _uniform(request(texts[:11]), checks(["a"] * 11))  # too few to tell
+
+
+def test_a_small_request_answered_alike_is_taken_as_it_is(base, tmp_path):
+    control(base, faults=["uniform"])
+    engine = make(base, tmp_path, items_per_request=4, concurrency=1)
+    records = engine.extract_many(items(4))
+    assert stats(base)["chat"] == 1 and engine.outcomes.uniform == 0
+    assert len({(r.stage, r.emotion, tuple(r.touchpoints), tuple(r.pain_points)) for r in records}) == 1
 
 
 def test_an_answer_still_bad_after_its_repair_is_asked_once_more_afresh(base, tmp_path):

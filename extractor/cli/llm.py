@@ -221,6 +221,10 @@ def print_usage(engine) -> None:
         sized += f"; {outcomes.split:,} requests split after a cut, filtered or refused answer"
     if outcomes.too_long:
         sized += f"; {outcomes.too_long:,} items too long for the context, labelled by rules"
+    if outcomes.uniform:
+        sized += (f"; the model gave most items of {outcomes.uniform:,} request(s) one and the same answer, so "
+                  "their items and the rest of the run went one a request (--items-per-request 1 saves those "
+                  "requests)")
     lines.append(sized)
     if usage.faults:
         lines.append("  faults retried: " + ", ".join(f"{k} x{v}" for k, v in sorted(usage.faults.items())))

@@ -18,7 +18,8 @@ one; a trigger gives its fault to every request whose items contain WORD (a faul
 "reset", "truncated" (finish_reason length), "invalid_json", "unknown_id", "bad_quote", "missing_item",
 "content_filter_400" (Azure's prompt filter), "content_filter" (finish_reason content_filter), "refusal",
 "context_length" (400 context_length_exceeded), "bad_request" (400 unsupported parameter), "format_500"
-(llama-cpp-python's 500 for a response_format it does not take). Latency applies to answered requests only.
+(llama-cpp-python's 500 for a response_format it does not take), "uniform" (every item of a request of more than
+one gets the first item's answer, as a small model asked many items at once does). Latency applies to answered requests only.
 Batches ignore queued faults and latency; a batch line gets a 400 in the output file for a temperature sent
 to a reasoning model (as OpenAI's) and for a content_filter_400 trigger word.
 
@@ -49,7 +50,7 @@ ITEMS_MARK = re.compile(r'\{"items":\s?\[')  # as json.dumps writes it, with or 
 NEGATIVE_WORDS = frozenset("not never no bad worst late broken nie zły źle brak reklamacja".split())
 FAULT_KINDS = ("429", "429_reset", "500", "503", "timeout", "reset", "truncated", "invalid_json", "unknown_id",
                "bad_quote", "missing_item", "content_filter_400", "content_filter", "refusal", "context_length",
-               "bad_request", "format_500")
+               "bad_request", "format_500", "uniform")
 REFUSAL = "I'm sorry, but I can't help with that request."
 MAX_CAPTURED = 5000
 QUOTE_MAX = 120
@@ -365,6 +366,10 @@ def chat_completion(body: dict, fault: str | None = None) -> dict:
         answer["items"] = [_fitted(entry, _schema_of(body)) for entry in answer["items"]]
     else:
         answer = {"items": [_answer_item(item, Labels(_schema_of(body))) for item in items]}
+    if fault == "uniform" and len(answer["items"]) > 1:
+        first = {k: v for k, v in answer["items"][0].items() if k != "id"}
+        answer["items"] = [dict(first, id=entry.get("id")) if "id" in entry else dict(first)
+                           for entry in answer["items"]]
     if fault == "unknown_id" and answer["items"]:
         answer["items"][0]["stage"] = "not_a_stage"
     elif fault == "bad_quote" and answer["items"]:
