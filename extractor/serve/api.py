@@ -32,7 +32,32 @@ def _labellable(text: str) -> str:
     return text
 
 
-TicketText = Annotated[str, BeforeValidator(_whole_characters), AfterValidator(_labellable)]
+# What the validators enforce, declared in the OpenAPI document too (not checked twice: the messages stay ours).
+# Not blank: a character that str.strip() keeps (spelled out, for JSON Schema's \s is not Python's: \x1c-\x1f, \x85).
+NOT_BLANK = {"minLength": 1,
+             "pattern": "[^\\t\\n\\x0b\\x0c\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"}
+TicketText = Annotated[str, BeforeValidator(_whole_characters), AfterValidator(_labellable),
+                       Field(json_schema_extra={**NOT_BLANK, "maxLength": MAX_TEXT_CHARS})]
+
+
+class ErrorIssue(BaseModel):
+    """One invalid field: where (the path into the body), what is wrong, and pydantic's error type."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorBody(BaseModel):
+    """Every error the API sends: one line a person can act on, and for invalid input each field's problem."""
+
+    detail: str
+    errors: list[ErrorIssue] = Field(default_factory=list)
+
+
+INVALID = {422: {"model": ErrorBody, "description": "invalid input: `detail` says what to fix, `errors` lists each "
+                 "field's problem"},
+           413: {"model": ErrorBody, "description": "the body is over the size limit (1 MB by default)"}}
 
 
 class LabelRequest(BaseModel):
@@ -80,7 +105,8 @@ class ReviewRequest(BaseModel):
     lang: str | None = Field(default=None, max_length=35)
     source: Source = "ticket"
     id: str | None = Field(default=None, max_length=200)
-    reviewer: str = Field(max_length=100, description="who reviewed it (a name or initials)")
+    reviewer: str = Field(max_length=100, description="who reviewed it (a name or initials)",
+                          json_schema_extra=NOT_BLANK)
     original: ExtractedLabels
     corrected: ReviewedLabels
     extractor: str | None = Field(default=None, max_length=50)
@@ -120,25 +146,24 @@ def api_router(desk: SupportDesk) -> APIRouter:
         """The taxonomy in use (stages in journey order, touchpoints, emotions, pain points, with names)."""
         return desk.taxonomy.model_dump(mode="json")
 
-    @router.post("/api/label", tags=["labels"], response_model=JourneyRecord,
-                 responses={413: {"description": "body over 1 MB"}, 422: {"description": "invalid input"}})
+    @router.post("/api/label", tags=["labels"], response_model=JourneyRecord, responses=INVALID)
     async def label(request: LabelRequest) -> Response:
         """One item's JourneyRecord, exactly as `journey extract` writes it for the same text (`origin` is null)."""
         return json_text_response(await desk.labeller.label(request.item()))
 
-    @router.post("/api/label/batch", tags=["labels"], response_model=BatchResponse)
+    @router.post("/api/label/batch", tags=["labels"], response_model=BatchResponse, responses=INVALID)
     async def label_batch(request: BatchRequest) -> Response:
         """Up to 100 items; their records in the same order."""
         lines = await desk.labeller.label_many([r.item() for r in request.items])
         return json_text_response('{"records":[' + ",".join(lines) + "]}")
 
-    @router.post("/api/similar", tags=["store"])
+    @router.post("/api/similar", tags=["store"], responses=INVALID)
     async def similar(request: SimilarRequest) -> dict[str, Any]:
         """The stored items most similar to the text (none when there is no feedback store)."""
         found = await desk.similar.find_async(request.text, request.k)
         return {"store": found.store, "problem": found.problem, "items": [i.to_json() for i in found.items]}
 
-    @router.post("/api/reviewed", tags=["reviews"], status_code=201, response_model=ReviewedItem)
+    @router.post("/api/reviewed", tags=["reviews"], status_code=201, response_model=ReviewedItem, responses=INVALID)
     async def reviewed(review: ReviewRequest) -> JSONResponse:
         """Save an agent's review: appended to the reviewed-items file, exported by `journey reviewed export`."""
         problems = (label_problems(review.original, desk.taxonomy, "original")

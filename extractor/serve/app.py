@@ -56,6 +56,7 @@ def fastapi_app(desk: SupportDesk) -> FastAPI:
                   version="1", lifespan=lifespan)
     app.include_router(api_router(desk))
     _add_error_handlers(app)
+    _declare_taxonomy(app, desk.taxonomy)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def page(request: Request) -> HTMLResponse:
@@ -76,6 +77,30 @@ def fastapi_app(desk: SupportDesk) -> FastAPI:
         return HTMLResponse(render_card(record, item.text, desk.taxonomy, lang, similar))
 
     return app
+
+
+LABEL_MODELS = ("ExtractedLabels", "ReviewedLabels")
+
+
+def _declare_taxonomy(app: FastAPI, taxonomy) -> None:
+    """The OpenAPI document lists the served taxonomy's ids wherever a review names a label, as the server
+    enforces them (a stage outside the taxonomy is refused with a 422)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            ids = {"stage": taxonomy.stage_ids(), "emotion": taxonomy.emotion_ids(),
+                   "touchpoints": taxonomy.touchpoint_ids(), "pain_points": taxonomy.pain_point_ids()}
+            for name, component in schema.get("components", {}).get("schemas", {}).items():
+                if name.split("-")[0] not in LABEL_MODELS:
+                    continue
+                for field, allowed in ids.items():
+                    declared = component["properties"][field]
+                    (declared["items"] if declared.get("type") == "array" else declared)["enum"] = list(allowed)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _page_headers(nonce: str) -> dict[str, str]:
