@@ -1,4 +1,4 @@
-"""The record contract: FeedbackItem in, JourneyRecord out (see DESIGN.md, "Contracts")."""
+"""The record contract: FeedbackItem in, JourneyRecord out (the README's "Records" section shows one)."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ class LLMOutcome(BaseModel):
 
 
 class JourneyRecord(BaseModel):
-    """One item's journey labels. Field names and order follow DESIGN.md; fields may be added, never renamed."""
+    """One item's journey labels. Field names and order are the contract; fields may be added, never renamed."""
 
     model_config = ConfigDict(extra="forbid")
 

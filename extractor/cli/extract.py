@@ -72,8 +72,8 @@ def extract(
     input_format: FormatOpt = "auto",
     encoding: EncodingOpt = None,
     max_chars: MaxCharsOpt = 100_000,
-    workers: Annotated[int, typer.Option(help="Processes that label in parallel; 0 = automatic (all cores for "
-                                         "inputs over 4 MB, else 1).", min=0)] = 0,
+    workers: Annotated[int, typer.Option(help="Processes that label in parallel; 0 = automatic (for inputs "
+                                         "over 4 MB one per core, at most 4; else 1).", min=0)] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
     to_store: Annotated[bool, typer.Option("--to-store", help="Also write each record's labels onto its item in the "
                                            "feedback store (adding items not yet ingested), for filtered search; "

@@ -1,5 +1,5 @@
 """An evaluation report: records scored against gold, overall, per language and per source, each figure
-beside a majority-class baseline, with confusion matrices and the worst misses (DESIGN.md eval keys).
+beside a majority-class baseline, with confusion matrices and the worst misses (the report's keys are the contract `--baseline` and CI read).
 
 Records of the llm extractor (those carrying `llm`) add two keys, and change none: `llm` (outcome counts, and a
 live or replayed run's requests and tokens) and `by_outcome` (the model's own answers scored apart from the rules

@@ -1,4 +1,4 @@
-"""Score records against gold rows per field (the DESIGN.md eval keys)."""
+"""Score records against gold rows per field."""
 
 from __future__ import annotations
 

@@ -51,23 +51,6 @@ class Masked:
             shift = span.end - span.masked_end
         return offset + shift
 
-    def unmask(self, fragment: str) -> str:
-        """The original text behind `fragment`, a piece of the masked text (placeholders replaced by what they hide).
-        ValueError if the fragment is not in the masked text, or hides different values at different places."""
-        if not fragment:
-            return ""
-        found: set[str] = set()
-        at = self.text.find(fragment)
-        while at >= 0:
-            a, b = self.to_original(at, at + len(fragment))
-            found.add(self.original[a:b])
-            at = self.text.find(fragment, at + 1)
-        if len(found) != 1:
-            raise ValueError(f"{fragment!r} is {'ambiguous in' if found else 'not part of'} the masked text")
-        return found.pop()
-
-
-
 
 def masked_text(text: str, found: Iterable[Found]) -> Masked:
     """`text` with what was found replaced by `[KIND]` placeholders; overlapping finds keep the longest."""
