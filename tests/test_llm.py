@@ -369,7 +369,7 @@ def test_the_rate_limit_spaces_requests_out(base, tmp_path):
 
 
 def test_near_duplicate_reuse_keeps_the_llm_requests_batched(base, tmp_path):
-    from extractor.store.reuse import ReuseNearDuplicates
+    from extractor.extractors.reuse import ReuseNearDuplicates
     from extractor.store.store import FeedbackStore
 
     store = FeedbackStore.open(path=tmp_path / "store", collection="feedback")

@@ -13,7 +13,7 @@ from extractor.extractors.llm import LLMExtractor, LLMSettings
 from extractor.extractors.llm.examples import ReviewedExamples, StoreExamples, few_shot_source
 from extractor.privacy import KINDS
 from extractor.schema import FeedbackItem
-from extractor.serve.reviewed import (ExtractedLabels, ReviewedError, ReviewedItem, ReviewedLabels, ReviewedLog,
+from extractor.labelling.reviewed import (ExtractedLabels, ReviewedError, ReviewedItem, ReviewedLabels, ReviewedLog,
                                       changed_labels, export_gold, latest_per_text, read_reviewed)
 from extractor.store.store import Hit
 from extractor.taxonomy import default_taxonomy

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from extractor.ingest.fields import stable_id
-from extractor.serve.reviewed import ReviewedLog
+from extractor.labelling.reviewed import ReviewedLog
 from extractor.taxonomy import default_taxonomy
 
 from .conftest import ROOT, journey_cmd, run_journey
@@ -273,7 +273,7 @@ def test_a_failing_extractor_gives_a_short_json_500_and_a_one_line_log(caplog, t
     from extractor.serve.config import ServeConfig
     from extractor.serve.desk import SupportDesk
     from extractor.serve.labeller import Labeller
-    from extractor.serve.reviewed import ReviewedLog
+    from extractor.labelling.reviewed import ReviewedLog
     from extractor.serve.similar import SimilarItems
 
     class Broken:

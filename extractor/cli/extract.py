@@ -153,7 +153,7 @@ def extract(
         return
     reuse = None
     if reuse_duplicates is not None:
-        from ..store.reuse import ReuseNearDuplicates
+        from ..extractors.reuse import ReuseNearDuplicates
 
         engine = reuse = ReuseNearDuplicates(engine, open_store(store, chroma_url, collection), reuse_duplicates)
         workers = 1  # one store client; forked workers cannot share it

@@ -152,7 +152,7 @@ def make_engine(name: str, tax, flags: LLMFlags | None, store=None, dry_run: boo
     from ..extractors.llm import LLMExtractor
     from ..extractors.llm.cost import price_of
     from ..extractors.llm.examples import few_shot_source
-    from ..serve.reviewed import DEFAULT_REVIEWED
+    from ..labelling.reviewed import DEFAULT_REVIEWED
 
     flags = flags or LLMFlags()
     settings = flags.settings()

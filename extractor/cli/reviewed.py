@@ -25,7 +25,7 @@ def export(
 ) -> None:
     """Turn reviews into gold items: the latest review of each text wins; reviews whose labels the taxonomy does not
     have are skipped and named."""
-    from ..serve.reviewed import DEFAULT_REVIEWED, export_gold
+    from ..labelling.reviewed import DEFAULT_REVIEWED, export_gold
     from ..taxonomy import load_taxonomy
 
     source = reviewed or DEFAULT_REVIEWED

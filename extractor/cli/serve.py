@@ -42,7 +42,7 @@ def serve(
     """Serve the support desk page (paste a ticket, see its labels and evidence, correct them) and the JSON API
     (POST /api/label, /api/label/batch, /api/reviewed; GET /api/taxonomy, /healthz; docs at /docs)."""
     from ..serve.config import ServeConfig, check_binding
-    from ..serve.reviewed import DEFAULT_REVIEWED
+    from ..labelling.reviewed import DEFAULT_REVIEWED
 
     check_binding(host, token)
     config = ServeConfig(host=host, port=port, token=token, reviewed=reviewed or DEFAULT_REVIEWED)
@@ -75,7 +75,7 @@ def _support_desk(config, tax, extractor: str, store: Path | None, flags):
     and the reviews file."""
     from ..serve.desk import SupportDesk
     from ..serve.labeller import Labeller
-    from ..serve.reviewed import ReviewedLog
+    from ..labelling.reviewed import ReviewedLog
     from ..serve.similar import SimilarItems
     from .llm import default_store, make_engine
 

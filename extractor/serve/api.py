@@ -15,7 +15,7 @@ from ..schema import FeedbackItem, JourneyRecord, Source
 from .config import MAX_BATCH_ITEMS, MAX_TEXT_CHARS, SIMILAR_ITEMS
 from .desk import SupportDesk
 from .labeller import feedback_item
-from .reviewed import ExtractedLabels, ReviewedItem, ReviewedLabels, changed_labels, label_problems, now_utc
+from ..labelling.reviewed import ExtractedLabels, ReviewedItem, ReviewedLabels, changed_labels, label_problems, now_utc
 
 
 def _whole_characters(text: Any) -> Any:

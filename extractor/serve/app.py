@@ -27,7 +27,7 @@ from .desk import SupportDesk
 from .limits import BodyLimit, ErrorGuard, describe
 from .page import render_card, render_page
 from .page_texts import ui_lang
-from .reviewed import ReviewedError
+from ..labelling.reviewed import ReviewedError
 
 log = logging.getLogger("journey.serve")
 UI_COOKIE = "journey_ui"

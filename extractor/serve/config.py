@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
-from .reviewed import DEFAULT_REVIEWED
+from ..labelling.reviewed import DEFAULT_REVIEWED
 
 TOKEN_ENV = "JOURNEY_TOKEN"
 MIN_TOKEN_CHARS = 16

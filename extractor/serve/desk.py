@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ..taxonomy import Taxonomy
 from .config import ServeConfig
 from .labeller import Labeller
-from .reviewed import ReviewedLog
+from ..labelling.reviewed import ReviewedLog
 from .similar import SimilarItems
 
 

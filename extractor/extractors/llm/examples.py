@@ -105,7 +105,7 @@ class ReviewedExamples:
             return
         import numpy as np
 
-        from ...serve.reviewed import latest_per_text, read_reviewed
+        from ...labelling.reviewed import latest_per_text, read_reviewed
 
         reviews = latest_per_text(read_reviewed(self.path).items)
         self._reviewed = [(r.text, r.corrected.model_dump()) for r in reviews]

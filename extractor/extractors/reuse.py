@@ -12,9 +12,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..extractors import Extractor
 from ..schema import FeedbackItem, JourneyRecord
-from .store import FeedbackStore
+from ..store.store import FeedbackStore
+from . import Extractor
 
 
 @dataclass

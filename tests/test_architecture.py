@@ -1,0 +1,77 @@
+"""The folders show the flow, and imports only go down it: docs/ARCHITECTURE.md's table, checked on every module.
+
+A package may import itself and the packages its row allows; the core (records, taxonomy, text tools) imports
+nothing above it, and nothing below `serve` and `cli` imports them. Lazy imports inside functions count too."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "extractor"
+CORE = {"errors", "schema", "taxonomy", "textnorm", "lexicons", "language", "jsonl", "privacy"}
+# What each top-level part of `extractor` may import besides itself (keep in step with docs/ARCHITECTURE.md).
+ALLOWED: dict[str, set[str]] = {
+    **{name: CORE for name in CORE},
+    "ingest": CORE,
+    "evaluation": CORE,
+    "store": CORE,
+    "labelling": CORE | {"ingest", "evaluation"},
+    "extractors": CORE | {"store", "labelling"},
+    "pipeline": CORE | {"ingest", "extractors"},
+    "summary": CORE,
+    "journeymap": CORE,
+    "serve": CORE | {"ingest", "evaluation", "store", "labelling", "extractors", "pipeline", "summary"},
+    "cli": CORE | {"ingest", "evaluation", "store", "labelling", "extractors", "pipeline", "summary", "journeymap",
+                   "serve"},
+    "__main__": {"cli"},
+    "__init__": set(),
+}
+
+
+def part_of(path: Path) -> str:
+    return path.relative_to(PACKAGE).with_suffix("").parts[0]
+
+
+def imported_parts(path: Path) -> set[tuple[str, int]]:
+    """The top-level parts of `extractor` a module imports, with the line of each import."""
+    found = set()
+    here = list(path.relative_to(PACKAGE).parent.parts)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names: list[str] = []
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = here[:len(here) - (node.level - 1)] if node.level > 1 else here
+            target = base + (node.module.split(".") if node.module else [])
+            names = [target[0]] if target else [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("extractor."):
+            names = [node.module.split(".")[1]]
+        elif isinstance(node, ast.Import):
+            names = [a.name.split(".")[1] for a in node.names if a.name.startswith("extractor.")]
+        found |= {(name, node.lineno) for name in names}
+    return found
+
+
+MODULES = sorted(PACKAGE.rglob("*.py"))
+
+
+def test_every_part_has_a_row():
+    assert {part_of(m) for m in MODULES} <= set(ALLOWED)
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: str(m.relative_to(PACKAGE)))
+def test_imports_only_go_down_the_flow(module):
+    part = part_of(module)
+    crossing = sorted(f"line {line}: {part} -> {target}" for target, line in imported_parts(module)
+                      if target != part and target not in ALLOWED[part])
+    assert not crossing, crossing
+
+
+def test_the_check_sees_a_crossing(tmp_path, monkeypatch):
+    # a core module importing the web layer, written the three ways an import can be
+    fake = PACKAGE / "schema.py"
+    source = "from .serve import app\nfrom extractor.cli import main\nimport extractor.store.store\n"
+    monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: source if self == fake else "")
+    assert {t for t, _ in imported_parts(fake)} == {"serve", "cli", "store"}
