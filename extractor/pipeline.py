@@ -105,7 +105,7 @@ def _label_batch(batch: list[tuple]) -> tuple[str, list[tuple]]:
     """Worker side: label a batch. Returns the record lines joined (one write, one pickle) and one
     (kind, file, error payload or None) row per input row, in order."""
     extractor = _WORKER_EXTRACTOR
-    if hasattr(extractor, "extract_many"):
+    if extractor.batched:
         return _label_many(extractor, batch)
     lines: list[str] = []
     rows: list[tuple] = []
@@ -213,7 +213,7 @@ def run_extraction(
     stats = RunStats()
     started = time.perf_counter()
     _WORKER_EXTRACTOR = extractor
-    batches = _batches(sources, done or set(), stats, progress, getattr(extractor, "batch_rows", BATCH))
+    batches = _batches(sources, done or set(), stats, progress, extractor.batch_rows)
     pool = None
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
         extractor.warm_up()

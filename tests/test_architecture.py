@@ -75,3 +75,61 @@ def test_the_check_sees_a_crossing(tmp_path, monkeypatch):
     source = "from .serve import app\nfrom extractor.cli import main\nimport extractor.store.store\n"
     monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: source if self == fake else "")
     assert {t for t, _ in imported_parts(fake)} == {"serve", "cli", "store"}
+
+
+# -- what a module may use of another ---------------------------------------------------------------------------------
+
+# Private names of other packages' code used on purpose, each with why.
+THIRD_PARTY_PRIVATE = {("extractors/llm/replay.py", "_save"): "vcrpy's Cassette has no public save-now"}
+
+
+def defined_names(tree: ast.Module) -> set[str]:
+    """Names a module defines: functions, classes, and attributes it assigns on self."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            names.add(node.attr)
+    return names
+
+
+def foreign_private_uses(path: Path) -> list[str]:
+    """`x._name` and `from m import _name` where `_name` is private and not this module's own."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    own = defined_names(tree)
+    where = str(path.relative_to(PACKAGE))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            found += [f"line {node.lineno}: from {node.module} import {a.name}" for a in node.names
+                      if a.name.startswith("_") and not a.name.startswith("__")]
+        elif (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+              and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+              and node.attr not in own and (where, node.attr) not in THIRD_PARTY_PRIVATE):
+            found.append(f"line {node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: str(m.relative_to(PACKAGE)))
+def test_no_module_uses_another_modules_private_names(module):
+    assert not foreign_private_uses(module)
+
+
+PROBES = {"extract_many", "batch_rows", "close", "batched", "inner", "batch_usage", "record_json", "warm_up"}
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: str(m.relative_to(PACKAGE)))
+def test_no_caller_probes_an_extractor_for_what_it_can_do(module):
+    # the Extractor protocol declares these: callers use them, never hasattr/getattr them
+    probes = [f"line {node.lineno}: {ast.unparse(node)}" for node in ast.walk(ast.parse(module.read_text("utf-8")))
+              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("hasattr", "getattr")
+              and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and node.args[1].value in PROBES]
+    assert not probes
+
+
+def test_the_private_check_sees_a_foreign_private_name(tmp_path, monkeypatch):
+    fake = PACKAGE / "extractors" / "llm" / "batchapi.py"
+    source = "from .client import _short\ndef f(extractor):\n    return extractor._pending(1)\n"
+    monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: source if self == fake else "")
+    assert foreign_private_uses(fake) == ["line 1: from client import _short", "line 3: extractor._pending"]

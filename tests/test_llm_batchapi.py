@@ -93,7 +93,7 @@ def test_one_batch_fills_the_cache_so_the_live_run_sends_nothing(base, tmp_path)
     assert counters["batches"] == 1 and counters["chat"] == 0 and counters["batch_requests"] == report.requests
     # packed as the live path packs (every text is distinct, "(#k)"): the instruction-like ones go alone
     isolated = sum(1 for k in range(40) if k % len(TEXTS) == 6)
-    assert report.requests == len(engine._requests([engine._pending(i) for i in items])) > isolated
+    assert report.requests == len(engine.pack([engine.pending_item(i) for i in items])) > isolated
     assert report.status == "completed" and report.batch_id and report.batch_id.startswith("batch_")
     assert (report.items, report.cached_before, report.answered_items) == (40, 0, 40)
     assert report.failed_requests == report.invalid_items == report.unmatched_requests == 0
@@ -217,7 +217,7 @@ def test_a_cancelled_batch_is_a_typed_error_and_caches_nothing(base, tmp_path):
         run_batch(engine, items, batch_id=pending.value.batch_id, poll_interval=0.05)
     assert failed.value.status == "cancelled" and failed.value.report.answered_items == 0
     assert "cancelled" in str(failed.value) and isinstance(failed.value, JourneyError)
-    assert engine._cache is not None and len(engine._cache) == 0
+    assert engine.answer_cache is not None and len(engine.answer_cache) == 0
     engine.close()
 
 
@@ -284,7 +284,7 @@ def test_an_expired_batch_keeps_its_partial_output_then_raises(tmp_path):
     first = len(request_items(json.loads(fake.contents["file-in"].splitlines()[0])["body"]))
     assert expired.value.status == "expired" and report.answered_items == first > 0
     assert report.failed_requests == report.requests - 1
-    assert engine._cache is not None and len(engine._cache) == first
+    assert engine.answer_cache is not None and len(engine.answer_cache) == first
     assert "expired" in str(expired.value) and f"{first} item(s)" in str(expired.value)
     assert read_state(tmp_path / "s.json")["status"] == "expired"  # type: ignore[index]
     engine.close()

@@ -276,11 +276,10 @@ def test_a_failing_extractor_gives_a_short_json_500_and_a_one_line_log(caplog, t
     from extractor.labelling.reviewed import ReviewedLog
     from extractor.serve.similar import SimilarItems
 
-    class Broken:
-        name = "broken"
+    from extractor.extractors import OneByOne
 
-        def warm_up(self) -> None:
-            pass
+    class Broken(OneByOne):
+        name = "broken"
 
         def record_json(self, item):
             raise RuntimeError("the cue index is gone")

@@ -131,7 +131,7 @@ def _label(items, extractor_name: str, tax, flags: LLMFlags, store: Path | None,
         examples = open_store(store, None, "feedback", create=False)
     engine = make_engine(extractor_name, tax, flags, examples)
     with model_session(engine, flags):
-        if hasattr(engine, "extract_many"):
+        if engine.batched:
             chunks = [items[at:at + engine.batch_rows] for at in range(0, len(items), engine.batch_rows)]
             records = [r.model_dump() for chunk in _tracked(chunks, extractor_name, show)
                        for r in engine.extract_many([with_language(g.to_item()) for g in chunk])]

@@ -169,7 +169,7 @@ def extract(
     err_file = _LazyFile(errors_path, mode)
     total_bytes = sum(r.size or 0 for r in readers)
     show = not quiet and sys.stderr.isatty()
-    labeller = getattr(engine, "inner", engine)
+    labeller = reuse.inner if reuse is not None else engine  # the extractor behind the reuse of stored labels
     if labeller.name == "llm":
         workers = 1  # one process: the requests are concurrent already
     try:
@@ -293,11 +293,7 @@ def _dry_run(engine, readers, batch_api: bool = False) -> None:
     total, chunk = Estimate(), []
 
     def add(items) -> None:
-        e = engine.estimate(items, batch_api)
-        for key in ("items", "cached_items", "requests", "prompt_tokens", "cached_prompt_tokens", "completion_tokens",
-                    "too_long"):
-            setattr(total, key, getattr(total, key) + getattr(e, key))
-        total.measured_items = e.measured_items
+        total.add(engine.estimate(items, batch_api))
 
     for reader in readers:
         for row in reader:

@@ -12,7 +12,7 @@ from .llm import BaseUrlOpt, LLMConfigOpt, MaskOpt, ModelOpt, NoMaskOpt, PromptO
 from .options import ExtractorOpt, TaxonomyOpt
 
 
-def _read_text(text: Optional[str]) -> str:
+def read_text_argument(text: Optional[str]) -> str:
     if text is not None and text != "-":
         return text
     if text is None and sys.stdin.isatty():
@@ -45,7 +45,7 @@ def label(
     from ..schema import SOURCES, FeedbackItem
     from ..taxonomy import load_taxonomy
 
-    body = _read_text(text)
+    body = read_text_argument(text)
     if not body.strip():
         raise UsageError("no text to label: pass it as an argument, or paste it and press Ctrl-D")
     if source not in SOURCES:

@@ -142,40 +142,29 @@ class LLMFlags:
 
 def make_engine(name: str, tax, flags: LLMFlags | None, store=None, dry_run: bool = False,
                 reviewed: Path | None = None):
-    """The extractor to run; for `llm`, checked settings, few-shot examples (reviewed items, then the store's), the
-    budget. `reviewed` defaults to ./.journey/reviewed.jsonl when it exists."""
+    """The library's `make_extractor` with the command's flags: the llm settings they give (a cassette run reads
+    no answer cache), and ./.journey/reviewed.jsonl as the reviewed items when it exists."""
     from ..extractors import make_extractor
 
     if name != "llm":
         return make_extractor(name, tax)
-    from ..errors import UsageError
-    from ..extractors.llm import LLMExtractor
-    from ..extractors.llm.cost import price_of
-    from ..extractors.llm.examples import few_shot_source
     from ..labelling.reviewed import DEFAULT_REVIEWED
 
     flags = flags or LLMFlags()
     settings = flags.settings()
     if flags.cassette is not None:  # every answer from (or into) the cassette, none from the answer cache
         settings = settings.model_copy(update={"cache": False, "api_key": settings.api_key or "replay"})
-    if settings.api_key is None and settings.base_url is None and not dry_run:
-        raise UsageError("the llm extractor needs a key: set OPENAI_API_KEY (or --base-url for a server that needs "
-                         "none, e.g. Ollama or vLLM). To see the cost first: --dry-run")
-    if flags.max_cost is not None and price_of(settings) is None:
-        raise UsageError(f"--max-cost: no list price is known for {settings.model!r}; give --price-input and "
-                         "--price-output (USD per 1M tokens)")
     if reviewed is None and flags.cassette is None and DEFAULT_REVIEWED.is_file():  # replayed prompts stay as recorded
         reviewed = DEFAULT_REVIEWED
-    examples = few_shot_source(store, reviewed, settings.mask) if settings.few_shot else None
-    return LLMExtractor(tax, settings, examples=examples, max_cost=flags.max_cost)
+    return make_extractor(name, tax, settings, store=store, reviewed=reviewed, max_cost=flags.max_cost,
+                          dry_run=dry_run)
 
 
 @contextmanager
 def model_session(engine, flags: LLMFlags | None) -> Iterator[None]:
     """Around a run: the cassette (when asked) and closing the engine's connections and cache."""
-    close = getattr(engine, "close", None)
     try:
-        if flags is not None and flags.cassette is not None and getattr(engine, "name", None) == "llm":
+        if flags is not None and flags.cassette is not None and engine.name == "llm":
             from ..extractors.llm.replay import cassette
 
             with cassette(flags.cassette, flags.record_mode):
@@ -183,8 +172,7 @@ def model_session(engine, flags: LLMFlags | None) -> Iterator[None]:
         else:
             yield
     finally:
-        if close is not None:
-            close()
+        engine.close()
 
 
 def default_store(store: Path | None, chroma_url: str | None, collection: str):
@@ -229,7 +217,7 @@ def print_usage(engine) -> None:
     if usage.faults:
         lines.append("  faults retried: " + ", ".join(f"{k} x{v}" for k, v in sorted(usage.faults.items())))
     cost = usage.cost(engine.settings)
-    batch = getattr(engine, "batch_usage", None)
+    batch = engine.batch_usage
     if cost is not None:
         discount = 0.5 * (batch.cost(engine.settings) or 0.0) if batch is not None else 0.0
         lines.append(f"  cost about ${cost - discount:,.4f} at list price, cached prompt tokens at the cached price"

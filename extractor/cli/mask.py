@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .label import _read_text
+from .label import read_text_argument
 from .llm import MaskOpt
 
 
@@ -28,7 +28,7 @@ def mask(
     from ..language import detect_language
     from ..privacy import mask_personal_data, parse_kinds
 
-    body = _read_text(text)
+    body = read_text_argument(text)
     if not body.strip():
         raise UsageError("no text to mask: pass it as an argument, or paste it and press Ctrl-D")
     try:

@@ -12,6 +12,7 @@ from collections import Counter
 from ..lexicons import LANGUAGES, load_lexicon
 from ..schema import FeedbackItem, JourneyRecord
 from ..taxonomy import Taxonomy
+from . import OneByOne
 from .rules.cues import fold
 
 
@@ -23,7 +24,7 @@ def _pattern(cues: list[str]) -> re.Pattern[str] | None:
     return re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")") if parts else None
 
 
-class KeywordExtractor:
+class KeywordExtractor(OneByOne):
     """Label = any cue found; sentiment = positive minus negative words; the rest from defaults."""
 
     name = "keyword"

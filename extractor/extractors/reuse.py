@@ -34,8 +34,19 @@ class ReuseNearDuplicates:
         self.threshold = threshold
         self.stats = ReuseStats()
 
+    @property
+    def batched(self) -> bool:
+        return self.inner.batched
+
+    @property
+    def batch_rows(self) -> int:
+        return self.inner.batch_rows
+
     def warm_up(self) -> None:
         self.inner.warm_up()
+
+    def close(self) -> None:
+        self.inner.close()
 
     def record_json(self, item: FeedbackItem) -> str:
         return self.extract(item).model_dump_json()
@@ -53,12 +64,11 @@ class ReuseNearDuplicates:
     def extract_many(self, items: list[FeedbackItem]) -> list[JourneyRecord | None]:
         """A batch: reused records from the store, the rest labelled by the inner extractor in one go when it
         labels many at once (the llm extractor's requests), else one by one as `extract` does."""
-        many = getattr(self.inner, "extract_many", None)
-        if many is None:
+        if not self.inner.batched:
             return [self.extract(item) for item in items]
         reused = [self._reuse(item) for item in items]
         todo = [item for item, record in zip(items, reused) if record is None]
-        fresh = iter(many(todo))
+        fresh = iter(self.inner.extract_many(todo))
         records: list[JourneyRecord | None] = []
         labelled = []
         for item, record in zip(items, reused):
@@ -73,10 +83,6 @@ class ReuseNearDuplicates:
                 labelled.append((item, dict(new.model_dump(), events_json=_events_json(new))))
         self.store.update_labels(labelled)
         return records
-
-    @property
-    def batch_rows(self) -> int:
-        return getattr(self.inner, "batch_rows", 256)
 
     def _reuse(self, item: FeedbackItem) -> JourneyRecord | None:
         hits = self.store.search(item.text, 1, {"has_events": True})

@@ -40,7 +40,7 @@ class Labeller:
     def records_json(self, items: Sequence[FeedbackItem]) -> list[str]:
         items = [with_language(item) for item in items]
         with self._lock:
-            if hasattr(self.engine, "extract_many"):  # the llm extractor: several items to a request
+            if self.engine.batched:  # the llm extractor: several items to a request
                 return [record.model_dump_json() if record is not None else self.engine.record_json(item)
                         for item, record in zip(items, self.engine.extract_many(items))]
             return [self.engine.record_json(item) for item in items]
@@ -52,6 +52,4 @@ class Labeller:
         return await run_in_threadpool(self.records_json, items)
 
     def close(self) -> None:
-        close = getattr(self.engine, "close", None)
-        if close is not None:
-            close()
+        self.engine.close()

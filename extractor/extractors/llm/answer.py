@@ -13,17 +13,17 @@ from ...taxonomy import Taxonomy
 STRICT = ConfigDict(extra="forbid")
 
 
-def _one_of(ids: list[str]) -> Any:
+def one_of(ids: list[str]) -> Any:
     """Literal of the ids; a taxonomy section without ids allows only null."""
     return Literal[tuple(ids)] if ids else type(None)  # type: ignore[valid-type]
 
 
 def answer_models(taxonomy: Taxonomy) -> tuple[type[BaseModel], type[BaseModel], type[BaseModel]]:
     """(BatchAnswer, ItemAnswer, EventAnswer) for this taxonomy."""
-    stage = _one_of(taxonomy.stage_ids())
-    touchpoint = _one_of(taxonomy.touchpoint_ids())
-    emotion = _one_of(taxonomy.emotion_ids())
-    pain_point = _one_of(taxonomy.pain_point_ids())
+    stage = one_of(taxonomy.stage_ids())
+    touchpoint = one_of(taxonomy.touchpoint_ids())
+    emotion = one_of(taxonomy.emotion_ids())
+    pain_point = one_of(taxonomy.pain_point_ids())
     event = create_model(
         "EventAnswer", __config__=STRICT,
         stage=(stage, Field(description="the journey stage of this moment")),

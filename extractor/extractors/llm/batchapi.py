@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from ...errors import JourneyError, UsageError
 from ...schema import FeedbackItem
-from .client import ReplayMissingError, Usage, _replay_missing, _short, key_refused, request_params
+from .client import ReplayMissingError, Usage, replay_missing, short_error, key_refused, request_params
 from .extractor import LLMExtractor, Pending
 from .validate import check_reply
 
@@ -123,10 +123,8 @@ def custom_id(request: Sequence[Pending]) -> str:
 def request_line(extractor: LLMExtractor, request: Sequence[Pending]) -> dict[str, Any]:
     """One line of the batch input file: the chat completion body the live path would send for `request`."""
     settings = extractor.settings
-    asked = [p.asked(n + 1) for n, p in enumerate(request)]
-    examples = extractor._examples_for(list(request))
-    max_tokens = extractor._max_tokens(request, extractor._prompt_estimate(request))
-    body = {"model": settings.model, "messages": extractor.prompt.messages(asked, examples),
+    messages, max_tokens = extractor.request_messages(request)
+    body = {"model": settings.model, "messages": messages,
             **request_params(settings, extractor.provider, extractor.prompt.schema, max_tokens, settings.temperature)}
     return {"custom_id": custom_id(request), "method": "POST", "url": ENDPOINT, "body": body}
 
@@ -168,14 +166,14 @@ def run_batch(extractor: LLMExtractor, items: Sequence[FeedbackItem], *, batch_i
     keeps running). Raises BatchFailed (after storing what it returned) when the batch failed, expired or was
     cancelled, BatchError when the server cannot be reached or refuses a call."""
     started = time.monotonic()
-    cache = extractor._cache
+    cache = extractor.answer_cache
     if cache is None:
         raise UsageError("the Batch API fills the answer cache: it cannot run with the cache off (--no-cache)")
-    pending = [extractor._pending(item) for item in items]
+    pending = [extractor.pending_item(item) for item in items]
     hits = cache.get_many([p.key for p in pending])
     report = BatchReport(batch_id=batch_id, items=len(pending), cached_before=sum(p.key in hits for p in pending))
     todo = _unique_misses(extractor, pending, hits)
-    requests = extractor._requests(todo)
+    requests = extractor.pack(todo)
     report.requests = len(requests)
     if batch_id is None and not requests:
         report.seconds = time.monotonic() - started
@@ -201,7 +199,7 @@ def run_batch(extractor: LLMExtractor, items: Sequence[FeedbackItem], *, batch_i
         report.requests = _total(batch) or report.requests
 
     def as_if_uncached() -> dict[str, list[Pending]]:  # the cache changed since the batch was made
-        return _index(extractor._requests(_unique_misses(extractor, [extractor._pending(i) for i in items], {})))
+        return _index(extractor.pack(_unique_misses(extractor, [extractor.pending_item(i) for i in items], {})))
 
     _harvest(extractor, api, batch, _index(requests), as_if_uncached, hits, report)
     state.update(status=batch.status, harvested=True, answered_items=report.answered_items)
@@ -303,7 +301,7 @@ def _harvest(extractor: LLMExtractor, api: "openai.OpenAI", batch: Any, index: d
         failed.add(cid)
         _fail(report, cid, index.get(cid) or [], row)
     if keep:
-        extractor._cache.put_many(keep)  # type: ignore[union-attr]
+        extractor.answer_cache.put_many(keep)  # type: ignore[union-attr]
     report.answered_items = len(keep)
     report.failed_requests = len(failed)
 
@@ -377,16 +375,16 @@ def _call(api: Any, do: Callable[[], Any], what: str) -> Any:
         if exc.status_code in (401, 403):
             raise key_refused(exc.status_code) from None
         if exc.status_code == 404:
-            raise BatchError(f"cannot {what}: the server does not know it (404): {_short(exc)}; the Batch API "
+            raise BatchError(f"cannot {what}: the server does not know it (404): {short_error(exc)}; the Batch API "
                              "needs OpenAI or a server that implements /v1/files and /v1/batches") from None
-        raise BatchError(f"cannot {what}: the server answered {exc.status_code}: {_short(exc)}") from None
+        raise BatchError(f"cannot {what}: the server answered {exc.status_code}: {short_error(exc)}") from None
     except openai.APIError as exc:
-        missing = _replay_missing(exc)
+        missing = replay_missing(exc)
         if missing is not None:
             raise ReplayMissingError(missing) from None
-        raise BatchError(f"cannot {what} at {getattr(api, 'base_url', 'the server')}: {_short(exc)}") from None
+        raise BatchError(f"cannot {what} at {getattr(api, 'base_url', 'the server')}: {short_error(exc)}") from None
     except Exception as exc:  # vcrpy's refusal of an unrecorded call comes through the sync client unwrapped
-        missing = _replay_missing(exc)
+        missing = replay_missing(exc)
         if missing is None:
             raise
         raise ReplayMissingError(missing) from None

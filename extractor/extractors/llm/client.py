@@ -161,10 +161,10 @@ class ChatModel:
             except Exception as exc:  # noqa: BLE001 - sorted into retriable or not below
                 kind, wait = self._classify(exc)
                 self.usage.fault(kind)
-                last = f"{kind}: {_short(exc)}"
+                last = f"{kind}: {short_error(exc)}"
                 if kind == "connection" and not self.answered and attempt >= 1 and _cannot_connect(exc):
                     where = self.settings.base_url or "https://api.openai.com/v1"
-                    raise UsageError(f"cannot reach the model server at {where} ({_short(exc)}); check --base-url "
+                    raise UsageError(f"cannot reach the model server at {where} ({short_error(exc)}); check --base-url "
                                      "or OPENAI_BASE_URL, and that the server is running") from None
                 if attempt == self.settings.max_retries:
                     break
@@ -194,7 +194,7 @@ class ChatModel:
         """(fault kind, seconds to wait or None for the backoff) of a retriable fault; raises the others."""
         import openai
 
-        missing = _replay_missing(exc)
+        missing = replay_missing(exc)
         if missing is not None:
             raise ReplayMissingError(missing) from None
         if isinstance(exc, openai.RateLimitError):
@@ -283,7 +283,7 @@ def _body(exc: Any) -> dict[str, Any]:
 def _message(exc: Any) -> str:
     body = _body(exc)
     message = body.get("message") if isinstance(body.get("message"), str) else None
-    return (message or _short(exc))[:300]
+    return (message or short_error(exc))[:300]
 
 
 def _code(exc: Any) -> str | None:
@@ -338,7 +338,7 @@ def _cannot_connect(exc: BaseException) -> bool:
     return False
 
 
-def _replay_missing(exc: BaseException) -> str | None:
+def replay_missing(exc: BaseException) -> str | None:
     """The message when vcrpy refused a request that its cassette does not hold (wrapped by openai)."""
     seen: BaseException | None = exc
     for _ in range(8):
@@ -352,7 +352,7 @@ def _replay_missing(exc: BaseException) -> str | None:
     return None
 
 
-def _short(exc: BaseException) -> str:
+def short_error(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return (text[0] if text else type(exc).__name__)[:200]
 

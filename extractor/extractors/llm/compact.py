@@ -18,7 +18,7 @@ from pydantic import Field, create_model
 
 from ...privacy import Masked
 from ...taxonomy import Taxonomy
-from .answer import STRICT, _one_of
+from .answer import STRICT, one_of
 from .grounding import locate
 
 Span = tuple[int, int]
@@ -106,8 +106,8 @@ class CompactFormat:
                        else {short: short for short in NAMED_FIELDS})
         self._ids = {name: {key: ident for ident, key in keys.items()} for name, keys in
                      (("s", self.stages), ("t", self.touchpoints), ("e", self.emotions), ("p", self.pain_points))}
-        stage, emotion = _one_of(list(self.stages.values())), _one_of(list(self.emotions.values()))
-        touchpoint, pain_point = _one_of(list(self.touchpoints.values())), _one_of(list(self.pain_points.values()))
+        stage, emotion = one_of(list(self.stages.values())), one_of(list(self.emotions.values()))
+        touchpoint, pain_point = one_of(list(self.touchpoints.values())), one_of(list(self.pain_points.values()))
         f = self.fields
         event: dict[str, Any] = {
             f["c"]: (Union[int, str], Field(description="the number of the clause that shows this moment, or a few "

@@ -68,6 +68,17 @@ class Estimate:
     too_long: int = 0  # items too long for the model's context: labelled by rules, never sent
     measured_items: int = 0  # answered items of earlier runs with this model and prompt the estimate learnt from
 
+    def add(self, other: "Estimate") -> None:
+        """Another chunk's estimate added to this one (the rates learnt are the latest chunk's)."""
+        self.items += other.items
+        self.cached_items += other.cached_items
+        self.requests += other.requests
+        self.prompt_tokens += other.prompt_tokens
+        self.cached_prompt_tokens += other.cached_prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.too_long += other.too_long
+        self.measured_items = other.measured_items
+
     def priced(self, settings: LLMSettings, batch_api: bool = False) -> "Estimate":
         price = price_of(settings)
         if price is not None:

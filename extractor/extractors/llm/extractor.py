@@ -76,6 +76,7 @@ class LLMExtractor:
     """Labels items with an OpenAI-compatible chat model; see the module docstring."""
 
     name = "llm"
+    batched = True  # extract_many sends several items a request
 
     def __init__(self, taxonomy: Taxonomy, settings: LLMSettings, *, fallback=None,
                  examples: ExampleSource | None = None, max_cost: float | None = None,
@@ -100,6 +101,7 @@ class LLMExtractor:
         self.rates = self._rates_file.load(self._rates_key) if self._rates_file else TokenRates()
         self.rates.priors = dict(ANSWER_PRIORS[self.prompt.answer_format])
         self.batch_rows = max(64, settings.items_per_request * settings.concurrency)
+        self.batch_usage: Usage | None = None  # what a Batch API run was billed (at half price), when it ran one
         self._settled: dict[str, str] = {}
         self._one_by_one = False  # set once the model answered a whole request alike: one item a request from then on
         self._system_estimate: int | None = None  # cache key -> why: labelled by the fallback, not sent
@@ -124,6 +126,17 @@ class LLMExtractor:
         context = self.settings.context_window or provider.context_window
         output = self.settings.max_output_tokens or provider.answer_cap(context)
         return Limits(context, min(output, context))
+
+    @property
+    def answer_cache(self) -> AnswerCache | None:
+        """The answer cache (None with --no-cache): what the Batch API path fills."""
+        return self._cache
+
+    def request_messages(self, request: Sequence[Pending]) -> tuple[list[dict[str, str]], int]:
+        """The messages and the answer cap the live path would send for `request` (the Batch API sends the same)."""
+        asked = [p.asked(n + 1) for n, p in enumerate(request)]
+        messages = self.prompt.messages(asked, self._examples_for(list(request)))
+        return messages, self._max_tokens(request, self._prompt_estimate(request))
 
     @property
     def prefix_share(self) -> float:
@@ -176,7 +189,7 @@ class LLMExtractor:
 
     def extract_many(self, items: Sequence[FeedbackItem]) -> list[JourneyRecord | None]:
         """One record per item, in order; None for items left unsent because --max-cost was reached."""
-        pending = [self._pending(item) for item in items]
+        pending = [self.pending_item(item) for item in items]
         todo = []
         for p in self._from_cache(pending):
             if p.key in self._settled:
@@ -207,7 +220,7 @@ class LLMExtractor:
     def estimate(self, items: Sequence[FeedbackItem], batch_api: bool = False) -> Estimate:
         """What labelling `items` would send (no request is made); cache hits send nothing."""
         estimate = Estimate(items=len(items))
-        pending = [self._pending(item) for item in items]
+        pending = [self.pending_item(item) for item in items]
         hits = self._cache.get_many([p.key for p in pending]) if self._cache is not None else {}
         todo = [p for p in pending if p.key not in hits]
         estimate.cached_items = len(pending) - len(todo)
@@ -215,7 +228,7 @@ class LLMExtractor:
         prefix = round(self._system_tokens() * factor)  # byte-identical in every request of the run
         cacheable = prefix // CACHE_STEP * CACHE_STEP if prefix >= CACHE_MIN_TOKENS else 0
         repair_prompt, repair_answer = self.rates.repair_tokens()
-        for request in self._requests(todo):
+        for request in self.pack(todo):
             if estimate.requests:  # the first request puts the prefix in the cache; the others read it
                 estimate.cached_prompt_tokens += cacheable
             estimate.requests += 1
@@ -227,7 +240,7 @@ class LLMExtractor:
 
     # -- steps -----------------------------------------------------------------------------------------------
 
-    def _pending(self, item: FeedbackItem) -> Pending:
+    def pending_item(self, item: FeedbackItem) -> Pending:
         masked = mask_personal_data(item.text, self.settings.mask, item.lang)
         clauses = tuple(self._segmenter().clause_spans(masked.text, item.lang)) if self.prompt.numbered else ()
         return Pending(item, masked, cache_key(self.settings.model, self.prompt_id, item.lang, masked.text),
@@ -287,7 +300,7 @@ class LLMExtractor:
         answer = self._answer_estimate(request) * HEADROOM
         return answer <= limits.max_output_tokens and prompt + answer + 64 <= limits.context_window
 
-    def _requests(self, todo: list[Pending]) -> list[list[Pending]]:
+    def pack(self, todo: list[Pending]) -> list[list[Pending]]:
         """Items packed into requests, in input order: up to `items_per_request` items or `request_chars` of text,
         and never more than the model's context and answer cap take (estimated, with headroom). An item that
         reads like instructions goes alone; an item that cannot fit even alone is marked too long and not sent."""
@@ -320,7 +333,7 @@ class LLMExtractor:
         if self._model is None:
             self._model = ChatModel(self.settings, self.provider, self.prompt.schema, self.usage)
         gate = asyncio.Semaphore(self.settings.concurrency)
-        requests = self._requests(todo)
+        requests = self.pack(todo)
         shots = [self._examples_for(r) for r in requests]
         await asyncio.gather(*(self._request(r, s, gate) for r, s in zip(requests, shots)))
 

@@ -145,7 +145,7 @@ class CueIndex:
         self._stem_lengths: list[int] | None = None
         self._flags: dict[str, set[str]] = {"intensifier": set(), "diminisher": set(), "contrast": set()}
         self._cache: dict[int, WordInfo | None] = {}
-        self._folded: dict[int, str] = {}
+        self.folded_forms: dict[int, str] = {}  # a word's folded form by its lexeme key (read by the extractor's hot loop)
         self._pieces: dict[str, list[str]] = {}
         self._special_cases = frozenset(self.tokenizer.rules or ())  # "cannot" -> "can" + "not"
 
@@ -233,7 +233,7 @@ class CueIndex:
         if _MISSING in found:
             if len(cache) >= self.MAX_CACHE:  # keeps memory flat on endless vocabularies
                 cache.clear()
-                self._folded.clear()
+                self.folded_forms.clear()
                 if len(self.tokenizer.vocab.strings) > self.MAX_VOCAB:
                     self.tokenizer = self._new_tokenizer()  # keys stay valid: string hashes are stable
             for i, k in enumerate(keys):
@@ -244,7 +244,7 @@ class CueIndex:
 
     def folded(self, key: int, strings) -> str:
         """The folded form of a token, for the words of multi-word cues around their anchor."""
-        text = self._folded.get(key)
+        text = self.folded_forms.get(key)
         if text is None:
-            text = self._folded[key] = fold(strings[key])
+            text = self.folded_forms[key] = fold(strings[key])
         return text

@@ -19,6 +19,7 @@ from spacy.attrs import IDX, LENGTH, LOWER
 from ...lexicons import LANGUAGES, load_lexicon
 from ...schema import FeedbackItem, JourneyRecord
 from ...taxonomy import Taxonomy
+from .. import OneByOne
 from .cues import EMOTION, MOMENT, PAIN_POINT, POLARITY, STAGE, TOUCHPOINT, CueIndex, Target, word_matches
 from .tokenizer import lean_tokenizer
 
@@ -77,7 +78,7 @@ def _hit_start(hit: Hit) -> int:
     return hit.start
 
 
-class RulesExtractor:
+class RulesExtractor(OneByOne):
     """Labels feedback items with the taxonomy's cues; needs no model, no key and no network."""
 
     name = "rules"
@@ -140,7 +141,7 @@ class RulesExtractor:
         strings = doc.vocab.strings
         keys, offsets, lengths = doc.to_array([LOWER, IDX, LENGTH]).T.tolist() if len(doc) else ([], [], [])
         infos = index.infos(keys, strings)
-        folded_get = index._folded.get
+        folded_get = index.folded_forms.get
 
         n = len(infos)
         hits: list[Hit] = []
