@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Iterable
 
-from .errors import UsageError
-from .jsonl import read_json_lines
 
 
 @dataclass
@@ -22,17 +19,6 @@ class RecordSummary:
     polarity: Counter = field(default_factory=Counter)
     moments_of_truth: int = 0
     taxonomy_ids: Counter = field(default_factory=Counter)
-
-
-def iter_records(paths: Iterable[Path]) -> Iterable[dict]:
-    """Records of JSON Lines files; a line that is not a record raises UsageError naming file and line."""
-    for path in paths:
-        if not path.is_file():
-            raise UsageError(f"{path}: no such records file")
-        for n, row in read_json_lines(path):
-            if not isinstance(row, dict) or "stage" not in row:
-                raise UsageError(f"{path}:{n}: not a journey record (no 'stage')")
-            yield row
 
 
 def summarise(records: Iterable[dict]) -> RecordSummary:

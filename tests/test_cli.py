@@ -137,7 +137,7 @@ def test_summary_counts_records(tmp_path):
     n = len(read_jsonl(out))
     assert result.returncode == 0 and f"{n:,} records" in result.stdout and "stage" in result.stdout
     broken = tmp_path / "broken.jsonl"
-    broken.write_text('{"stage": "experience"}\nnot json\n', encoding="utf-8")
+    broken.write_text('{"item_id": "a", "stage": "experience"}\nnot json\n', encoding="utf-8")
     bad = run_journey("summary", str(broken))
     assert bad.returncode == 2 and f"{broken}:2" in bad.stderr
 

@@ -161,6 +161,22 @@ def test_eval_of_a_records_file_matches_running_the_extractor(small_gold, tmp_pa
     assert missing.returncode == 2 and "2 gold item(s) have no record" in missing.stderr
 
 
+def test_every_command_that_reads_records_names_a_bad_line_the_same_way(small_gold, tmp_path):
+    records = tmp_path / "records.jsonl"
+    assert run_journey("extract", str(small_gold), "--id-field", "id", "--out", str(records), "--quiet").returncode == 0
+    lines = records.read_text(encoding="utf-8").splitlines()
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("\n".join([lines[0], '{"id": 1, "text": "an item, not a record"}', *lines[1:]]) + "\n",
+                      encoding="utf-8")
+    for command in (["eval", str(small_gold), "--records", str(broken)], ["summary", str(broken)],
+                    ["themes", str(broken)]):
+        done = run_journey(*command)
+        assert done.returncode == 2, (command, done.stderr)
+        assert f"{broken}:2: not a journey record" in done.stderr and "Traceback" not in done.stderr, command
+    mapped = run_journey("map", str(broken), "--out", str(tmp_path / "map.md"))  # the map skips it and says so
+    assert mapped.returncode == 0 and f"{broken}:2: not a journey record" in mapped.stderr
+
+
 def test_agree_reports_kappa_and_set_f1(tmp_path, small_gold):
     second = [json.loads(line) for line in small_gold.read_text().splitlines()]
     second[0]["emotion"] = "anger"

@@ -88,6 +88,11 @@ def test_a_context_crowded_by_the_instructions_gets_advice_and_a_roomy_one_does_
     assert "of the model's 4,096-token context" in ran.stderr and len(lines(tmp_path / "r.jsonl")) == count_inputs()
 
 
+def test_no_mask_with_a_mask_list_is_a_usage_error_not_a_traceback(llm_env, tmp_path):
+    done = run_journey("extract", TICKETS, "--extractor", "llm", "--no-mask", "--mask", "email", "--dry-run")
+    assert done.returncode == 2 and "--no-mask and --mask email" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_max_cost_stops_cleanly_and_resume_finishes_without_duplicates(llm_env, tmp_path):
     out = tmp_path / "records.jsonl"
     args = ["extract", TICKETS, "--extractor", "llm", "--out", str(out), "--concurrency", "1",

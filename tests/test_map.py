@@ -17,7 +17,7 @@ from extractor.journeymap import MapOptions, build_map
 from extractor.journeymap.aggregate import direction_of
 from extractor.journeymap.dates import parse_bound, parse_time
 from extractor.journeymap.model import PeriodCount
-from extractor.journeymap.records import SkippedLine, read_records
+from extractor.records import SkippedLine, read_records
 from extractor.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from extractor.errors import UsageError
-from extractor.store.themes import auto_k, read_records, spherical_kmeans, theme_quotes, themes
+from extractor.records import read_records
+from extractor.store.themes import auto_k, spherical_kmeans, theme_quotes, themes
 
 from .conftest import ROOT, run_journey
 
@@ -156,7 +157,7 @@ def test_read_records_names_bad_files(tmp_path):
     assert len(list(read_records([good]))) == 1
     for name, content, message in (
             ("items.jsonl", '{"id": 1, "text": "hello"}\n', "not a journey record"),
-            ("list.jsonl", "[1, 2]\n", "not a journey record"),
+            ("list.jsonl", "[1, 2]\n", "not a JSON object"),
             ("reviews.csv", "id,text\n1,hello\n", "not a JSON line"),
     ):
         path = tmp_path / name

@@ -70,7 +70,6 @@ def eval_command(
     from ..evaluation.gates import check, load_baseline, parse_maximums, parse_minimums
     from ..evaluation.gold import read_gold, sample_gold
     from ..evaluation.report import align_records, evaluate, llm_outcome
-    from ..jsonl import read_json_lines
     from ..taxonomy import load_taxonomy
     from .eval_render import print_gates, print_report
 
@@ -82,11 +81,9 @@ def eval_command(
     if sample is not None:
         items = sample_gold(items, sample, seed)
     if records is not None:
-        if not records.is_file():
-            from ..errors import UsageError
+        from ..records import read_records
 
-            raise UsageError(f"--records {records}: no such file")
-        rows = [row for _, row in read_json_lines(records) if isinstance(row, dict)]
+        rows = list(read_records([records]))
         aligned = align_records(items, rows)
         name = str(aligned[0].get("extractor") or "records") if aligned else "records"
         if any(llm_outcome(r) for r in aligned):  # its fallback records name the rules extractor

@@ -9,6 +9,8 @@ from typing import Annotated, Any, Iterator, Optional
 
 import typer
 
+from ..errors import UsageError
+
 PANEL = "LLM extractor (--extractor llm)"
 
 ModelOpt = Annotated[Optional[str], typer.Option(

@@ -51,7 +51,7 @@ def map_command(
     from ..errors import UsageError
     from ..journeymap import MapBuilder, MapOptions
     from ..journeymap.dates import parse_bound
-    from ..journeymap.records import SkippedLine, read_records
+    from ..records import SkippedLine, read_records
     from ..taxonomy import load_taxonomy
     from .render import make_console
 

@@ -19,9 +19,10 @@ def summary(
     from rich.console import Console
     from rich.table import Table
 
-    from ..summary import iter_records, summarise
+    from ..records import read_records
+    from ..summary import summarise
 
-    s = summarise(iter_records(records))
+    s = summarise(read_records(records))
     console = Console()
     if not s.records:
         console.print("no records")

@@ -48,7 +48,7 @@ def themes(
     """Cluster the evidence of complaints into themes: size, the taxonomy pain point they map to (or NEW when
     most quotes carry none), keywords and representative quotes."""
     from ..store.embedding import HashingEmbedding
-    from ..store.themes import read_records
+    from ..records import read_records
     from ..store.themes import themes as find_themes
     from ..taxonomy import load_taxonomy
 

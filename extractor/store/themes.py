@@ -18,13 +18,11 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from ..errors import UsageError
-from ..jsonl import read_json_lines
 from ..lexicons import LANGUAGES, load_lexicon
 from ..textnorm import fold
 
@@ -35,7 +33,6 @@ KEYWORDS, QUOTES = 6, 3
 EMBED_BATCH = 4000
 LABEL_WEIGHT = 0.5  # how much a quote's own pain point counts next to its words (see `with_labels`)
 _WORD = re.compile(r"[^\W\d_]+")
-RECORDS_HINT = "records files are the JSON Lines output of `journey extract`"
 
 
 @dataclass(frozen=True)
@@ -312,21 +309,3 @@ def themes(records: Iterable[Mapping[str, Any]], texts_by_item: Mapping[str, str
 # -- reading records files --------------------------------------------------------------------------------
 
 
-def read_records(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
-    """Journey records from JSON Lines files; anything else raises UsageError naming file and line."""
-    for path in paths:
-        if not path.is_file():
-            raise UsageError(f"{path}: no such records file; {RECORDS_HINT}")
-        try:
-            for n, row in read_json_lines(path):
-                if not isinstance(row, dict) or "item_id" not in row or "stage" not in row:
-                    raise UsageError(f"{path}:{n}: not a journey record (no 'item_id' and 'stage'); {RECORDS_HINT}")
-                if not isinstance(row.get("events", []), list):
-                    raise UsageError(f"{path}:{n}: 'events' is not a list; {RECORDS_HINT}")
-                yield row
-        except UnicodeDecodeError:
-            raise UsageError(f"{path}: not UTF-8 text; {RECORDS_HINT}") from None
-        except UsageError as exc:
-            if RECORDS_HINT in str(exc) or "journey extract" in str(exc):
-                raise
-            raise UsageError(f"{exc}; {RECORDS_HINT}") from None
