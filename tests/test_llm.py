@@ -384,7 +384,7 @@ def test_near_duplicate_reuse_keeps_the_llm_requests_batched(base, tmp_path):
 def test_short_items_share_a_request_long_ones_fewer_and_repeats_are_asked_once(base, tmp_path):
     short = [FeedbackItem(item_id=f"s{k}", text=f"Late again #{k}", lang="en") for k in range(40)]
     long = [FeedbackItem(item_id=f"l{k}", text=f"The parcel was late, day {k}. " * 70, lang="en") for k in range(6)]
-    engine = make(base, tmp_path, items_per_request=48, request_chars=8000, context_window=128_000,
+    engine = make(base, tmp_path, items_per_request=48, request_chars=8000, context_window=128_000, concurrency=1,
                   max_output_tokens=16_384,  # room enough that only the item count and characters close a request
                   prompt="journey-batch.v1")  # texts sent as they are (no clause numbers), counted here
     records = engine.extract_many(short + long + short[:5])

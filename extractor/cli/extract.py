@@ -205,7 +205,7 @@ def _batch_phase(engine, readers, done: set[str], out: Path, batch_id: str | Non
                  failed: str = "live") -> None:
     """Phase 1 of --batch-api: every item not yet done goes through one batch into the answer cache; the normal
     run that follows writes the records from the cache (and sends live only what the batch could not answer)."""
-    from ..extractors.llm.batchapi import BatchFailed, BatchPending, pending_batch_id, run_batch
+    from ..extractors.llm.batchapi import BatchFailed, BatchPending, pending_batch_id
     from ..pipeline import with_language
     from ..schema import FeedbackItem
 
@@ -222,8 +222,8 @@ def _batch_phase(engine, readers, done: set[str], out: Path, batch_id: str | Non
     if resume_id:
         say(f"resuming batch {resume_id} (from {'--batch-id' if batch_id else state})")
     try:
-        report = run_batch(engine, items, batch_id=resume_id, state_path=state, poll_interval=poll,
-                           progress=_batch_progress(show))
+        report = engine.fill_cache_by_batch(items, batch_id=resume_id, state_path=state, poll_interval=poll,
+                                            progress=_batch_progress(show))
     except KeyboardInterrupt:
         named = pending_batch_id(state)
         typer.echo("Interrupted: " + (f"batch {named} keeps running on the server; re-run the same command to "
@@ -240,7 +240,6 @@ def _batch_phase(engine, readers, done: set[str], out: Path, batch_id: str | Non
             engine.settle_as_fallback({k: f"batch {exc.batch_id} {exc.status}: {why}"
                                        for k, why in exc.report.failed_keys.items()})
         return
-    engine.batch_usage = report.usage  # billed at half price: the run's cost says so
     _say_failures(report, failed, say)
     if failed == "fallback" and report.failed_keys:
         engine.settle_as_fallback({k: f"batch {report.batch_id}: {why}" for k, why in report.failed_keys.items()})

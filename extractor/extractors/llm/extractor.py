@@ -127,6 +127,15 @@ class LLMExtractor:
         output = self.settings.max_output_tokens or provider.answer_cap(context)
         return Limits(context, min(output, context))
 
+    def fill_cache_by_batch(self, items: Sequence[FeedbackItem], **options: Any):
+        """Answer `items` through one Batch API batch into the answer cache (batchapi.run_batch, whose options these
+        are) and keep what it was billed, at half price, for the run's cost. Returns the batch's report."""
+        from .batchapi import run_batch
+
+        report = run_batch(self, items, **options)
+        self.batch_usage = report.usage
+        return report
+
     @property
     def answer_cache(self) -> AnswerCache | None:
         """The answer cache (None with --no-cache): what the Batch API path fills."""
