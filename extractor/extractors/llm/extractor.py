@@ -382,7 +382,7 @@ class LLMExtractor:
     async def _request(self, request: list[Pending], examples, gate: asyncio.Semaphore, *,
                        generous: bool = False) -> None:
         if self._one_by_one and len(request) > 1:  # this model copies answers down a list
-            await asyncio.gather(*(self._request([p], examples, gate) for p in request))
+            await self._singly(request, examples, gate)
             return
         async with gate:
             if self._over_budget():
@@ -413,7 +413,7 @@ class LLMExtractor:
                     return
                 uniform = True  # every item answered alike: asked again below, outside the gate, one a request
         if uniform:
-            await asyncio.gather(*(self._request([p], examples, gate) for p in request))
+            await self._singly(request, examples, gate)
             return
         # a cut, filtered or refused request: outside the gate, the halves take places of their own
         if refused is not None:
@@ -428,6 +428,10 @@ class LLMExtractor:
         else:
             request[0].outcome = "fallback"
             request[0].problems = [f"the answer was cut at {max_tokens:,} tokens (finish_reason length)"]
+
+    async def _singly(self, request: list[Pending], examples, gate: asyncio.Semaphore) -> None:
+        """The request's items asked one a request (outside the gate: each takes a place of its own)."""
+        await asyncio.gather(*(self._request([p], examples, gate) for p in request))
 
     async def _check(self, request: list[Pending], examples, reply: Reply) -> bool:
         """The answer's items checked, the failed ones repaired, the good ones kept; False (nothing kept) when the
