@@ -55,7 +55,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere, with or without the editable install
     sys.path.insert(0, str(ROOT))
 
-from extractor.evaluation.metrics import accuracy, macro_f1, polarity  # noqa: E402
+from extractor.evaluation.metrics import accuracy, macro_f1  # noqa: E402
+from extractor.schema import polarity  # noqa: E402
 from extractor.extractors import make_extractor  # noqa: E402
 from extractor.pipeline import label_item  # noqa: E402
 from extractor.schema import FeedbackItem, JourneyRecord  # noqa: E402

@@ -1,6 +1,8 @@
-"""Reading records files: the one reader every command that reads journey records uses (map, summary, themes,
-eval --records). A line that is not a usable record is named with its file and line: it stops a strict read, and a
-lenient one (the map) skips it and reports it, so one broken line does not cost the other thousands."""
+"""Journey records built and read: `record_fields`/`build_record`, the one way every extractor makes a record, and
+`read_records`, the one reader every command that reads records files uses (map, summary, themes, eval --records).
+
+A line that is not a usable record is named with its file and line: it stops a strict read, and a lenient one (the
+map) skips it and reports it, so one broken line does not cost the other thousands."""
 
 from __future__ import annotations
 
@@ -9,11 +11,47 @@ import sys
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .errors import UsageError
+from .schema import LABEL_FIELDS, LIST_FIELDS, FeedbackItem, JourneyEvent, JourneyRecord, LLMOutcome
 
 RECORDS_HINT = "records files are what `journey extract ... --out FILE` writes"
+
+
+@dataclass(frozen=True)
+class MadeBy:
+    """Who made a record: the extractor, and the taxonomy, model and prompt it used (every record says so)."""
+
+    extractor: str
+    taxonomy_id: str
+    model: str | None = None
+    prompt_id: str | None = None
+
+
+def record_fields(item: FeedbackItem, labels: Mapping[str, Any], made_by: MadeBy, *,
+                  events: Sequence[JourneyEvent | Mapping[str, Any]] = (), confidence: float,
+                  customer_goal: str | None = None, llm: LLMOutcome | None = None) -> dict[str, Any]:
+    """One item's JourneyRecord fields in the contract's order: what the record keeps of the item, its six labels
+    (sentiment to 3 decimals), how they were found, and who made them. The values are not checked here:
+    `build_record` validates them into the model, and the rules extractor's fast path writes them as JSON."""
+    return {
+        "item_id": item.item_id, "source": item.source, "lang": item.lang, "customer_id": item.customer_id,
+        "created_at": item.created_at,
+        **{name: labels[name] for name in LABEL_FIELDS},
+        "sentiment": round(labels["sentiment"], 3),
+        "events": list(events), "customer_goal": customer_goal, "confidence": confidence,
+        "extractor": made_by.extractor, "model": made_by.model, "prompt_id": made_by.prompt_id,
+        "taxonomy_id": made_by.taxonomy_id, "origin": item.origin, "llm": llm, "segment": item.segment,
+    }
+
+
+def build_record(item: FeedbackItem, labels: Mapping[str, Any], made_by: MadeBy, *,
+                 events: Sequence[JourneyEvent | Mapping[str, Any]] = (), confidence: float,
+                 customer_goal: str | None = None, llm: LLMOutcome | None = None) -> JourneyRecord:
+    """The validated JourneyRecord of `record_fields` (raises pydantic's ValidationError on a bad value)."""
+    return JourneyRecord.model_validate(record_fields(item, labels, made_by, events=events, confidence=confidence,
+                                                      customer_goal=customer_goal, llm=llm))
 
 
 @dataclass(frozen=True)
@@ -35,7 +73,7 @@ def record_problem(row: Any) -> str | None:
     sentiment = row.get("sentiment", 0.0)
     if isinstance(sentiment, bool) or not isinstance(sentiment, (int, float)) or not -1.0 <= sentiment <= 1.0:
         return "'sentiment' is not a number in [-1, 1]"
-    for key in ("touchpoints", "pain_points", "events"):
+    for key in (*LIST_FIELDS, "events"):
         if not isinstance(row.get(key, []), list):
             return f"'{key}' is not a list"
     return None

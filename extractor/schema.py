@@ -1,10 +1,14 @@
-"""The record contract: FeedbackItem in, JourneyRecord out (the README's "Records" section shows one)."""
+"""The record contract: FeedbackItem in, JourneyRecord out (the README's "Records" section shows one).
+
+The six label fields are declared once, in `Labels`: the journey record, the gold item, an agent's reviewed labels
+and the Label Studio config all take them from there (`LABEL_FIELDS`, `TAXONOMY_KINDS`, `LIST_FIELDS`)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import Annotated, Literal, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Source = Literal["review", "ticket", "survey", "social", "other"]
 SOURCES: tuple[str, ...] = ("review", "ticket", "survey", "social", "other")
@@ -23,6 +27,65 @@ class FeedbackItem(BaseModel):
     created_at: str | None = None
     segment: str | None = Field(default=None, description="customer segment, from --segment-field")
     origin: str | None = Field(default=None, description="where the item was read: 'file:line'")
+
+
+@dataclass(frozen=True)
+class TaxonomyIds:
+    """Marks a label field whose values are ids of one kind of the taxonomy: 'stages', 'touchpoints', 'emotions'
+    or 'pain_points' (the Taxonomy's attribute of that name lists them)."""
+
+    kind: str
+
+
+class Labels(BaseModel):
+    """The six labels of one item, as an extractor gives them (sentiment a score in [-1, 1])."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stage: Annotated[str, TaxonomyIds("stages")]
+    touchpoints: Annotated[list[str], TaxonomyIds("touchpoints")] = Field(default_factory=list)
+    emotion: Annotated[str, TaxonomyIds("emotions")]
+    sentiment: float = Field(ge=-1.0, le=1.0)
+    pain_points: Annotated[list[str], TaxonomyIds("pain_points")] = Field(default_factory=list)
+    moment_of_truth: bool = False
+
+
+class GoldLabels(Labels):
+    """Labels as people give them (a gold item, an agent's review): sentiment is a polarity, each id listed once."""
+
+    sentiment: Literal[-1, 0, 1]  # type: ignore[assignment]  # narrows the score to its polarity
+
+    @field_validator("touchpoints", "pain_points")
+    @classmethod
+    def _once_each(cls, ids: list[str]) -> list[str]:
+        return list(dict.fromkeys(ids))
+
+
+LABEL_FIELDS: tuple[str, ...] = tuple(Labels.model_fields)
+# label field -> the taxonomy kind its ids come from (stage -> stages, ...); sentiment and moment_of_truth have none
+TAXONOMY_KINDS: dict[str, str] = {name: meta.kind for name, info in Labels.model_fields.items()
+                                  for meta in info.metadata if isinstance(meta, TaxonomyIds)}
+LIST_FIELDS: tuple[str, ...] = tuple(name for name, info in Labels.model_fields.items()
+                                     if get_origin(info.annotation) is list)
+FLAG_FIELDS: tuple[str, ...] = tuple(name for name, info in Labels.model_fields.items() if info.annotation is bool)
+ID_FIELDS: tuple[str, ...] = tuple(name for name in TAXONOMY_KINDS if name not in LIST_FIELDS)  # one id each
+
+
+def polarity(sentiment: float) -> int:
+    """A score's polarity, the gold's sentiment: < -0.25 -> -1, > 0.25 -> 1, else 0 (TAXONOMY.md)."""
+    return -1 if sentiment < -0.25 else 1 if sentiment > 0.25 else 0
+
+
+class ItemRef(BaseModel):
+    """What a journey record keeps of its item, first in the record."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    item_id: str
+    source: Source = "other"
+    lang: str | None = None
+    customer_id: str | None = None
+    created_at: str | None = None
 
 
 class Evidence(BaseModel):
@@ -59,22 +122,10 @@ class LLMOutcome(BaseModel):
     prompt_id: str | None = None
 
 
-class JourneyRecord(BaseModel):
-    """One item's journey labels. Field names and order are the contract; fields may be added, never renamed."""
+class JourneyRecord(Labels, ItemRef):
+    """One item's journey labels: the item's reference, its Labels, then how they were found and by whom.
+    Field names and order are the contract; fields may be added, never renamed."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    item_id: str
-    source: Source = "other"
-    lang: str | None = None
-    customer_id: str | None = None
-    created_at: str | None = None
-    stage: str
-    touchpoints: list[str] = Field(default_factory=list)
-    emotion: str
-    sentiment: float = Field(ge=-1.0, le=1.0)
-    pain_points: list[str] = Field(default_factory=list)
-    moment_of_truth: bool = False
     events: list[JourneyEvent] = Field(default_factory=list)
     customer_goal: str | None = None
     confidence: float = Field(ge=0.0, le=1.0)

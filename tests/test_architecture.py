@@ -17,9 +17,9 @@ CORE = {"errors", "schema", "records", "taxonomy", "textnorm", "lexicons", "lang
 ALLOWED: dict[str, set[str]] = {
     **{name: CORE for name in CORE},
     "ingest": CORE,
-    "evaluation": CORE,
+    "evaluation": CORE | {"labelling"},
     "store": CORE,
-    "labelling": CORE | {"ingest", "evaluation"},
+    "labelling": CORE | {"ingest"},
     "extractors": CORE | {"store", "labelling"},
     "pipeline": CORE | {"ingest", "extractors"},
     "summary": CORE,

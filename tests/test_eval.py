@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from extractor.evaluation.gates import check, figure, parse_minimums
-from extractor.evaluation.gold import GoldError, read_gold, sample_gold
+from extractor.labelling.gold import GoldError, read_gold, sample_gold
 from extractor.evaluation.metrics import cohen_kappa, confusion
 from extractor.evaluation.report import evaluate, majority_predictions
 from extractor.taxonomy import default_taxonomy

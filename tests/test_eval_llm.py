@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from extractor.evaluation.gates import baseline_figures, check, parse_maximums, parse_minimums
-from extractor.evaluation.gold import GoldItem
+from extractor.labelling.gold import GoldItem
 from extractor.evaluation.report import evaluate
 
 from .conftest import ROOT, run_journey

@@ -57,7 +57,7 @@ def test_vader_thresholds_are_the_standard_plus_minus_0_05():
 
 
 def test_rules_sentiment_is_rounded_like_the_eval():
-    from extractor.evaluation.metrics import polarity
+    from extractor.schema import polarity
 
     assert [polarity(x) for x in (-1.0, -0.26, -0.25, 0.0, 0.25, 0.26, 1.0)] == [-1, -1, 0, 0, 0, 1, 1]
 

@@ -14,14 +14,14 @@ from collections import Counter
 import pytest
 
 from extractor.errors import UsageError
-from extractor.evaluation.gold import read_gold, write_gold
-from extractor.evaluation.labelstudio import (
+from extractor.labelling.gold import read_gold, write_gold
+from extractor.labelling.labelstudio import (
     LabelStudioError,
     export_tasks,
     import_export,
     labeling_config,
 )
-from extractor.evaluation.metrics import polarity
+from extractor.schema import polarity
 from extractor.extractors import make_extractor
 from extractor.ingest import ReadOptions, open_readers
 from extractor.pipeline import label_item

@@ -23,7 +23,7 @@ def agree(
     """Cohen's kappa for stage, emotion, sentiment and moment of truth, and F1 for touchpoints and pain points,
     between two label files of the same items (matched by id)."""
     from ..evaluation.agreement import agreement
-    from ..evaluation.gold import read_gold
+    from ..labelling.gold import read_gold
     from ..taxonomy import load_taxonomy
     from .render import make_console
 

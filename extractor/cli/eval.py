@@ -68,7 +68,7 @@ def eval_command(
     baseline; confusion matrices; the worst misses; for the llm extractor, its outcomes and tokens, and the model's
     own answers scored apart from the fallback labels. Gates (--min, --max, --baseline) exit 1 when quality drops."""
     from ..evaluation.gates import check, load_baseline, parse_maximums, parse_minimums
-    from ..evaluation.gold import read_gold, sample_gold
+    from ..labelling.gold import read_gold, sample_gold
     from ..evaluation.report import align_records, evaluate, llm_outcome
     from ..taxonomy import load_taxonomy
     from .eval_render import print_gates, print_report

@@ -43,7 +43,7 @@ def config(
                                                 show_default=False)] = None,
 ) -> None:
     """Print the Label Studio labelling config (XML) for the taxonomy; paste it into Settings > Labeling Interface."""
-    from ..evaluation.labelstudio import labeling_config
+    from ..labelling.labelstudio import labeling_config
     from ..taxonomy import load_taxonomy
 
     xml = labeling_config(load_taxonomy(taxonomy), lang)
@@ -74,7 +74,7 @@ def export(
     encoding: EncodingOpt = None,
 ) -> None:
     """Write Label Studio tasks (data: text, item_id, lang, source), pre-labelled unless --prelabel none."""
-    from ..evaluation.labelstudio import export_tasks, labeling_config
+    from ..labelling.labelstudio import export_tasks, labeling_config
     from ..ingest import InputError, open_readers
     from ..pipeline import label_item, with_language
     from ..schema import FeedbackItem
@@ -120,8 +120,8 @@ def import_(
                                          "a missing choice): write nothing and exit 1.")] = False,
 ) -> None:
     """Turn a Label Studio JSON export into a gold file: the latest non-cancelled annotation of each task."""
-    from ..evaluation.gold import write_gold
-    from ..evaluation.labelstudio import LabelStudioError, import_export, read_export
+    from ..labelling.gold import write_gold
+    from ..labelling.labelstudio import LabelStudioError, import_export, read_export
     from ..taxonomy import load_taxonomy
 
     tax = load_taxonomy(taxonomy)

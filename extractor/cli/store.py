@@ -72,7 +72,7 @@ def ingest(
                            lang_field=lang_field, segment_field=segment_field, source=source, max_chars=max_chars)
     target = open_store(store, chroma_url, collection, embedding)
     if gold:
-        from ..evaluation.gold import read_gold
+        from ..labelling.gold import read_gold
         from ..taxonomy import default_taxonomy
 
         items_ = read_gold([Path(p) for p in inputs], default_taxonomy())

@@ -60,10 +60,9 @@ def show(
 def validate(file: Annotated[Path, typer.Argument(help="Taxonomy JSON file to check.")]) -> None:
     """Check a taxonomy file; list every problem with where it is."""
     from ..taxonomy import load_taxonomy
+    from ..taxonomy.loader import LABEL_KINDS
 
     tax = load_taxonomy(file)
-    counts = ", ".join(f"{len(getattr(tax, k))} {k.replace('_', ' ')}" for k in ("stages", "touchpoints", "emotions",
-                                                                                  "pain_points"))
-    n_cues = sum(len(v) for k in ("stages", "touchpoints", "emotions", "pain_points") for lb in getattr(tax, k)
-                 for v in lb.cues.values())
+    counts = ", ".join(f"{len(getattr(tax, k))} {k.replace('_', ' ')}" for k in LABEL_KINDS)
+    n_cues = sum(len(v) for k in LABEL_KINDS for lb in getattr(tax, k) for v in lb.cues.values())
     typer.echo(f"{file}: valid taxonomy {tax.ref}: {counts}; {n_cues} cues in {', '.join(tax.languages)}")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from .gold import GoldItem
+from ..labelling.gold import GoldItem
+from ..schema import LABEL_FIELDS, LIST_FIELDS
 from .metrics import accuracy, cohen_kappa, set_f1
 
 
@@ -15,11 +16,11 @@ def agreement(first: Sequence[GoldItem], second: Sequence[GoldItem]) -> dict[str
     pairs = [(a, by_id[a.id]) for a in first if a.id in by_id]
     first_ids = {a.id for a in first}
     fields: dict[str, dict[str, float]] = {}
-    for field in ("stage", "emotion", "sentiment", "moment_of_truth"):
+    for field in (f for f in LABEL_FIELDS if f not in LIST_FIELDS):
         a = [getattr(x, field) for x, _ in pairs]
         b = [getattr(y, field) for _, y in pairs]
         fields[field] = {"kappa": cohen_kappa(a, b), "agreement": accuracy(a, b)}
-    for field in ("touchpoints", "pain_points"):
+    for field in LIST_FIELDS:
         fields[field] = set_f1([set(getattr(x, field)) for x, _ in pairs], [set(getattr(y, field)) for _, y in pairs])
     return {"n": len(pairs), "only_first": len(first_ids - set(by_id)),
             "only_second": len(set(by_id) - first_ids), "fields": fields}

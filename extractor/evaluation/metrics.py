@@ -53,11 +53,6 @@ def binary_f1(gold: Sequence[bool], pred: Sequence[bool]) -> float:
     return _f1(tp, fp, fn)
 
 
-def polarity(sentiment: float) -> int:
-    """The eval's rounding of a float sentiment: < -0.25 -> -1, > 0.25 -> 1, else 0 (TAXONOMY.md)."""
-    return -1 if sentiment < -0.25 else 1 if sentiment > 0.25 else 0
-
-
 def cohen_kappa(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
     """Cohen's kappa of two labellings of the same items: agreement beyond chance (1 = perfect, 0 = chance)."""
     n = len(a)

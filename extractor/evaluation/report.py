@@ -11,8 +11,9 @@ from collections import Counter
 from typing import Any, Mapping, Sequence
 
 from ..errors import UsageError
-from .gold import GoldItem
-from .metrics import confusion, polarity
+from ..labelling.gold import GoldItem
+from ..schema import FLAG_FIELDS, ID_FIELDS, LABEL_FIELDS, LIST_FIELDS, polarity
+from .metrics import confusion
 from .score import score
 
 MISS_TEXT_CHARS = 240
@@ -31,9 +32,9 @@ def majority_predictions(gold: Sequence[Mapping[str, Any]]) -> list[dict[str, An
     def top(values: list) -> Any:
         return Counter(values).most_common(1)[0][0]
 
-    single = {f: top([g[f] for g in gold]) for f in ("stage", "emotion", "sentiment", "moment_of_truth")}
+    single = {f: top([g[f] for g in gold]) for f in LABEL_FIELDS if f not in LIST_FIELDS}
     sets = {}
-    for f in ("touchpoints", "pain_points"):
+    for f in LIST_FIELDS:
         counts = Counter(x for g in gold for x in g[f])
         # one label only if predicting it gains more than it costs; an empty set otherwise
         sets[f] = [counts.most_common(1)[0][0]] if counts and counts.most_common(1)[0][1] * 2 > len(gold) else []
@@ -63,12 +64,11 @@ def _scope(gold: Sequence[GoldItem], records: Sequence[Mapping[str, Any]]) -> di
 
 
 def _errors(gold: Mapping[str, Any], rec: Mapping[str, Any]) -> list[str]:
-    wrong = [f for f in ("stage", "emotion") if gold[f] != rec[f]]
+    wrong = [f for f in ID_FIELDS if gold[f] != rec[f]]
     if gold["sentiment"] != polarity(float(rec["sentiment"])):
         wrong.append("sentiment")
-    wrong += [f for f in ("touchpoints", "pain_points") if set(gold[f]) != set(rec[f])]
-    if bool(gold["moment_of_truth"]) != bool(rec["moment_of_truth"]):
-        wrong.append("moment_of_truth")
+    wrong += [f for f in LIST_FIELDS if set(gold[f]) != set(rec[f])]
+    wrong += [f for f in FLAG_FIELDS if bool(gold[f]) != bool(rec[f])]
     return wrong
 
 
@@ -80,7 +80,7 @@ def worst_misses(gold: Sequence[GoldItem], records: Sequence[Mapping[str, Any]],
         wrong = _errors(labels, rec)
         if not wrong:
             continue
-        set_errors = sum(len(set(labels[f]) ^ set(rec[f])) for f in ("touchpoints", "pain_points"))
+        set_errors = sum(len(set(labels[f]) ^ set(rec[f])) for f in LIST_FIELDS)
         scored.append((len(wrong), set_errors, item, rec, wrong))
     scored.sort(key=lambda s: (-s[0], -s[1], s[2].id))
     out = []
@@ -167,6 +167,6 @@ def evaluate(gold: Sequence[GoldItem], records: Sequence[Mapping[str, Any]], ext
             idx = [i for i, o in enumerate(outcomes) if o in members]
             report["by_outcome"][group] = _scope([gold[i] for i in idx], [records[i] for i in idx])
     report["confusion_matrices"] = {f: confusion([getattr(g, f) for g in gold], [r[f] for r in records])
-                           for f in ("stage", "emotion")}
+                           for f in ID_FIELDS}
     report["worst_misses"] = worst_misses(gold, records, misses)
     return report

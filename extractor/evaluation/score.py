@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from .metrics import accuracy, binary_f1, macro_f1, polarity, set_f1
+from ..schema import FLAG_FIELDS, ID_FIELDS, LIST_FIELDS, polarity
+from .metrics import accuracy, binary_f1, macro_f1, set_f1
 
 
 def score(gold: Sequence[Mapping[str, Any]], records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -12,14 +13,14 @@ def score(gold: Sequence[Mapping[str, Any]], records: Sequence[Mapping[str, Any]
     if len(gold) != len(records):
         raise ValueError(f"{len(gold)} gold rows but {len(records)} records")
     out: dict[str, Any] = {"n": len(gold)}
-    for field in ("stage", "emotion"):
+    for field in ID_FIELDS:
         g, p = [r[field] for r in gold], [r[field] for r in records]
         out[field] = {"accuracy": accuracy(g, p), "macro_f1": macro_f1(g, p)}
     g = [polarity(float(r["sentiment"])) for r in gold]
     p = [polarity(float(r["sentiment"])) for r in records]
     out["sentiment"] = {"accuracy": accuracy(g, p), "macro_f1": macro_f1(g, p)}
-    for field in ("touchpoints", "pain_points"):
+    for field in LIST_FIELDS:
         out[field] = set_f1([set(r[field]) for r in gold], [set(r[field]) for r in records])
-    out["moment_of_truth"] = {"f1": binary_f1([bool(r["moment_of_truth"]) for r in gold],
-                                              [bool(r["moment_of_truth"]) for r in records])}
+    for field in FLAG_FIELDS:
+        out[field] = {"f1": binary_f1([bool(r[field]) for r in gold], [bool(r[field]) for r in records])}
     return out

@@ -10,6 +10,7 @@ import re
 from collections import Counter
 
 from ..lexicons import LANGUAGES, load_lexicon
+from ..records import MadeBy, build_record
 from ..schema import FeedbackItem, JourneyRecord
 from ..taxonomy import Taxonomy
 from . import OneByOne
@@ -65,12 +66,8 @@ class KeywordExtractor(OneByOne):
         neg = len(self._negative.findall(text)) if self._negative else 0
         sentiment = 0.0 if pos == neg else (1.0 if pos > neg else -1.0)
         top = [lid for lid, n in emotions.most_common(1) if n > 0]
-        return JourneyRecord(
-            item_id=item.item_id, source=item.source, lang=item.lang, customer_id=item.customer_id, segment=item.segment,
-            created_at=item.created_at,
-            stage=next((s for s in stages if s != self.taxonomy.default_stage), self.taxonomy.default_stage),
-            touchpoints=found(self._touchpoints), emotion=top[0] if top else self.taxonomy.default_emotion,
-            sentiment=sentiment, pain_points=found(self._pains),
-            moment_of_truth=bool(self._mot and self._mot.search(text)), events=[], customer_goal=None,
-            confidence=0.5, extractor=self.name, taxonomy_id=self.taxonomy.ref, origin=item.origin,
-        )
+        labels = {"stage": next((s for s in stages if s != self.taxonomy.default_stage), self.taxonomy.default_stage),
+                  "touchpoints": found(self._touchpoints),
+                  "emotion": top[0] if top else self.taxonomy.default_emotion, "sentiment": sentiment,
+                  "pain_points": found(self._pains), "moment_of_truth": bool(self._mot and self._mot.search(text))}
+        return build_record(item, labels, MadeBy(self.name, self.taxonomy.ref), confidence=0.5)

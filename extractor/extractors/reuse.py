@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ..records import MadeBy, build_record
 from ..schema import FeedbackItem, JourneyRecord
 from ..store.store import FeedbackStore
 from . import Extractor
@@ -93,16 +94,12 @@ class ReuseNearDuplicates:
         moved = _relocate(events, item.text)
         if moved is None:
             return None
-        labels = hit.labels
-        return JourneyRecord.model_validate(dict(
-            item_id=item.item_id, source=item.source, lang=item.lang, customer_id=item.customer_id, segment=item.segment,
-            created_at=item.created_at, stage=labels["stage"], touchpoints=labels["touchpoints"],
-            emotion=labels["emotion"], sentiment=float(hit.metadata.get("sentiment", 0.0)),
-            pain_points=labels["pain_points"], moment_of_truth=bool(hit.metadata.get("moment_of_truth")),
-            events=moved, customer_goal=hit.metadata.get("customer_goal") or None,
-            confidence=float(hit.metadata.get("confidence", 0.5)), extractor=self.name,
-            model=hit.metadata.get("model") or None, prompt_id=hit.metadata.get("prompt_id") or None,
-            taxonomy_id=self.taxonomy.ref, origin=item.origin))
+        meta = hit.metadata
+        labels = {**hit.labels, "sentiment": float(meta.get("sentiment", 0.0)),
+                  "moment_of_truth": bool(meta.get("moment_of_truth"))}
+        made_by = MadeBy(self.name, self.taxonomy.ref, meta.get("model") or None, meta.get("prompt_id") or None)
+        return build_record(item, labels, made_by, events=moved, confidence=float(meta.get("confidence", 0.5)),
+                            customer_goal=meta.get("customer_goal") or None)
 
 
 def _events_json(record: JourneyRecord) -> str:

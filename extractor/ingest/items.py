@@ -19,22 +19,13 @@ from extractor.ingest.fields import (
 from extractor.ingest.options import InputError, ReadOptions
 from extractor.schema import FeedbackItem
 
-_ITEM_FIELDS = ("item_id", "text", "source", "lang", "customer_id", "created_at", "segment", "origin")
-_TRUSTED = tuple(FeedbackItem.model_fields) == _ITEM_FIELDS and FeedbackItem.__pydantic_post_init__ is None
 _CACHE_SIZE = 1000
-_new, _set = object.__new__, object.__setattr__
 
 
 def make_item(values: dict[str, Any]) -> FeedbackItem:
-    """Build an item from values typed and checked here: validating them again would cost a third of the read time."""
-    if not _TRUSTED:  # the schema changed shape: let pydantic do it
-        return FeedbackItem.model_validate(values)
-    item = _new(FeedbackItem)
-    _set(item, "__dict__", values)
-    _set(item, "__pydantic_fields_set__", set(_ITEM_FIELDS))
-    _set(item, "__pydantic_extra__", None)
-    _set(item, "__pydantic_private__", None)
-    return item
+    """An item from values typed and checked here; pydantic's core validates them again (about half a microsecond an
+    item, under 1% of the read and label time: `benchmarks/bench_extract.py`)."""
+    return FeedbackItem.model_validate(values)
 
 
 class ItemBuilder:

@@ -13,17 +13,15 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Literal
+from typing import Any, Iterable, Iterator
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import UsageError
-from ..evaluation.metrics import polarity
-from ..schema import Source
+from ..schema import LABEL_FIELDS, TAXONOMY_KINDS, GoldLabels, Labels, Source, polarity
 from ..taxonomy import Taxonomy
 
 DEFAULT_REVIEWED = Path(".journey") / "reviewed.jsonl"
-LABEL_FIELDS = ("stage", "touchpoints", "emotion", "sentiment", "pain_points", "moment_of_truth")
 
 try:  # POSIX: an advisory lock also keeps two server processes from interleaving lines
     import fcntl
@@ -35,35 +33,12 @@ class ReviewedError(UsageError):
     """A reviewed-items file cannot be read or written, or a review does not fit the taxonomy."""
 
 
-class ExtractedLabels(BaseModel):
+class ExtractedLabels(Labels):
     """The labels an extractor gave, as shown to the agent (sentiment as the record's float)."""
 
-    model_config = ConfigDict(extra="forbid")
 
-    stage: str
-    touchpoints: list[str] = Field(default_factory=list)
-    emotion: str
-    sentiment: float = Field(ge=-1.0, le=1.0)
-    pain_points: list[str] = Field(default_factory=list)
-    moment_of_truth: bool = False
-
-
-class ReviewedLabels(BaseModel):
+class ReviewedLabels(GoldLabels):
     """The labels an agent saved: gold labels, so sentiment is a polarity (-1, 0, 1)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    stage: str
-    touchpoints: list[str] = Field(default_factory=list)
-    emotion: str
-    sentiment: Literal[-1, 0, 1]
-    pain_points: list[str] = Field(default_factory=list)
-    moment_of_truth: bool = False
-
-    @field_validator("touchpoints", "pain_points")
-    @classmethod
-    def _once_each(cls, ids: list[str]) -> list[str]:
-        return list(dict.fromkeys(ids))
 
 
 class ReviewedItem(BaseModel):
@@ -101,9 +76,8 @@ def changed_labels(original: ExtractedLabels, corrected: ReviewedLabels) -> list
 def label_problems(labels: ReviewedLabels | ExtractedLabels, taxonomy: Taxonomy, where: str) -> list[str]:
     """Ids that are not in the taxonomy, each named with its field."""
     problems = []
-    known = {"stage": taxonomy.stage_ids(), "emotion": taxonomy.emotion_ids(),
-             "touchpoints": taxonomy.touchpoint_ids(), "pain_points": taxonomy.pain_point_ids()}
-    for name, ids in known.items():
+    for name, kind in TAXONOMY_KINDS.items():
+        ids = taxonomy.ids(kind)
         value = getattr(labels, name)
         for label_id in value if isinstance(value, list) else [value]:
             if label_id not in ids:
@@ -222,7 +196,7 @@ class GoldExport:
 def export_gold(reviewed: Path, gold: Path, taxonomy: Taxonomy) -> GoldExport:
     """Write the latest review of each text as a gold file that `journey eval` reads; reviews whose labels the
     taxonomy does not have are skipped and named."""
-    from ..evaluation.gold import parse_gold_row, read_gold, write_gold
+    from .gold import parse_gold_row, read_gold, write_gold
 
     if not reviewed.is_file():
         raise ReviewedError(f"no reviewed items at {reviewed}: save corrections on the `journey serve` page first "

@@ -21,13 +21,14 @@ from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import JourneyError
+from ..labelling.reviewed import ReviewedError
+from ..schema import TAXONOMY_KINDS
 from .api import LabelRequest, api_router
 from .auth import TokenGate
 from .desk import SupportDesk
 from .limits import BodyLimit, ErrorGuard, describe
 from .page import render_card, render_page
 from .page_texts import ui_lang
-from ..labelling.reviewed import ReviewedError
 
 log = logging.getLogger("journey.serve")
 UI_COOKIE = "journey_ui"
@@ -90,8 +91,7 @@ def _declare_taxonomy(app: FastAPI, taxonomy) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = build()
-            ids = {"stage": taxonomy.stage_ids(), "emotion": taxonomy.emotion_ids(),
-                   "touchpoints": taxonomy.touchpoint_ids(), "pain_points": taxonomy.pain_point_ids()}
+            ids = {field: taxonomy.ids(kind) for field, kind in TAXONOMY_KINDS.items()}
             for name, component in schema.get("components", {}).get("schemas", {}).items():
                 if name.split("-")[0] not in LABEL_MODELS:
                     continue

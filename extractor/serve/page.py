@@ -12,14 +12,13 @@ import json
 from html import escape
 from typing import Any, Iterable, Mapping
 
-from ..schema import SOURCES
+from ..schema import LABEL_FIELDS, SOURCES, TAXONOMY_KINDS
 from ..taxonomy import Taxonomy
 from .page_assets import SCRIPT, STYLE
 from .page_texts import SCRIPT_KEYS, UI_LANGS, text
 from .similar import NO_STORE, SimilarResult
 
 SIMILAR_PREVIEW_CHARS = 260
-KINDS = {"stage": "stages", "touchpoints": "touchpoints", "emotion": "emotions", "pain_points": "pain_points"}
 
 
 def _attr(value: Any) -> str:
@@ -170,7 +169,7 @@ def _marked_text(text_: str, record: Mapping[str, Any], tax: Taxonomy, lang: str
 
 def _chip(tax: Taxonomy, field: str, label_id: str, lang: str, checked: bool) -> str:
     return (f'<label class="chip"><input type="checkbox" name="{field}" value="{_attr(label_id)}"'
-            f'{" checked" if checked else ""}>{name(tax, KINDS[field], label_id, lang)}</label>')
+            f'{" checked" if checked else ""}>{name(tax, TAXONOMY_KINDS[field], label_id, lang)}</label>')
 
 
 def _chips_field(tax: Taxonomy, field: str, chosen: list[str], all_ids: list[str], lang: str) -> str:
@@ -261,8 +260,7 @@ def render_card(record: Mapping[str, Any], text_: str, tax: Taxonomy, lang: str,
     """The labelled item as an editable card, and the similar past items beside it."""
     card_data = {"text": text_, "id": record["item_id"], "lang": record.get("lang"), "source": record["source"],
                  "extractor": record["extractor"], "taxonomy_id": record["taxonomy_id"],
-                 "original": {key: record[key] for key in ("stage", "touchpoints", "emotion", "sentiment",
-                                                           "pain_points", "moment_of_truth")}}
+                 "original": {key: record[key] for key in LABEL_FIELDS}}
     meta = [escape(record["extractor"]), escape(record.get("lang") or "?"),
             f'{ui("confidence", lang)} {record["confidence"]:.2f}']
     if record.get("llm"):

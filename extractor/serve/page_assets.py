@@ -1,5 +1,9 @@
 """The page's style and script, inlined into it (no build step, no CDN: the page works offline)."""
 
+import json
+
+from ..schema import LABEL_FIELDS
+
 STYLE = """
 :root{--bg:#f5f4f0;--surface:#fff;--line:#e4e1d9;--ink:#1f2428;--muted:#66707a;--accent:#2c6a6f;--accent-soft:#e3efee;
 --accent-line:#b9d6d3;--mark:#fbeaa5;--mark-line:#d2aa12;--neg:#a3443b;--neg-soft:#f7e7e4;--pos:#2d7550;
@@ -156,7 +160,7 @@ SCRIPT = """
   var result = document.getElementById("result");
   var reviewer = document.getElementById("reviewer");
   var labelButton = document.getElementById("label-btn");
-  var FIELDS = ["stage", "touchpoints", "emotion", "sentiment", "pain_points", "moment_of_truth"];
+  var FIELDS = __LABEL_FIELDS__;
 
   function stored(key) { try { return localStorage.getItem(key); } catch (e) { return null; } }
   function keep(key, value) { try { localStorage.setItem(key, value); } catch (e) { /* storage off: not kept */ } }
@@ -323,4 +327,4 @@ SCRIPT = """
     }
   }
 })();
-"""
+""".replace("__LABEL_FIELDS__", json.dumps(list(LABEL_FIELDS)))

@@ -73,6 +73,10 @@ class Taxonomy(BaseModel):
         """The id records carry: '<taxonomy_id>@<version>'."""
         return f"{self.taxonomy_id}@{self.version}"
 
+    def ids(self, kind: str) -> list[str]:
+        """The ids of one kind of label: 'stages', 'touchpoints', 'emotions' or 'pain_points'."""
+        return [label.id for label in getattr(self, kind)]
+
     def stage_ids(self) -> list[str]:
         return [s.id for s in self.stages]
 

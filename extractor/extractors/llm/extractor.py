@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from ...privacy import Masked, mask_personal_data
+from ...records import MadeBy, build_record
 from ...schema import Evidence, FeedbackItem, JourneyEvent, JourneyRecord, LLMOutcome
 from ...taxonomy import Taxonomy
 from .cache import AnswerCache, cache_key
@@ -542,18 +543,14 @@ class LLMExtractor:
         events = [JourneyEvent(stage=e["stage"], touchpoint=e["touchpoint"], emotion=e["emotion"],
                                pain_point=e["pain_point"], evidence=Evidence(quote=q, start=s, end=t))
                   for e, (q, s, t) in zip(a["events"], p.checked.evidence)]
-        return JourneyRecord(
-            item_id=item.item_id, source=item.source, lang=item.lang, customer_id=item.customer_id, segment=item.segment,
-            created_at=item.created_at, stage=a["stage"], emotion=a["emotion"],
-            touchpoints=_unique(a["touchpoints"] + self.taxonomy.source_touchpoints(item.source)),
-            sentiment=round(a["sentiment"], 3), pain_points=_unique(a["pain_points"]),
-            moment_of_truth=a["moment_of_truth"], events=events,
-            customer_goal=(self.taxonomy.goal_of(a["events"], a["stage"], item.lang) if self.prompt.goal_from_labels
-                           else _goal(a["customer_goal"])),
-            confidence=CONFIDENCE[p.outcome], extractor=self.name, model=self.settings.model, prompt_id=self.prompt_id,
-            taxonomy_id=self.taxonomy.ref, origin=item.origin,
-            llm=LLMOutcome(outcome=p.outcome, problems=p.problems[:6], model=self.settings.model,
-                           prompt_id=self.prompt_id))
+        labels = {**a, "touchpoints": _unique(a["touchpoints"] + self.taxonomy.source_touchpoints(item.source)),
+                  "pain_points": _unique(a["pain_points"])}
+        goal = (self.taxonomy.goal_of(a["events"], a["stage"], item.lang) if self.prompt.goal_from_labels
+                else _goal(a["customer_goal"]))
+        made_by = MadeBy(self.name, self.taxonomy.ref, self.settings.model, self.prompt_id)
+        return build_record(item, labels, made_by, events=events, confidence=CONFIDENCE[p.outcome],
+                            customer_goal=goal, llm=LLMOutcome(outcome=p.outcome, problems=p.problems[:6],
+                                                               model=self.settings.model, prompt_id=self.prompt_id))
 
 
 def _settle(failed: list[tuple[int, Pending]], checks: dict[int, Checked], general: list[str], said: str

@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import spacy_lean  # noqa: F401 - first: imports spaCy without its CLI
 from spacy.attrs import IDX, LENGTH, LOWER
 
 from ...lexicons import LANGUAGES, load_lexicon
+from ...records import MadeBy, record_fields
 from ...schema import FeedbackItem, JourneyRecord
 from ...taxonomy import Taxonomy
 from .. import OneByOne
@@ -66,6 +67,20 @@ class Analysis:
     asks: bool = False
 
 
+@dataclass(slots=True)
+class _Tally:
+    """What the cue hits of one text add up to, before the labels are chosen."""
+
+    polarity: float = 0.0
+    emotions: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    stage_cues: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    pain_weight: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    touchpoints: list[str] = field(default_factory=list)
+    pain_points: list[str] = field(default_factory=list)
+    moment: bool = False
+    label_hits: int = 0
+
+
 def _any_between(positions: list[int], lo: int, hi: int) -> bool:
     """Whether a position (ascending list) lies in [lo, hi): the cue words before `hi` are checked last."""
     for p in reversed(positions):
@@ -85,6 +100,7 @@ class RulesExtractor(OneByOne):
 
     def __init__(self, taxonomy: Taxonomy):
         self.taxonomy = taxonomy
+        self.made_by = MadeBy(self.name, taxonomy.ref)
         self._indexes: dict[str | None, CueIndex] = {}
         self._tp_stage = {t.id: t.stage for t in taxonomy.touchpoints}
         self._pain = {p.id: p for p in taxonomy.pain_points}
@@ -263,90 +279,86 @@ class RulesExtractor(OneByOne):
 
     def extract(self, item: FeedbackItem) -> JourneyRecord:
         """One journey record for one item."""
-        return JourneyRecord.model_validate(self.record_fields(item))
+        return JourneyRecord.model_validate(self._fields(item))
 
     def record_json(self, item: FeedbackItem) -> str:
         """The record as one JSON line, as `extract(item).model_dump_json()` writes it, without building the
         model: the batch path's shortcut (tests check both give the same record)."""
-        return json.dumps(self.record_fields(item), ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(self._fields(item), ensure_ascii=False, separators=(",", ":"))
 
-    def record_fields(self, item: FeedbackItem) -> dict:
-        """The JourneyRecord fields of one item, in the contract's order."""
+    def _fields(self, item: FeedbackItem) -> dict:
+        """The JourneyRecord fields of one item (`record_fields`: the contract's order)."""
         tax = self.taxonomy
         an = self.analyse(item.text, item.lang)
-        hits = an.hits
-
-        polarity = 0.0
-        emotion_scores: dict[str, float] = defaultdict(float)
-        stage_scores: dict[str, float] = defaultdict(float)
-        stage_scores[tax.default_stage] = DEFAULT_STAGE_PRIOR
-        stage_cues: dict[str, float] = defaultdict(float)
-        pain_weight: dict[str, float] = defaultdict(float)
-        touchpoints: list[str] = []
-        pain_points: list[str] = []
-        moment = False
-        label_hits = 0
-        for h in hits:
-            if h.kind == POLARITY:
-                polarity += h.value * h.weight
-                continue
-            label_hits += 1
-            if h.kind == EMOTION:
-                emotion_scores[h.label] += h.weight
-                polarity += EMOTION_POLARITY * self._valence[h.label] * h.weight
-            elif h.kind == PAIN_POINT:
-                pain_weight[h.label] += h.weight
-                if h.label not in pain_points:
-                    pain_points.append(h.label)
-            elif h.kind == TOUCHPOINT:
-                if h.label not in touchpoints:
-                    touchpoints.append(h.label)
-            elif h.kind == STAGE:
-                stage_cues[h.label] += h.weight
-            elif h.kind == MOMENT:
-                moment = True
-        for weight in pain_weight.values():
-            # one problem described in detail ("scratched... scratches... scratched again") counts with diminishing weight
-            polarity += PAIN_POLARITY * math.sqrt(weight)
-        for label, weight in stage_cues.items():
-            # diminishing: a long story full of usage words should not outvote one clear "third order"
-            stage_scores[label] += STAGE_CUE_WEIGHT * math.sqrt(weight)
-        for tp in touchpoints:
-            if self._tp_stage.get(tp):
-                stage_scores[self._tp_stage[tp]] += STAGE_HINT_WEIGHT
-        for pp in pain_points:
-            hint = self._pain[pp].stage
-            if hint:
-                stage_scores[hint] += PAIN_STAGE_HINT_WEIGHT
+        tally = self._tally(an.hits)
+        stage = self._stage(tally, an.asks)
+        for pp in tally.pain_points:  # a pain point implies its touchpoint ("late parcel": delivery)
             implied = self._pain[pp].touchpoint
-            if implied and implied not in touchpoints:
-                touchpoints.append(implied)
-
-        if an.asks and tax.question_stage and not pain_points:
-            stage_scores[tax.question_stage] += QUESTION_WEIGHT
-        sentiment = polarity / math.sqrt(polarity * polarity + SENTIMENT_ALPHA)
-        stage = max(stage_scores, key=lambda s: (stage_scores[s], s == tax.default_stage))
-        emotion, emotion_from_cue = self._emotion(emotion_scores, pain_points, sentiment)
-
-        judged = bool(hits) and (label_hits > 0 or abs(sentiment) > 0.2)
+            if implied and implied not in tally.touchpoints:
+                tally.touchpoints.append(implied)
+        sentiment = tally.polarity / math.sqrt(tally.polarity * tally.polarity + SENTIMENT_ALPHA)
+        emotion, emotion_from_cue = self._emotion(tally.emotions, tally.pain_points, sentiment)
+        touchpoints = tally.touchpoints
+        judged = bool(an.hits) and (tally.label_hits > 0 or abs(sentiment) > 0.2)
         if not touchpoints and judged and tax.default_touchpoint:
             touchpoints.append(tax.default_touchpoint)
         for tp in tax.source_touchpoints(item.source):
             if tp not in touchpoints:
                 touchpoints.append(tp)
-
         events = self._events(item.text, an, stage, touchpoints)
-        lang_for_text = item.lang if item.lang else "en"
-        goal = self.taxonomy.goal_of(events, stage, lang_for_text)
-        confidence = min(0.95, 0.25 + 0.12 * min(label_hits, 4) + (0.1 if emotion_from_cue else 0.0)
+        confidence = min(0.95, 0.25 + 0.12 * min(tally.label_hits, 4) + (0.1 if emotion_from_cue else 0.0)
                          + (0.1 if abs(sentiment) > 0.5 else 0.0))
-        return dict(
-            item_id=item.item_id, source=item.source, lang=item.lang, customer_id=item.customer_id,
-            created_at=item.created_at, stage=stage, touchpoints=touchpoints, emotion=emotion,
-            sentiment=round(sentiment, 3), pain_points=pain_points, moment_of_truth=moment, events=events,
-            customer_goal=goal, confidence=round(confidence, 2), extractor=self.name, model=None,
-            prompt_id=None, taxonomy_id=tax.ref, origin=item.origin, llm=None, segment=item.segment,
-        )
+        labels = {"stage": stage, "touchpoints": touchpoints, "emotion": emotion, "sentiment": sentiment,
+                  "pain_points": tally.pain_points, "moment_of_truth": tally.moment}
+        return record_fields(item, labels, self.made_by, events=events, confidence=round(confidence, 2),
+                             customer_goal=tax.goal_of(events, stage, item.lang if item.lang else "en"))
+
+    def _tally(self, hits: list[Hit]) -> _Tally:
+        """The hits of one text added up: polarity, emotion and stage-cue weights, labels in text order."""
+        t = _Tally()
+        for h in hits:
+            if h.kind == POLARITY:
+                t.polarity += h.value * h.weight
+                continue
+            t.label_hits += 1
+            if h.kind == EMOTION:
+                t.emotions[h.label] += h.weight
+                t.polarity += EMOTION_POLARITY * self._valence[h.label] * h.weight
+            elif h.kind == PAIN_POINT:
+                t.pain_weight[h.label] += h.weight
+                if h.label not in t.pain_points:
+                    t.pain_points.append(h.label)
+            elif h.kind == TOUCHPOINT:
+                if h.label not in t.touchpoints:
+                    t.touchpoints.append(h.label)
+            elif h.kind == STAGE:
+                t.stage_cues[h.label] += h.weight
+            elif h.kind == MOMENT:
+                t.moment = True
+        for weight in t.pain_weight.values():
+            # one problem described in detail ("scratched... scratches... scratched again") counts with diminishing weight
+            t.polarity += PAIN_POLARITY * math.sqrt(weight)
+        return t
+
+    def _stage(self, t: _Tally, asks: bool) -> str:
+        """The stage with the most weight: a prior for the default, stage cues, and the stages the touchpoints and
+        pain points found hint at (a question naming no problem leans to the question stage)."""
+        tax = self.taxonomy
+        scores: dict[str, float] = defaultdict(float)
+        scores[tax.default_stage] = DEFAULT_STAGE_PRIOR
+        for label, weight in t.stage_cues.items():
+            # diminishing: a long story full of usage words should not outvote one clear "third order"
+            scores[label] += STAGE_CUE_WEIGHT * math.sqrt(weight)
+        for tp in t.touchpoints:
+            if self._tp_stage.get(tp):
+                scores[self._tp_stage[tp]] += STAGE_HINT_WEIGHT
+        for pp in t.pain_points:
+            hint = self._pain[pp].stage
+            if hint:
+                scores[hint] += PAIN_STAGE_HINT_WEIGHT
+        if asks and tax.question_stage and not t.pain_points:
+            scores[tax.question_stage] += QUESTION_WEIGHT
+        return max(scores, key=lambda s: (scores[s], s == tax.default_stage))
 
     def _emotion(self, scores: dict[str, float], pain_points: list[str], sentiment: float) -> tuple[str, bool]:
         if scores:

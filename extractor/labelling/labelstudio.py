@@ -18,18 +18,18 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..errors import UsageError
-from ..schema import FeedbackItem, JourneyRecord
+from ..schema import FLAG_FIELDS, LABEL_FIELDS, LIST_FIELDS, TAXONOMY_KINDS, FeedbackItem, JourneyRecord, polarity
 from ..taxonomy import Taxonomy
 from .gold import parse_gold_row
-from .metrics import polarity
 
 TEXT = "text"
 EVIDENCE = "evidence"
 YES = "yes"
-KINDS = {"stage": "stages", "touchpoints": "touchpoints", "emotion": "emotions", "pain_points": "pain_points"}
-SINGLE = ("stage", "emotion", "sentiment")
-MULTI = ("touchpoints", "pain_points")
-FIELDS = ("stage", "touchpoints", "emotion", "sentiment", "pain_points", "moment_of_truth")
+# How each of Labels' fields shows: a yes/no label is one "yes" checkbox (unticked means false), a list of ids is a
+# multiple choice, any other field one required choice (taxonomy ids, or the sentiment's polarities).
+FLAGS = FLAG_FIELDS
+MULTI = LIST_FIELDS
+SINGLE = tuple(name for name in LABEL_FIELDS if name not in MULTI and name not in FLAGS)
 SENTIMENT_IDS = ("-1", "0", "1")
 
 # Interface texts of the config (taxonomy labels bring their own names); other languages fall back to English.
@@ -40,7 +40,7 @@ _UI: dict[str, dict[str, str]] = {
            YES: "yes: the customer's view of the brand changes or is decided",
            "evidence_hint": "Mark the customer's own words that show a touchpoint, emotion or pain point.",
            "sentiment_hint": "Overall polarity of the item.",
-           "mot_hint": "Tick when the text shows the view of the brand changing or being decided "
+           "moment_of_truth_hint": "Tick when the text shows the view of the brand changing or being decided "
                        "(\"never again\", \"won me over\", \"I'm switching\"); leave empty otherwise."},
     "pl": {"text": "Opinia", EVIDENCE: "Dowód", "stage": "Etap", "touchpoints": "Punkty styku",
            "emotion": "Emocja", "sentiment": "Wydźwięk", "pain_points": "Problemy",
@@ -48,7 +48,7 @@ _UI: dict[str, dict[str, str]] = {
            YES: "tak: opinia klienta o marce zmienia się lub rozstrzyga",
            "evidence_hint": "Zaznacz słowa klienta, które pokazują punkt styku, emocję lub problem.",
            "sentiment_hint": "Ogólny wydźwięk wypowiedzi.",
-           "mot_hint": "Zaznacz, gdy tekst pokazuje, że opinia o marce się zmienia lub rozstrzyga "
+           "moment_of_truth_hint": "Zaznacz, gdy tekst pokazuje, że opinia o marce się zmienia lub rozstrzyga "
                        "(„nigdy więcej”, „przekonali mnie”, „odchodzę do konkurencji”); inaczej zostaw puste."},
 }
 
@@ -81,8 +81,12 @@ def _choices(view: ET.Element, name: str, mode: str, options: Sequence[tuple[str
 
 
 def _options(taxonomy: Taxonomy, field: str, lang: str) -> list[tuple[str, str, str]]:
-    return [(label.id, label.text("name", lang), label.text("definition", lang) if label.definition else "")
-            for label in getattr(taxonomy, KINDS[field])]
+    """One label field's choices: (the value exported, the name shown, a hint)."""
+    if field in TAXONOMY_KINDS:
+        return [(label.id, label.text("name", lang), label.text("definition", lang) if label.definition else "")
+                for label in getattr(taxonomy, TAXONOMY_KINDS[field])]
+    hint = _ui(lang, f"{field}_hint")
+    return [(YES, _ui(lang, YES), hint)] if field in FLAGS else [(s, _ui(lang, s), hint) for s in SENTIMENT_IDS]
 
 
 def labeling_config(taxonomy: Taxonomy, lang: str = "en") -> str:
@@ -95,15 +99,11 @@ def labeling_config(taxonomy: Taxonomy, lang: str = "en") -> str:
     labels = ET.SubElement(view, "Labels", name=EVIDENCE, toName=TEXT)
     ET.SubElement(labels, "Label", value=_ui(lang, EVIDENCE), alias=EVIDENCE, hint=_ui(lang, "evidence_hint"))
     ET.SubElement(view, "Text", name=TEXT, value="$text")
-    _choices(view, "stage", "single", _options(taxonomy, "stage", lang), lang, required=True)
-    _choices(view, "touchpoints", "multiple", _options(taxonomy, "touchpoints", lang), lang, required=False)
-    _choices(view, "emotion", "single", _options(taxonomy, "emotion", lang), lang, required=True)
-    sentiments = [(s, _ui(lang, s), _ui(lang, "sentiment_hint")) for s in SENTIMENT_IDS]
-    _choices(view, "sentiment", "single", sentiments, lang, required=True)
-    _choices(view, "pain_points", "multiple", _options(taxonomy, "pain_points", lang), lang, required=False)
-    # One checkbox: "multiple" lets the labeller untick it again; unticked means false.
-    _choices(view, "moment_of_truth", "multiple", [(YES, _ui(lang, YES), _ui(lang, "mot_hint"))], lang,
-             required=False)
+    for field in LABEL_FIELDS:
+        # a flag is one checkbox in a "multiple" group, so the labeller can untick it again
+        single = field in SINGLE
+        _choices(view, field, "single" if single else "multiple", _options(taxonomy, field, lang), lang,
+                 required=single)
     ET.indent(view)
     return ET.tostring(view, encoding="unicode") + "\n"
 
@@ -115,17 +115,19 @@ def _choice_result(field: str, values: Sequence[str]) -> dict[str, Any]:
     return {"id": field, "from_name": field, "to_name": TEXT, "type": "choices", "value": {"choices": list(values)}}
 
 
+def _choice_values(field: str, value: Any) -> list[str]:
+    """A record's label as the choices Label Studio stores for it (none for an empty list or an unticked flag)."""
+    if field in MULTI:
+        return list(value)
+    if field in FLAGS:
+        return [YES] if value else []
+    return [value] if field in TAXONOMY_KINDS else [str(polarity(value))]
+
+
 def prediction_results(record: JourneyRecord, text: str) -> list[dict[str, Any]]:
     """The record's labels as Label Studio results: one choices result per non-empty field, one span per quote."""
-    results = [_choice_result("stage", [record.stage])]
-    if record.touchpoints:
-        results.append(_choice_result("touchpoints", record.touchpoints))
-    results.append(_choice_result("emotion", [record.emotion]))
-    results.append(_choice_result("sentiment", [str(polarity(record.sentiment))]))
-    if record.pain_points:
-        results.append(_choice_result("pain_points", record.pain_points))
-    if record.moment_of_truth:
-        results.append(_choice_result("moment_of_truth", [YES]))
+    results = [_choice_result(field, values) for field in LABEL_FIELDS
+               if (values := _choice_values(field, getattr(record, field)))]
     spans: set[tuple[int, int]] = set()
     for event in record.events:
         ev = event.evidence
@@ -220,7 +222,7 @@ def _chosen(annotation: Mapping[str, Any]) -> tuple[dict[str, list[Any]], list[s
     if not isinstance(result, list):
         return chosen, ["the annotation has no 'result' list"]
     for region in result:
-        if not isinstance(region, Mapping) or region.get("type") != "choices" or region.get("from_name") not in FIELDS:
+        if not isinstance(region, Mapping) or region.get("type") != "choices" or region.get("from_name") not in LABEL_FIELDS:
             continue
         values = (region.get("value") or {}).get("choices") if isinstance(region.get("value"), Mapping) else None
         if not isinstance(values, list):
@@ -247,14 +249,15 @@ def _gold_row(task: Mapping[str, Any], annotation: Mapping[str, Any], taxonomy: 
             row[field] = int(value) if field == "sentiment" and value in SENTIMENT_IDS else value
     for field in MULTI:
         values = chosen.get(field, [])
-        order = {label_id: n for n, label_id in enumerate(getattr(taxonomy, f"{field[:-1]}_ids")())}
+        order = {label_id: n for n, label_id in enumerate(taxonomy.ids(TAXONOMY_KINDS[field]))}
         row[field] = sorted(dict.fromkeys(values), key=lambda v: order.get(v, len(order))) \
             if all(isinstance(v, str) for v in values) else values
-    moments = chosen.get("moment_of_truth", [])
-    if any(v != YES for v in moments):
-        problems.append(f"moment_of_truth: unknown choice {', '.join(repr(v) for v in moments if v != YES)} "
-                        f"(the only choice is '{YES}')")
-    row["moment_of_truth"] = YES in moments
+    for field in FLAGS:
+        ticked = chosen.get(field, [])
+        if any(v != YES for v in ticked):
+            problems.append(f"{field}: unknown choice {', '.join(repr(v) for v in ticked if v != YES)} "
+                            f"(the only choice is '{YES}')")
+        row[field] = YES in ticked
     return row, problems
 
 

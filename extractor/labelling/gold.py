@@ -10,15 +10,15 @@ from __future__ import annotations
 import difflib
 import json
 import random
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from pydantic import ConfigDict
 
 from ..errors import UsageError
-from ..schema import SOURCES, FeedbackItem
+from ..schema import LABEL_FIELDS, LIST_FIELDS, SOURCES, TAXONOMY_KINDS, FeedbackItem, GoldLabels
 from ..taxonomy import Taxonomy
 
-LABEL_FIELDS = ("stage", "touchpoints", "emotion", "sentiment", "pain_points", "moment_of_truth")
 SENTIMENTS = (-1, 0, 1)
 MAX_LISTED = 40
 
@@ -35,20 +35,15 @@ class GoldError(UsageError):
         super().__init__(f"{source}: invalid gold file ({len(problems)} problem(s)):\n{listed}{more}")
 
 
-@dataclass(frozen=True)
-class GoldItem:
-    """One hand-labelled item, with where it came from."""
+class GoldItem(GoldLabels):
+    """One hand-labelled item: its text and its gold labels, with where it came from."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str
     text: str
     lang: str | None
     source: str
-    stage: str
-    touchpoints: tuple[str, ...]
-    emotion: str
-    sentiment: int
-    pain_points: tuple[str, ...]
-    moment_of_truth: bool
     file: str = ""
     line: int = 0
 
@@ -58,9 +53,7 @@ class GoldItem:
 
     def labels(self) -> dict[str, Any]:
         """The six labelled fields, as the metrics read them from gold rows and records alike."""
-        return {"stage": self.stage, "touchpoints": list(self.touchpoints), "emotion": self.emotion,
-                "sentiment": self.sentiment, "pain_points": list(self.pain_points),
-                "moment_of_truth": self.moment_of_truth}
+        return {name: getattr(self, name) for name in LABEL_FIELDS}
 
     def to_item(self) -> FeedbackItem:
         """The feedback item an extractor labels (the gold labels stay out of its sight)."""
@@ -71,72 +64,99 @@ class GoldItem:
         return {"id": self.id, "text": self.text, "lang": self.lang, "source": self.source, **self.labels()}
 
 
+# The gold rules of the labels that are not taxonomy ids: (accepts the value, what the message says it must be).
+PLAIN_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "sentiment": (lambda v: not isinstance(v, bool) and v in SENTIMENTS, "-1, 0 or 1"),
+    "moment_of_truth": (lambda v: isinstance(v, bool), "true or false"),
+}
+
+
 def _suggest(value: str, known: Sequence[str]) -> str:
     close = difflib.get_close_matches(value, known, n=1)
     return f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(known)})"
+
+
+class _RowCheck:
+    """Reads one gold row's fields, collecting every problem (each prefixed with the row's 'file:line')."""
+
+    def __init__(self, row: Mapping[str, Any], where: str):
+        self.row, self.where = row, where
+        self.problems: list[str] = []
+
+    def _missing(self, key: str) -> str:
+        return "" if key in self.row else " (missing)"
+
+    def text(self, key: str, required: bool = True) -> str | None:
+        value = self.row.get(key)
+        if value is None and not required:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.problems.append(f"{self.where}: '{key}' must be a non-empty string{self._missing(key)}")
+            return None
+        return value
+
+    def item_id(self) -> str | None:
+        value = self.row.get("id")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip():
+            self.problems.append(f"{self.where}: 'id' must be a non-empty string{self._missing('id')}")
+            return None
+        return value
+
+    def source(self) -> str:
+        value = self.row.get("source", "other")
+        if value not in SOURCES:
+            self.problems.append(f"{self.where}: unknown source {value!r} (one of {', '.join(SOURCES)})")
+        return str(value)
+
+    def one_of(self, key: str, known: Sequence[str]) -> str | None:
+        value = self.text(key)
+        if value is not None and value not in known:
+            self.problems.append(f"{self.where}: unknown {key} '{value}'{_suggest(value, known)}")
+            return None
+        return value
+
+    def id_list(self, key: str, known: Sequence[str]) -> list[str]:
+        value = self.row.get(key)
+        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+            self.problems.append(f"{self.where}: '{key}' must be a list of ids (may be empty){self._missing(key)}")
+            return []
+        for x in value:
+            if x not in known:
+                self.problems.append(f"{self.where}: unknown {key[:-1].replace('_', ' ')} '{x}' in '{key}'"
+                                     f"{_suggest(x, known)}")
+        if len(set(value)) != len(value):
+            self.problems.append(f"{self.where}: '{key}' lists an id twice")
+        return list(dict.fromkeys(value))
+
+    def plain(self, key: str) -> Any:
+        accepts, must_be = PLAIN_RULES[key]
+        value = self.row.get(key)
+        if not accepts(value):
+            self.problems.append(f"{self.where}: '{key}' must be {must_be}, got {value!r}{self._missing(key)}")
+        return value
+
+    def label(self, key: str, taxonomy: Taxonomy) -> Any:
+        """One label field, checked as Labels declares it: ids of a taxonomy kind, a list of them, or a plain rule."""
+        kind = TAXONOMY_KINDS.get(key)
+        if kind is None:
+            return self.plain(key)
+        known = taxonomy.ids(kind)
+        return self.id_list(key, known) if key in LIST_FIELDS else self.one_of(key, known)
 
 
 def parse_gold_row(row: object, taxonomy: Taxonomy, where: str) -> tuple[GoldItem | None, list[str]]:
     """A GoldItem, or None and the problems of this row, each prefixed with `where` ('file:line')."""
     if not isinstance(row, Mapping):
         return None, [f"{where}: a gold line must be a JSON object, got {type(row).__name__}"]
-    problems: list[str] = []
-
-    def text_field(key: str, required: bool = True) -> str | None:
-        value = row.get(key)
-        if value is None and not required:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            problems.append(f"{where}: '{key}' must be a non-empty string" + ("" if key in row else " (missing)"))
-            return None
-        return value
-
-    def one_of(key: str, known: Sequence[str]) -> str | None:
-        value = text_field(key)
-        if value is not None and value not in known:
-            problems.append(f"{where}: unknown {key} '{value}'{_suggest(value, known)}")
-            return None
-        return value
-
-    def id_list(key: str, known: Sequence[str]) -> tuple[str, ...]:
-        value = row.get(key)
-        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-            problems.append(f"{where}: '{key}' must be a list of ids (may be empty)" + ("" if key in row else " (missing)"))
-            return ()
-        for x in value:
-            if x not in known:
-                problems.append(f"{where}: unknown {key[:-1].replace('_', ' ')} '{x}' in '{key}'{_suggest(x, known)}")
-        if len(set(value)) != len(value):
-            problems.append(f"{where}: '{key}' lists an id twice")
-        return tuple(dict.fromkeys(value))
-
-    item_id = row.get("id")
-    if isinstance(item_id, (int, float)) and not isinstance(item_id, bool):
-        item_id = str(item_id)
-    if not isinstance(item_id, str) or not item_id.strip():
-        problems.append(f"{where}: 'id' must be a non-empty string" + ("" if "id" in row else " (missing)"))
-    text = text_field("text")
-    lang = text_field("lang", required=False)
-    source = row.get("source", "other")
-    if source not in SOURCES:
-        problems.append(f"{where}: unknown source {source!r} (one of {', '.join(SOURCES)})")
-    stage = one_of("stage", taxonomy.stage_ids())
-    emotion = one_of("emotion", taxonomy.emotion_ids())
-    touchpoints = id_list("touchpoints", taxonomy.touchpoint_ids())
-    pain_points = id_list("pain_points", taxonomy.pain_point_ids())
-    sentiment = row.get("sentiment")
-    if isinstance(sentiment, bool) or sentiment not in SENTIMENTS:
-        problems.append(f"{where}: 'sentiment' must be -1, 0 or 1, got {sentiment!r}" + ("" if "sentiment" in row else " (missing)"))
-    moment = row.get("moment_of_truth")
-    if not isinstance(moment, bool):
-        problems.append(f"{where}: 'moment_of_truth' must be true or false, got {moment!r}"
-                        + ("" if "moment_of_truth" in row else " (missing)"))
-    if problems:
-        return None, problems
-    return GoldItem(id=str(item_id), text=str(text), lang=lang, source=str(source), stage=str(stage),
-                    touchpoints=touchpoints, emotion=str(emotion), sentiment=int(sentiment),  # type: ignore[arg-type]
-                    pain_points=pain_points, moment_of_truth=bool(moment), file=where.rsplit(":", 1)[0],
-                    line=int(where.rsplit(":", 1)[1])), []
+    check = _RowCheck(row, where)
+    item_id, text, lang, source = check.item_id(), check.text("text"), check.text("lang", required=False), check.source()
+    labels = {key: check.label(key, taxonomy) for key in LABEL_FIELDS}
+    if check.problems:
+        return None, check.problems
+    file, line = where.rsplit(":", 1)
+    return GoldItem(id=str(item_id), text=str(text), lang=lang, source=source, **labels, file=file, line=int(line)), []
 
 
 def read_gold(paths: Iterable[Path | str], taxonomy: Taxonomy) -> list[GoldItem]:
