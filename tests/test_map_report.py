@@ -8,7 +8,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from extractor.journeymap.html import nice_ticks, render_html, sentiment_rgb
+from extractor.journeymap.html import render_html
+from extractor.journeymap.html.charts import nice_ticks
+from extractor.journeymap.html.stylesheet import sentiment_rgb
 from extractor.journeymap.i18n import EN, PL, fmt_records, ui
 from extractor.journeymap.markdown import md, render_markdown
 from extractor.journeymap.model import (
