@@ -14,12 +14,27 @@ from typing import Any, Iterable, Mapping
 
 from ..schema import SOURCES
 from ..taxonomy import Taxonomy
+from ..texts import LANGS as UI_LANGS
+from ..texts import TABLES
 from .page_assets import SCRIPT, STYLE
-from .page_texts import SCRIPT_KEYS, UI_LANGS, text
 from .similar import NO_STORE, SimilarResult
 
 SIMILAR_PREVIEW_CHARS = 260
 KINDS = {"stage": "stages", "touchpoints": "touchpoints", "emotion": "emotions", "pain_points": "pain_points"}
+# The texts the page's script shows itself (sent along as JSON, in every language).
+SCRIPT_KEYS = ("label", "labelling", "save", "saving", "saved_changed", "saved_same", "need_reviewer", "failed",
+               "save_failed", "offline")
+
+
+def text(key: str, lang: str) -> str:
+    """One of the page's own words (extractor.texts), in English where a language lacks it."""
+    return TABLES.get(lang, TABLES["en"]).get(key) or TABLES["en"][key]
+
+
+def ui_lang(value: str | None) -> str | None:
+    """A page language the page has words for, or None."""
+    value = (value or "").strip().lower()[:2]
+    return value if value in UI_LANGS else None
 
 
 def _attr(value: Any) -> str:
