@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from ..taxonomy import Taxonomy
 from .dates import parse_time, period_of
@@ -96,6 +96,29 @@ class StageTally:
     quotes: QuotePool = field(default_factory=QuotePool)
 
 
+@dataclass(slots=True)
+class RecordFields:
+    """The fields of one record the map counts, read once with their defaults."""
+
+    stage: str
+    sentiment: float
+    emotion: str
+    touchpoints: Sequence[str]
+    pain_points: Sequence[str]
+    confidence: float
+    item_id: str
+    events: Sequence[dict[str, Any]]
+    tiebreak: int
+
+    @classmethod
+    def of(cls, r: dict[str, Any]) -> RecordFields:
+        item_id = str(r.get("item_id"))
+        return cls(stage=r["stage"], sentiment=float(r.get("sentiment") or 0.0), emotion=r.get("emotion") or "?",
+                   touchpoints=r.get("touchpoints") or (), pain_points=r.get("pain_points") or (),
+                   confidence=float(r.get("confidence") or 0.0), item_id=item_id, events=r.get("events") or (),
+                   tiebreak=tiebreak_of(item_id))
+
+
 class MapBuilder:
     """Add records one by one (`add`), then `build` the map. Records are dicts as `journey extract` writes them."""
 
@@ -132,78 +155,91 @@ class MapBuilder:
         if not self._wanted(r, moment):
             self.filtered_out += 1
             return False
-        stage = r["stage"]
-        sentiment = float(r.get("sentiment") or 0.0)
-        emotion = r.get("emotion") or "?"
-        touchpoints = r.get("touchpoints") or ()
-        pain_points = r.get("pain_points") or ()
-        confidence = float(r.get("confidence") or 0.0)
-        item_id = str(r.get("item_id"))
-        self._count_meta(r, confidence)
-        period = None
-        if moment is not None:
-            self._dated += 1
-            period = period_of(moment)
-            self._periods[period] += 1
-            if self._first is None or moment < self._first:
-                self._first = moment
-            if self._last is None or moment > self._last:
-                self._last = moment
+        f = RecordFields.of(r)
+        self._count_meta(r, f.confidence)
+        period = self._count_date(moment)
+        column = self._count_stage(r, f)
+        self._count_pain_points(f, period)
+        self._offer_quotes(r, f, column)
+        if r.get("moment_of_truth"):
+            self._count_moment(r, f, column)
+        customer = r.get("customer_id")
+        if customer:
+            self._customers[str(customer)].append(Step(
+                order=self.read, moment=moment,
+                step=JourneyStep(item_id=f.item_id, created_at=r.get("created_at"), stage=f.stage,
+                                 touchpoints=list(f.touchpoints), emotion=f.emotion, sentiment=f.sentiment,
+                                 pain_points=list(f.pain_points), moment_of_truth=bool(r.get("moment_of_truth")))))
+        return True
 
-        column = self._stages[stage]
-        column.tally.add(sentiment)
-        column.emotions[emotion].add(sentiment)
-        for tp in touchpoints:
-            column.touchpoints[tp].add(sentiment)
-            self._cells[(stage, tp)].add(sentiment)
+    def _count_date(self, moment: datetime | None) -> str | None:
+        """Count a dated record in its month and widen the date range; the month, or None without a date."""
+        if moment is None:
+            return None
+        self._dated += 1
+        period = period_of(moment)
+        self._periods[period] += 1
+        if self._first is None or moment < self._first:
+            self._first = moment
+        if self._last is None or moment > self._last:
+            self._last = moment
+        return period
+
+    def _count_stage(self, r: dict[str, Any], f: RecordFields) -> StageTally:
+        """Count the record in its stage's column (emotion, touchpoints, pain points, goal) and the heatmap."""
+        column = self._stages[f.stage]
+        column.tally.add(f.sentiment)
+        column.emotions[f.emotion].add(f.sentiment)
+        for tp in f.touchpoints:
+            column.touchpoints[tp].add(f.sentiment)
+            self._cells[(f.stage, tp)].add(f.sentiment)
             self._touchpoints[tp] += 1
-        for pain in pain_points:
-            column.pain_points[pain].add(sentiment)
+        for pain in f.pain_points:
+            column.pain_points[pain].add(f.sentiment)
         goal = r.get("customer_goal")
         if goal:
-            column.goals[(r.get("lang"), goal)].add(sentiment)
+            column.goals[(r.get("lang"), goal)].add(f.sentiment)
+        return column
 
-        events = r.get("events") or ()
-        tiebreak = tiebreak_of(item_id)
-        for pain in pain_points:
+    def _count_pain_points(self, f: RecordFields, period: str | None) -> None:
+        for pain in f.pain_points:
             p = self._pains[pain]
-            p.tally.add(sentiment)
-            p.negativity += max(0.0, -sentiment)
-            p.stages[stage] += 1
-            p.touchpoints.update(touchpoints)
+            p.tally.add(f.sentiment)
+            p.negativity += max(0.0, -f.sentiment)
+            p.stages[f.stage] += 1
+            p.touchpoints.update(f.touchpoints)
             if period is not None:
                 p.periods[period] += 1
-        for event in events:
+
+    def _offer_quotes(self, r: dict[str, Any], f: RecordFields, column: StageTally) -> None:
+        """Offer each evidence quote to its pain point's pool and to the stage's."""
+        stage, sentiment = f.stage, f.sentiment
+        for event in f.events:
             evidence = event.get("evidence") or {}
             text = evidence.get("quote")
             if not text:
                 continue
             pain = event.get("pain_point")
-            if pain in self._pains and pain in pain_points:
-                score = quote_score(text, confidence, sentiment, -1.0)
-                self._pains[pain].quotes.offer(score, tiebreak, lambda: self._quote(r, text, stage, sentiment))
+            if pain in self._pains and pain in f.pain_points:
+                score = quote_score(text, f.confidence, sentiment, -1.0)
+                self._pains[pain].quotes.offer(score, f.tiebreak, lambda: self._quote(r, text, stage, sentiment))
             if event.get("stage", stage) == stage:
-                score = quote_score(text, confidence, sentiment, 0.0)
-                column.quotes.offer(score, tiebreak, lambda: self._quote(r, text, stage, sentiment))
-        if r.get("moment_of_truth"):
-            self._moments.add(sentiment)
-            self._moments_positive += sentiment > POSITIVE
-            self._moments_negative += sentiment < NEGATIVE
-            self._moment_stages[stage] += 1
-            column.moments += 1
-            if events:
-                text = (events[0].get("evidence") or {}).get("quote")
-                if text:
-                    score = quote_score(text, confidence, sentiment, 0.0)
-                    self._moment_quotes.offer(score, tiebreak, lambda: self._quote(r, text, stage, sentiment))
-        customer = r.get("customer_id")
-        if customer:
-            self._customers[str(customer)].append(Step(
-                order=self.read, moment=moment,
-                step=JourneyStep(item_id=item_id, created_at=r.get("created_at"), stage=stage,
-                                 touchpoints=list(touchpoints), emotion=emotion, sentiment=sentiment,
-                                 pain_points=list(pain_points), moment_of_truth=bool(r.get("moment_of_truth")))))
-        return True
+                score = quote_score(text, f.confidence, sentiment, 0.0)
+                column.quotes.offer(score, f.tiebreak, lambda: self._quote(r, text, stage, sentiment))
+
+    def _count_moment(self, r: dict[str, Any], f: RecordFields, column: StageTally) -> None:
+        """Count a moment of truth, and offer its first evidence quote."""
+        stage, sentiment = f.stage, f.sentiment
+        self._moments.add(sentiment)
+        self._moments_positive += sentiment > POSITIVE
+        self._moments_negative += sentiment < NEGATIVE
+        self._moment_stages[stage] += 1
+        column.moments += 1
+        if f.events:
+            text = (f.events[0].get("evidence") or {}).get("quote")
+            if text:
+                score = quote_score(text, f.confidence, sentiment, 0.0)
+                self._moment_quotes.offer(score, f.tiebreak, lambda: self._quote(r, text, stage, sentiment))
 
     def _wanted(self, r: dict[str, Any], moment: datetime | None) -> bool:
         sources, langs, segments = self._sets

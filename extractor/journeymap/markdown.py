@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from .html import JOURNEYS_SHOWN, shown_steps
+from .html.layout import JOURNEYS_SHOWN, shown_steps
 from .i18n import LabelNames, fmt_int, fmt_num, fmt_pct, fmt_records, fmt_sentiment, ui, word
 from .model import (
     Count,

@@ -27,8 +27,7 @@ from .api import LabelRequest, api_router
 from .auth import TokenGate
 from .desk import SupportDesk
 from .limits import BodyLimit, ErrorGuard, describe
-from .page import render_card, render_page
-from .page_texts import ui_lang
+from .page import render_card, render_page, ui_lang
 
 log = logging.getLogger("journey.serve")
 UI_COOKIE = "journey_ui"

@@ -14,11 +14,26 @@ from typing import Any, Iterable, Mapping
 
 from ..schema import LABEL_FIELDS, SOURCES, TAXONOMY_KINDS
 from ..taxonomy import Taxonomy
+from ..texts import LANGS as UI_LANGS
+from ..texts import TABLES
 from .page_assets import SCRIPT, STYLE
-from .page_texts import SCRIPT_KEYS, UI_LANGS, text
 from .similar import NO_STORE, SimilarResult
 
 SIMILAR_PREVIEW_CHARS = 260
+# The texts the page's script shows itself (sent along as JSON, in every language).
+SCRIPT_KEYS = ("label", "labelling", "save", "saving", "saved_changed", "saved_same", "need_reviewer", "failed",
+               "save_failed", "offline")
+
+
+def text(key: str, lang: str) -> str:
+    """One of the page's own words (extractor.texts), in English where a language lacks it."""
+    return TABLES.get(lang, TABLES["en"]).get(key) or TABLES["en"][key]
+
+
+def ui_lang(value: str | None) -> str | None:
+    """A page language the page has words for, or None."""
+    value = (value or "").strip().lower()[:2]
+    return value if value in UI_LANGS else None
 
 
 def _attr(value: Any) -> str:
@@ -56,7 +71,6 @@ def _ui_attr(key: str, attribute: str, lang: str) -> str:
         f' {attribute}="{_attr(text(key, lang))}"'
 
 
-
 def _script_json(value: Any) -> str:
     """JSON that is safe inside a <script> element."""
     return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
@@ -69,21 +83,8 @@ def render_page(*, lang: str, nonce: str, tax: Taxonomy, extractor: str, store: 
                 store_problem: str | None) -> str:
     """The whole page: header (reviewer, language switch), the paste box, an empty result, and a status line."""
     script_texts = {code: {key: text(key, code) for key in SCRIPT_KEYS} for code in UI_LANGS}
-    sources = "".join(
-        _switchable({code: text(f"src_{s}", code) for code in UI_LANGS}, lang, "option",
-                    extra=f' value="{s}"' + (" selected" if s == "ticket" else ""))
-        for s in SOURCES)
-    langs = ui("detect", lang, "option", extra=' value=""') + "".join(
-        ui(f"lang_{code}", lang, "option", extra=f' value="{code}"') for code in UI_LANGS)
-    switch = "".join(f'<button type="button" class="lang-btn" data-ui="{code}" aria-pressed='
-                     f'"{"true" if code == lang else "false"}">{code.upper()}</button>' for code in UI_LANGS)
-    if store is not None:
-        store_line = f"store {escape(store)}"
-    elif store_problem and store_problem.startswith(NO_STORE):
-        store_line = ui("no_store_short", lang)
-    else:
-        store_line = ui("store_problem", lang, problem=store_problem or "")
-    status = f"{escape(extractor)} · {escape(tax.ref)} · {store_line}"
+    sources, langs, switch = _source_options(lang), _language_options(lang), _language_switch(lang)
+    status = f"{escape(extractor)} · {escape(tax.ref)} · {_store_line(store, store_problem, lang)}"
     return f"""<!doctype html>
 <html lang="{lang}">
 <head>
@@ -128,6 +129,35 @@ def render_page(*, lang: str, nonce: str, tax: Taxonomy, extractor: str, store: 
 </body>
 </html>
 """
+
+
+def _source_options(lang: str) -> str:
+    """The source picker's options, ticket chosen."""
+    return "".join(
+        _switchable({code: text(f"src_{s}", code) for code in UI_LANGS}, lang, "option",
+                    extra=f' value="{s}"' + (" selected" if s == "ticket" else ""))
+        for s in SOURCES)
+
+
+def _language_options(lang: str) -> str:
+    """The ticket's language picker: detect, then each language."""
+    return ui("detect", lang, "option", extra=' value=""') + "".join(
+        ui(f"lang_{code}", lang, "option", extra=f' value="{code}"') for code in UI_LANGS)
+
+
+def _language_switch(lang: str) -> str:
+    """The page language buttons, the current one pressed."""
+    return "".join(f'<button type="button" class="lang-btn" data-ui="{code}" aria-pressed='
+                   f'"{"true" if code == lang else "false"}">{code.upper()}</button>' for code in UI_LANGS)
+
+
+def _store_line(store: str | None, store_problem: str | None, lang: str) -> str:
+    """Where the feedback store is, or why there is none."""
+    if store is not None:
+        return f"store {escape(store)}"
+    if store_problem and store_problem.startswith(NO_STORE):
+        return ui("no_store_short", lang)
+    return ui("store_problem", lang, problem=store_problem or "")
 
 
 # -- the card ---------------------------------------------------------------------------------------------------
