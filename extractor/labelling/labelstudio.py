@@ -20,6 +20,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from ..errors import UsageError
 from ..schema import FLAG_FIELDS, LABEL_FIELDS, LIST_FIELDS, TAXONOMY_KINDS, FeedbackItem, JourneyRecord, polarity
 from ..taxonomy import Taxonomy
+from ..texts import table
 from .gold import parse_gold_row
 
 TEXT = "text"
@@ -31,34 +32,15 @@ FLAGS = FLAG_FIELDS
 MULTI = LIST_FIELDS
 SINGLE = tuple(name for name in LABEL_FIELDS if name not in MULTI and name not in FLAGS)
 SENTIMENT_IDS = ("-1", "0", "1")
-
-# Interface texts of the config (taxonomy labels bring their own names); other languages fall back to English.
-_UI: dict[str, dict[str, str]] = {
-    "en": {"text": "Feedback", EVIDENCE: "Evidence", "stage": "Stage", "touchpoints": "Touchpoints",
-           "emotion": "Emotion", "sentiment": "Sentiment", "pain_points": "Pain points",
-           "moment_of_truth": "Moment of truth", "-1": "negative (-1)", "0": "neutral (0)", "1": "positive (+1)",
-           YES: "yes: the customer's view of the brand changes or is decided",
-           "evidence_hint": "Mark the customer's own words that show a touchpoint, emotion or pain point.",
-           "sentiment_hint": "Overall polarity of the item.",
-           "moment_of_truth_hint": "Tick when the text shows the view of the brand changing or being decided "
-                       "(\"never again\", \"won me over\", \"I'm switching\"); leave empty otherwise."},
-    "pl": {"text": "Opinia", EVIDENCE: "Dowód", "stage": "Etap", "touchpoints": "Punkty styku",
-           "emotion": "Emocja", "sentiment": "Wydźwięk", "pain_points": "Problemy",
-           "moment_of_truth": "Moment prawdy", "-1": "negatywny (-1)", "0": "neutralny (0)", "1": "pozytywny (+1)",
-           YES: "tak: opinia klienta o marce zmienia się lub rozstrzyga",
-           "evidence_hint": "Zaznacz słowa klienta, które pokazują punkt styku, emocję lub problem.",
-           "sentiment_hint": "Ogólny wydźwięk wypowiedzi.",
-           "moment_of_truth_hint": "Zaznacz, gdy tekst pokazuje, że opinia o marce się zmienia lub rozstrzyga "
-                       "(„nigdy więcej”, „przekonali mnie”, „odchodzę do konkurencji”); inaczej zostaw puste."},
-}
-
+POLARITY_WORDS = {"-1": "negative", "0": "neutral", "1": "positive"}  # their texts' keys
 
 class LabelStudioError(UsageError):
     """A file is not a Label Studio JSON export, or tasks and records do not belong together."""
 
 
 def _ui(lang: str, key: str) -> str:
-    return _UI.get(lang, _UI["en"]).get(key) or _UI["en"][key]
+    """One of the config's own words (extractor.texts, `studio_` keys); the taxonomy brings the label names."""
+    return table(lang).get(f"studio_{key}") or table("en")[f"studio_{key}"]
 
 
 # --- labelling config -------------------------------------------------------------------------------------
@@ -86,7 +68,9 @@ def _options(taxonomy: Taxonomy, field: str, lang: str) -> list[tuple[str, str, 
         return [(label.id, label.text("name", lang), label.text("definition", lang) if label.definition else "")
                 for label in getattr(taxonomy, TAXONOMY_KINDS[field])]
     hint = _ui(lang, f"{field}_hint")
-    return [(YES, _ui(lang, YES), hint)] if field in FLAGS else [(s, _ui(lang, s), hint) for s in SENTIMENT_IDS]
+    if field in FLAGS:
+        return [(YES, _ui(lang, YES), hint)]
+    return [(s, _ui(lang, POLARITY_WORDS[s]), hint) for s in SENTIMENT_IDS]
 
 
 def labeling_config(taxonomy: Taxonomy, lang: str = "en") -> str:

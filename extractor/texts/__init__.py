@@ -1,5 +1,5 @@
-"""The product's own words, one table per language: the journey map report's (journeymap/) and the support desk
-page's (serve/). Number formats stay with the report (journeymap/i18n.py); label names come from the taxonomy."""
+"""The product's own words, one table per language: the journey map report's (journeymap/), the support desk
+page's (serve/) and the Label Studio config's (labelling/). Number formats stay with the report (journeymap/i18n.py); label names come from the taxonomy."""
 
 from __future__ import annotations
 

@@ -191,4 +191,21 @@ TEXTS: dict[str, str] = {
     "src_other": "other",
     "lang_en": "English",
     "lang_pl": "Polish",
+    # -- the Label Studio labelling config (labelling/labelstudio.py) ----------------------------------------------
+    "studio_text": "Feedback",
+    "studio_evidence": "Evidence",
+    "studio_stage": "Stage",
+    "studio_touchpoints": "Touchpoints",
+    "studio_emotion": "Emotion",
+    "studio_sentiment": "Sentiment",
+    "studio_pain_points": "Pain points",
+    "studio_moment_of_truth": "Moment of truth",
+    "studio_negative": "negative (-1)",
+    "studio_neutral": "neutral (0)",
+    "studio_positive": "positive (+1)",
+    "studio_yes": "yes: the customer's view of the brand changes or is decided",
+    "studio_evidence_hint": "Mark the customer's own words that show a touchpoint, emotion or pain point.",
+    "studio_sentiment_hint": "Overall polarity of the item.",
+    "studio_moment_of_truth_hint": "Tick when the text shows the view of the brand changing or being decided "
+                                   "(\"never again\", \"won me over\", \"I'm switching\"); leave empty otherwise.",
 }

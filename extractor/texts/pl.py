@@ -189,4 +189,21 @@ TEXTS: dict[str, str] = {
     "src_other": "inne",
     "lang_en": "angielski",
     "lang_pl": "polski",
+    # -- the Label Studio labelling config (labelling/labelstudio.py) ----------------------------------------------
+    "studio_text": "Opinia",
+    "studio_evidence": "Dowód",
+    "studio_stage": "Etap",
+    "studio_touchpoints": "Punkty styku",
+    "studio_emotion": "Emocja",
+    "studio_sentiment": "Wydźwięk",
+    "studio_pain_points": "Problemy",
+    "studio_moment_of_truth": "Moment prawdy",
+    "studio_negative": "negatywny (-1)",
+    "studio_neutral": "neutralny (0)",
+    "studio_positive": "pozytywny (+1)",
+    "studio_yes": "tak: opinia klienta o marce zmienia się lub rozstrzyga",
+    "studio_evidence_hint": "Zaznacz słowa klienta, które pokazują punkt styku, emocję lub problem.",
+    "studio_sentiment_hint": "Ogólny wydźwięk wypowiedzi.",
+    "studio_moment_of_truth_hint": "Zaznacz, gdy tekst pokazuje, że opinia o marce się zmienia lub rozstrzyga "
+                                   "(„nigdy więcej”, „przekonali mnie”, „odchodzę do konkurencji”); inaczej zostaw puste.",
 }
