@@ -46,6 +46,8 @@ def run_main(monkeypatch, error: JourneyError) -> int:
     (JourneyError("store unreachable"), 1, "Error: store unreachable\n"),
     (BudgetReached("Stopped: --max-cost 1.0 reached."), 3, "Stopped: --max-cost 1.0 reached.\n"),
     (Interrupted("Interrupted: no batch was created."), 130, "Interrupted: no batch was created.\n"),
+    (BatchPending("batch_1", "in_progress", 3, 10), 75, "batch batch_1 is still in_progress (3/10 requests done); "
+     "it keeps running on the server: resume it with --batch-id batch_1\n"),
     (CheckFailed(""), 1, "")])
 def test_the_one_catch_prints_the_message_and_exits_with_the_code(monkeypatch, capsys, error, code, stderr):
     monkeypatch.delenv("JOURNEY_DEBUG", raising=False)
