@@ -9,7 +9,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, TextIO
+from typing import Callable, Iterable, Iterator, TextIO, TypeVar
 
 from .errors import JourneyError, ResumeError
 from .extractors import Extractor
@@ -19,6 +19,7 @@ from .language import detect_language
 from .schema import FeedbackItem, JourneyRecord
 
 ProgressFn = Callable[[int], None]
+T = TypeVar("T")
 
 
 @dataclass
@@ -56,6 +57,28 @@ def with_language(item: FeedbackItem) -> FeedbackItem:
 def label_item(extractor: Extractor, item: FeedbackItem) -> JourneyRecord:
     """One item through language detection and the extractor."""
     return extractor.extract(with_language(item))
+
+
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """`items` in consecutive lists of `size` (the last one may be shorter), read lazily: how every caller hands
+    an extractor its items, `extractor.batch_rows` at a time."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def label_batches(extractor: Extractor, items: Iterable[FeedbackItem]
+                  ) -> Iterator[list[tuple[FeedbackItem, JourneyRecord | None]]]:
+    """Every item, its language detected, through `extractor.extract_many`, a batch of `extractor.batch_rows` at a
+    time: each batch's (item, record) pairs in input order; a record is None for an item a cost budget left
+    unlabelled."""
+    for batch in batches((with_language(item) for item in items), extractor.batch_rows):
+        yield list(zip(batch, extractor.extract_many(batch)))
 
 
 def _repair_tail(path: Path) -> None:
@@ -150,28 +173,20 @@ def _label_many(extractor, batch: list[tuple]) -> tuple[str, list[tuple]]:
     return ("\n".join(lines) + "\n" if lines else ""), rows
 
 
-def _batches(sources, done: set[str], stats: RunStats, progress: ProgressFn | None,
-             size: int = BATCH) -> Iterator[list[tuple]]:
-    batch: list[tuple] = []
+def _tagged_rows(sources, done: set[str], stats: RunStats, progress: ProgressFn | None) -> Iterator[tuple]:
+    """Every input row as (kind, file, payload): an item to label, a bad row to write as an error, or one that
+    `done` already holds (skipped); counts what is read and ticks the progress every BATCH rows."""
     for file, rows in sources:
         for row in rows:
             stats.read += 1
             if progress is not None and stats.read % BATCH == 0:
                 progress(stats.read)
             if isinstance(row, FeedbackItem):
-                if row.origin in done:
-                    batch.append(("skip", file, None))
-                else:
-                    batch.append(("item", file, row.__dict__))
+                yield ("skip", file, None) if row.origin in done else ("item", file, row.__dict__)
             else:
                 err = row.to_dict()  # type: ignore[attr-defined]
                 seen = f"{err['file']}:{err.get('line')}" in done
-                batch.append(("skip", file, None) if seen else ("error", file, err))
-            if len(batch) >= size:
-                yield batch
-                batch = []
-    if batch:
-        yield batch
+                yield ("skip", file, None) if seen else ("error", file, err)
 
 
 def _bounded_imap(pool, batches: Iterator[list[tuple]], ahead: int) -> Iterator[tuple[str, list[tuple]]]:
@@ -213,38 +228,16 @@ def run_extraction(
     stats = RunStats()
     started = time.perf_counter()
     _WORKER_EXTRACTOR = extractor
-    batches = _batches(sources, done or set(), stats, progress, extractor.batch_rows)
+    rows = batches(_tagged_rows(sources, done or set(), stats, progress), extractor.batch_rows)
     pool = None
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
         extractor.warm_up()
         pool = multiprocessing.get_context("fork").Pool(workers)
-        results = _bounded_imap(pool, batches, ahead=4 * workers)
+        results = _bounded_imap(pool, rows, ahead=4 * workers)
     else:
-        results = map(_label_batch, batches)
-    write_out, write_err = out.write, errors.write
+        results = map(_label_batch, rows)
     try:
-        for block, rows in results:
-            write_out(block)
-            unsent = sum(1 for kind, _, _ in rows if kind == "unsent")
-            if unsent:  # the budget is spent: what was labelled is written, the rest waits for --resume
-                stats.read -= unsent
-                stats.stopped = "budget"
-            for kind, file, payload in rows:
-                if kind == "record":
-                    stats.extracted += 1
-                    stats.count(file, "extracted")
-                elif kind == "skip":
-                    stats.skipped += 1
-                    stats.count(file, "skipped")
-                elif kind == "unsent":
-                    stats.unsent += 1  # not read: --resume sends it
-                else:
-                    write_err(json.dumps(payload, ensure_ascii=False) + "\n")
-                    stats.errors += 1
-                    stats.failed += kind == "failed"
-                    stats.count(file, "errors")
-            if stats.stopped:
-                break
+        _write_results(results, out, errors, stats)
         if pool is not None:
             pool.close()
             pool.join()
@@ -256,6 +249,34 @@ def run_extraction(
         stats.seconds = time.perf_counter() - started
         _WORKER_EXTRACTOR = None
     return stats
+
+
+def _write_results(results: Iterable[tuple[str, list[tuple]]], out: TextIO, errors: TextIO, stats: RunStats) -> None:
+    """The labelled batches, in input order: record lines to `out`, error lines to `errors`, each row counted;
+    stops after the batch in which a cost budget left items unsent."""
+    write_out, write_err = out.write, errors.write
+    for block, rows in results:
+        write_out(block)
+        unsent = sum(1 for kind, _, _ in rows if kind == "unsent")
+        if unsent:  # the budget is spent: what was labelled is written, the rest waits for --resume
+            stats.read -= unsent
+            stats.stopped = "budget"
+        for kind, file, payload in rows:
+            if kind == "record":
+                stats.extracted += 1
+                stats.count(file, "extracted")
+            elif kind == "skip":
+                stats.skipped += 1
+                stats.count(file, "skipped")
+            elif kind == "unsent":
+                stats.unsent += 1  # not read: --resume sends it
+            else:
+                write_err(json.dumps(payload, ensure_ascii=False) + "\n")
+                stats.errors += 1
+                stats.failed += kind == "failed"
+                stats.count(file, "errors")
+        if stats.stopped:
+            break
 
 
 def _line_of(origin: str | None) -> int | None:

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from ..errors import JourneyError, UsageError
+from ..errors import JourneyError, RunStopped
 
 app = typer.Typer(
     name="journey",
@@ -34,11 +34,14 @@ from . import themes as _themes  # noqa: E402,F401
 
 
 def main() -> None:
-    """Entry point: library errors become one `Error:` line and an exit code (re-raised with JOURNEY_DEBUG=1)."""
+    """Entry point: the one catch. Every typed error becomes its message on stderr and its exit code (errors.py
+    lists them); with JOURNEY_DEBUG=1 errors other than a stopped run are re-raised with their traceback."""
     try:
         app()
     except JourneyError as exc:
-        if os.environ.get("JOURNEY_DEBUG"):
+        if os.environ.get("JOURNEY_DEBUG") and not isinstance(exc, RunStopped):
             raise
-        print(f"Error: {exc}", file=sys.stderr)
-        sys.exit(2 if isinstance(exc, UsageError) else 1)
+        message = exc.message()
+        if message:
+            print(message, file=sys.stderr)
+        sys.exit(exc.exit_code)

@@ -120,6 +120,7 @@ def import_(
                                          "a missing choice): write nothing and exit 1.")] = False,
 ) -> None:
     """Turn a Label Studio JSON export into a gold file: the latest non-cancelled annotation of each task."""
+    from ..errors import CheckFailed
     from ..labelling.gold import write_gold
     from ..labelling.labelstudio import LabelStudioError, import_export, read_export
     from ..taxonomy import load_taxonomy
@@ -129,8 +130,7 @@ def import_(
     if problems:
         _list_problems(f"{export_file}: tasks left out", problems)
     if strict and problems:
-        typer.echo(f"nothing written (--strict): {len(problems)} problem(s)", err=True)
-        raise typer.Exit(1)
+        raise CheckFailed(f"nothing written (--strict): {len(problems)} problem(s)")
     if not rows:
         raise LabelStudioError(f"{export_file}: no task could be imported; nothing written")
     n = write_gold(rows, out)

@@ -13,7 +13,7 @@ from typing import Sequence
 from starlette.concurrency import run_in_threadpool
 
 from ..ingest.fields import clean_text, stable_id, to_lang
-from ..pipeline import with_language
+from ..pipeline import label_batches, with_language
 from ..schema import FeedbackItem
 
 
@@ -38,12 +38,9 @@ class Labeller:
             return self.engine.record_json(with_language(item))
 
     def records_json(self, items: Sequence[FeedbackItem]) -> list[str]:
-        items = [with_language(item) for item in items]
         with self._lock:
-            if self.engine.batched:  # the llm extractor: several items to a request
-                return [record.model_dump_json() if record is not None else self.engine.record_json(item)
-                        for item, record in zip(items, self.engine.extract_many(items))]
-            return [self.engine.record_json(item) for item in items]
+            return [record.model_dump_json() if record is not None else self.engine.record_json(item)
+                    for batch in label_batches(self.engine, items) for item, record in batch]
 
     async def label(self, item: FeedbackItem) -> str:
         return await run_in_threadpool(self.record_json, item)

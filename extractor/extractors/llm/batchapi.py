@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
-from ...errors import JourneyError, UsageError
+from ...errors import JourneyError, RunStopped, UsageError
 from ...schema import FeedbackItem
 from .client import ReplayMissingError, Usage, replay_missing, short_error, key_refused, request_params
 from .extractor import LLMExtractor, Pending
@@ -44,8 +44,11 @@ class BatchError(JourneyError):
     """A Batch API call failed (upload, create, poll, download) after the client's retries."""
 
 
-class BatchPending(BatchError):
-    """`max_wait` ran out while the batch was still running: it keeps running; resume it with its id."""
+class BatchPending(BatchError, RunStopped):
+    """`max_wait` ran out while the batch was still running: it keeps running; resume it with its id. Not a
+    fault: the CLI prints the message as it is and exits 75 (EX_TEMPFAIL: try again later)."""
+
+    exit_code = 75
 
     def __init__(self, batch_id: str, status: str, completed: int, total: int):
         self.batch_id, self.status = batch_id, status
