@@ -167,8 +167,8 @@ def test_a_new_review_is_used_from_the_next_request_on(tmp_path):
     assert source.examples_for([PARCEL], 2)[0].labels["pain_points"] == [PAINS[1]]  # the latest review
 
 
-def test_few_shot_source_and_the_engine_wiring(tmp_path, monkeypatch):
-    from extractor.cli.llm import LLMFlags, make_engine
+def test_few_shot_source_and_the_extractor_wiring(tmp_path, monkeypatch):
+    from extractor.cli.llm import LLMFlags, extractor_from_flags
 
     store = FakeStore("x")
     assert few_shot_source(None, None) is None
@@ -177,13 +177,13 @@ def test_few_shot_source_and_the_engine_wiring(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("OPENAI_API_KEY", "test")
     flags = LLMFlags(base_url="http://127.0.0.1:9/v1", few_shot=2)
-    assert make_engine("llm", TAX, flags).examples is None  # no reviews file, no store: no examples, as before
+    assert extractor_from_flags("llm", TAX, flags).examples is None  # no reviews file, no store: no examples, as before
     ReviewedLog(Path(".journey") / "reviewed.jsonl").append(reviewed(PARCEL))
-    engine = make_engine("llm", TAX, flags, store)
+    engine = extractor_from_flags("llm", TAX, flags, store)
     assert isinstance(engine.examples, ReviewedExamples) and isinstance(engine.examples.then, StoreExamples)
     replay = LLMFlags(base_url="http://127.0.0.1:9/v1", few_shot=2, cassette=tmp_path / "c.yaml")
-    assert isinstance(make_engine("llm", TAX, replay, store).examples, StoreExamples)  # a replay's prompts stay
-    assert make_engine("llm", TAX, LLMFlags(base_url="http://127.0.0.1:9/v1", few_shot=0)).examples is None
+    assert isinstance(extractor_from_flags("llm", TAX, replay, store).examples, StoreExamples)  # a replay's prompts stay
+    assert extractor_from_flags("llm", TAX, LLMFlags(base_url="http://127.0.0.1:9/v1", few_shot=0)).examples is None
 
 
 def test_the_model_sees_the_reviewed_example_before_the_store_one(base, tmp_path):

@@ -272,7 +272,7 @@ def test_a_failing_extractor_gives_a_short_json_500_and_a_one_line_log(caplog, t
     from extractor.serve.app import create_app
     from extractor.serve.config import ServeConfig
     from extractor.serve.desk import SupportDesk
-    from extractor.serve.labeller import Labeller
+    from extractor.serve.extraction import DeskExtractor
     from extractor.labelling.reviewed import ReviewedLog
     from extractor.serve.similar import SimilarItems
 
@@ -284,7 +284,7 @@ def test_a_failing_extractor_gives_a_short_json_500_and_a_one_line_log(caplog, t
         def record_json(self, item):
             raise RuntimeError("the cue index is gone")
 
-    desk = SupportDesk(ServeConfig(), default_taxonomy(), Labeller(Broken()), SimilarItems(None, "", "no store"),
+    desk = SupportDesk(ServeConfig(), default_taxonomy(), DeskExtractor(Broken()), SimilarItems(None, "", "no store"),
                        ReviewedLog(tmp_path / "r.jsonl"))
     app = TestClient(create_app(desk), base_url="http://127.0.0.1")
     with caplog.at_level(logging.ERROR, logger="journey.serve"), app as test_client:

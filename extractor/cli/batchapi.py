@@ -9,7 +9,7 @@ from typing import Callable
 import typer
 
 
-def batch_phase(engine, readers, done: set[str], out: Path, batch_id: str | None, poll: float, quiet: bool,
+def batch_phase(extractor, readers, done: set[str], out: Path, batch_id: str | None, poll: float, quiet: bool,
                 failed: str = "live") -> None:
     """Phase 1 of --batch-api: every item not yet done goes through one batch into the answer cache; the normal
     run that follows writes the records from the cache (and sends live only what the batch could not answer).
@@ -27,7 +27,7 @@ def batch_phase(engine, readers, done: set[str], out: Path, batch_id: str | None
     if resume_id:
         say(f"resuming batch {resume_id} (from {'--batch-id' if batch_id else state})")
     try:
-        report = engine.fill_cache_by_batch(items, batch_id=resume_id, state_path=state, poll_interval=poll,
+        report = extractor.fill_cache_by_batch(items, batch_id=resume_id, state_path=state, poll_interval=poll,
                                             progress=_batch_progress(not quiet and sys.stderr.isatty()))
     except KeyboardInterrupt:
         named = pending_batch_id(state)
@@ -36,9 +36,9 @@ def batch_phase(engine, readers, done: set[str], out: Path, batch_id: str | None
                                              else "no batch was created.")) from None
     except BatchFailed as exc:
         say(str(exc))
-        _settle_failures(engine, exc.report, failed, say, f"batch {exc.batch_id} {exc.status}")
+        _settle_failures(extractor, exc.report, failed, say, f"batch {exc.batch_id} {exc.status}")
         return
-    _settle_failures(engine, report, failed, say, f"batch {report.batch_id}")
+    _settle_failures(extractor, report, failed, say, f"batch {report.batch_id}")
     if report.batch_id is None:
         say(f"batch: nothing to send, all {report.items:,} items are in the answer cache")
     else:
@@ -55,12 +55,12 @@ def _teller(quiet: bool) -> Callable[[str], None]:
     return say
 
 
-def _settle_failures(engine, report, failed: str, say: Callable[[str], None], batch: str) -> None:
+def _settle_failures(extractor, report, failed: str, say: Callable[[str], None], batch: str) -> None:
     """The batch's failed requests said; with --batch-failed fallback their items are labelled by rules, each
     record naming `batch` and the request's error."""
     _say_failures(report, failed, say)
     if failed == "fallback" and report.failed_keys:
-        engine.settle_as_fallback({k: f"{batch}: {why}" for k, why in report.failed_keys.items()})
+        extractor.settle_as_fallback({k: f"{batch}: {why}" for k, why in report.failed_keys.items()})
 
 
 def _say_failures(report, failed: str, say: Callable[[str], None]) -> None:

@@ -162,27 +162,27 @@ def _label(items, extractor_name: str, tax, flags: LLMFlags, store: Path | None,
            ) -> tuple[list[dict], dict | None]:
     """The records, and the llm extractor's run counts (None for other extractors)."""
     from ..pipeline import label_batches
-    from .llm import make_engine, model_session
+    from .llm import extractor_from_flags, model_session
 
     examples = None
     if extractor_name == "llm" and store is not None and flags.few_shot:
         from .store import open_store
 
         examples = open_store(store, None, "feedback", create=False)
-    engine = make_engine(extractor_name, tax, flags, examples)
-    with model_session(engine, flags):
-        records = [record.model_dump() for batch in label_batches(engine, _tracked(items, extractor_name, show))
+    extractor = extractor_from_flags(extractor_name, tax, flags, examples)
+    with model_session(extractor, flags):
+        records = [record.model_dump() for batch in label_batches(extractor, _tracked(items, extractor_name, show))
                    for _, record in batch]
-    return records, _run_counts(engine) if extractor_name == "llm" else None
+    return records, _run_counts(extractor) if extractor_name == "llm" else None
 
 
-def _run_counts(engine) -> dict:
+def _run_counts(extractor) -> dict:
     """What the llm extractor counted during the run (the report prints it, so print_usage is not needed here)."""
-    outcomes, usage = engine.outcomes, engine.usage
+    outcomes, usage = extractor.outcomes, extractor.usage
     return {"from_answer_cache": outcomes.cached, "too_long": outcomes.too_long, "requests": usage.requests,
             "retries": usage.retries, "prompt_tokens": usage.prompt_tokens,
             "completion_tokens": usage.completion_tokens, "cached_prompt_tokens": usage.cached_tokens,
-            "faults": dict(usage.faults), "cost_usd": usage.cost(engine.settings)}
+            "faults": dict(usage.faults), "cost_usd": usage.cost(extractor.settings)}
 
 
 def _tracked(gold: list, extractor_name: str, show: bool) -> Iterator:

@@ -200,7 +200,7 @@ def run_extract(a: ExtractArgs) -> None:
     from ..pipeline import completed_origins
     from ..taxonomy import load_taxonomy
     from .batchapi import batch_phase
-    from .llm import default_store, make_engine
+    from .llm import default_store, extractor_from_flags
 
     options = read_options(input_format=a.input_format, encoding=a.encoding, text_field=a.text_field,
                            id_field=a.id_field, customer_field=a.customer_field, time_field=a.time_field,
@@ -210,27 +210,27 @@ def run_extract(a: ExtractArgs) -> None:
     tax = load_taxonomy(a.taxonomy)
     flags = _llm_flags(a)
     examples_store = default_store(a.store, a.chroma_url, a.collection) if a.extractor == "llm" else None
-    engine = make_engine(a.extractor, tax, flags, examples_store, a.dry_run)
+    extractor = extractor_from_flags(a.extractor, tax, flags, examples_store, a.dry_run)
     _check_batch(a)
     if a.dry_run:
-        _dry_run(engine, open_readers(a.inputs, options), a.by_batch)
+        _dry_run(extractor, open_readers(a.inputs, options), a.by_batch)
         return
     reuse = None
     if a.reuse_duplicates is not None:
         from ..extractors.reuse import ReuseNearDuplicates
 
-        engine = reuse = ReuseNearDuplicates(engine, open_store(a.store, a.chroma_url, a.collection),
+        extractor = reuse = ReuseNearDuplicates(extractor, open_store(a.store, a.chroma_url, a.collection),
                                              a.reuse_duplicates)
         a.workers = 1  # one store client; forked workers cannot share it
     readers = open_readers(a.inputs, options)
     errors_path = a.errors or default_errors_path(a.out)
     done = completed_origins(*(p for p in (a.out, errors_path) if p is not None)) if a.resume else set()
     if a.by_batch:
-        batch_phase(engine, open_readers(a.inputs, options), done, a.out, a.batch_id, a.batch_poll, a.quiet,
+        batch_phase(extractor, open_readers(a.inputs, options), done, a.out, a.batch_id, a.batch_poll, a.quiet,
                     a.batch_failed)
-    labeller = reuse.inner if reuse is not None else engine  # the extractor behind the reuse of stored labels
-    stats, wrote_errors = _label_all(a, engine, labeller, readers, done, errors_path, flags)
-    _conclude(a, stats, labeller, reuse, errors_path if wrote_errors else None)
+    inner = reuse.inner if reuse is not None else extractor  # the extractor behind the reuse of stored labels
+    stats, wrote_errors = _label_all(a, extractor, inner, readers, done, errors_path, flags)
+    _conclude(a, stats, inner, reuse, errors_path if wrote_errors else None)
     if a.writes_store and reuse is None:
         _write_back(a.inputs, options, a.out, a.store, a.chroma_url, a.collection, a.quiet)
 
@@ -268,7 +268,7 @@ def _llm_flags(a: ExtractArgs) -> LLMFlags:
                     tokens_per_minute=a.tpm, prompt=a.prompt, mask=a.mask, price_cached=a.price_cached)
 
 
-def _label_all(a: ExtractArgs, engine, labeller, readers, done: set[str], errors_path: Path, flags: LLMFlags):
+def _label_all(a: ExtractArgs, extractor, inner, readers, done: set[str], errors_path: Path, flags: LLMFlags):
     """Every item through the pipeline into --out (or stdout) and the errors file, with a progress bar on a
     terminal: the run's stats, and whether any error line was written. Ctrl-C raises Interrupted (exit 130)."""
     from ..errors import Interrupted
@@ -282,11 +282,11 @@ def _label_all(a: ExtractArgs, engine, labeller, readers, done: set[str], errors
     out_file = a.out.open(mode, encoding="utf-8") if a.out else sys.stdout
     err_file = _LazyFile(errors_path, mode)
     total_bytes = sum(r.size or 0 for r in readers)
-    workers = 1 if labeller.name == "llm" else a.workers  # llm: one process, the requests are concurrent already
+    workers = 1 if inner.name == "llm" else a.workers  # llm: one process, the requests are concurrent already
     try:
-        with model_session(labeller, flags), progress_bar(not a.quiet and sys.stderr.isatty(), total_bytes,
+        with model_session(inner, flags), progress_bar(not a.quiet and sys.stderr.isatty(), total_bytes,
                                                           readers) as tick:
-            stats = run_extraction(((r.path, r) for r in readers), engine, out_file, err_file, done=done,
+            stats = run_extraction(((r.path, r) for r in readers), extractor, out_file, err_file, done=done,
                                    progress=tick, workers=workers or default_workers(total_bytes))
     except KeyboardInterrupt:
         out_file.flush()
@@ -300,7 +300,7 @@ def _label_all(a: ExtractArgs, engine, labeller, readers, done: set[str], errors
     return stats, err_file.written
 
 
-def _conclude(a: ExtractArgs, stats, labeller, reuse, errors_path: Path | None) -> None:
+def _conclude(a: ExtractArgs, stats, inner, reuse, errors_path: Path | None) -> None:
     """The run's summary and llm usage (unless --quiet); BudgetReached (exit 3) when --max-cost stopped it."""
     from ..errors import BudgetReached
     from .llm import print_usage
@@ -308,8 +308,8 @@ def _conclude(a: ExtractArgs, stats, labeller, reuse, errors_path: Path | None) 
 
     if not a.quiet:
         print_summary(stats, a.out, errors_path, a.resume)
-        if labeller.name == "llm":
-            print_usage(labeller)
+        if inner.name == "llm":
+            print_usage(inner)
     if stats.stopped == "budget":
         raise BudgetReached(f"Stopped: --max-cost {a.max_cost} reached. The records written are complete; re-run "
                             "the same command with --resume (and a higher --max-cost) to label the rest.")
@@ -318,23 +318,23 @@ def _conclude(a: ExtractArgs, stats, labeller, reuse, errors_path: Path | None) 
                    f"{reuse.stats.labelled:,} labelled by {a.extractor}", err=True)
 
 
-def _dry_run(engine, readers, batch_api: bool = False) -> None:
+def _dry_run(extractor, readers, batch_api: bool = False) -> None:
     """Estimate an llm run: read every item, count what would be sent; nothing is sent."""
     from ..extractors.llm.cost import Estimate
     from ..pipeline import batches, with_language
     from ..schema import FeedbackItem
     from .llm import context_advice, print_estimate
 
-    if engine.name != "llm":
-        typer.echo(f"--dry-run: the {engine.name} extractor sends nothing and costs nothing", err=True)
+    if extractor.name != "llm":
+        typer.echo(f"--dry-run: the {extractor.name} extractor sends nothing and costs nothing", err=True)
         return
     total = Estimate()
     items = (with_language(row) for reader in readers for row in reader if isinstance(row, FeedbackItem))
-    for batch in batches(items, engine.batch_rows):
-        total.add(engine.estimate(batch, batch_api))
-    advice = context_advice(engine)
-    engine.close()
-    print_estimate(total.priced(engine.settings, batch_api), engine.settings, batch_api, advice)
+    for batch in batches(items, extractor.batch_rows):
+        total.add(extractor.estimate(batch, batch_api))
+    advice = context_advice(extractor)
+    extractor.close()
+    print_estimate(total.priced(extractor.settings, batch_api), extractor.settings, batch_api, advice)
 
 
 def _write_back(inputs, options, out, store, chroma_url, collection, quiet: bool) -> None:

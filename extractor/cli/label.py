@@ -29,7 +29,7 @@ def label(
     source: Annotated[str, typer.Option(help="review, ticket, survey, social or other.")] = "ticket",
     labels: Annotated[Optional[str], typer.Option("--labels", help="Language of the card's labels (en, pl); "
                                                   "default: the text's language.")] = None,
-    extractor: ExtractorOpt = "rules",
+    extractor_name: ExtractorOpt = "rules",
     taxonomy: TaxonomyOpt = None,
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
@@ -41,7 +41,7 @@ def label(
     """Label one item (a ticket, a review) and show its stage, touchpoints, emotion, pain points and evidence."""
     from ..errors import UsageError
     from ..pipeline import label_item
-    from .llm import LLMFlags, make_engine, model_session
+    from .llm import LLMFlags, extractor_from_flags, model_session
     from ..schema import SOURCES, FeedbackItem
     from ..taxonomy import load_taxonomy
 
@@ -52,13 +52,13 @@ def label(
         raise UsageError(f"--source must be one of {', '.join(SOURCES)}")
     tax = load_taxonomy(taxonomy)
     flags = LLMFlags(model, base_url, llm_config, few_shot=0, no_mask=no_mask, prompt=prompt, mask=mask)
-    engine = make_engine(extractor, tax, flags)
+    extractor = extractor_from_flags(extractor_name, tax, flags)
     from ..ingest.fields import stable_id
 
     item = FeedbackItem(item_id=stable_id(body), text=body, source=source,
                         lang=lang, origin="<label>:1")
-    with model_session(engine, flags):
-        record = label_item(engine, item)
+    with model_session(extractor, flags):
+        record = label_item(extractor, item)
     if as_json:
         typer.echo(record.model_dump_json(indent=2))
         return

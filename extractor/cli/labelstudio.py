@@ -84,11 +84,11 @@ def export(
                            source_field=source_field, lang_field=lang_field, source=source)
     tax = load_taxonomy(taxonomy)
     xml = labeling_config(tax, lang) if config_out else None
-    engine = None
+    extractor = None
     if prelabel != "none":
         from ..extractors import make_extractor
 
-        engine = make_extractor(prelabel, tax)
+        extractor = make_extractor(prelabel, tax)
     items: list[FeedbackItem] = []
     bad: list[str] = []
     for reader in open_readers(inputs, options):
@@ -97,12 +97,12 @@ def export(
                 bad.append(f"{row.file}:{row.line if row.line is not None else '-'}: {row.reason}")
             else:
                 items.append(with_language(row))
-    records = [label_item(engine, item) for item in items] if engine is not None else None
+    records = [label_item(extractor, item) for item in items] if extractor is not None else None
     tasks = export_tasks(items, records)
     _write_text(out, "[\n" + ",\n".join(json.dumps(t, ensure_ascii=False) for t in tasks) + "\n]\n")  # a task a line
     if config_out and xml is not None:
         _write_text(config_out, xml)
-    how = f"pre-labelled by {prelabel}" if engine is not None else "without predictions"
+    how = f"pre-labelled by {prelabel}" if extractor is not None else "without predictions"
     typer.echo(f"wrote {len(tasks):,} task(s) {how} to {out}" + (f"; config: {config_out}" if config_out else ""),
                err=True)
     if bad:

@@ -142,7 +142,7 @@ class LLMFlags:
         return resolve_settings(flags, self.config)
 
 
-def make_engine(name: str, tax, flags: LLMFlags | None, store=None, dry_run: bool = False,
+def extractor_from_flags(name: str, tax, flags: LLMFlags | None, store=None, dry_run: bool = False,
                 reviewed: Path | None = None):
     """The library's `make_extractor` with the command's flags: the llm settings they give (a cassette run reads
     no answer cache), and ./.journey/reviewed.jsonl as the reviewed items when it exists."""
@@ -163,10 +163,10 @@ def make_engine(name: str, tax, flags: LLMFlags | None, store=None, dry_run: boo
 
 
 @contextmanager
-def model_session(engine, flags: LLMFlags | None) -> Iterator[None]:
-    """Around a run: the cassette (when asked) and closing the engine's connections and cache."""
+def model_session(extractor, flags: LLMFlags | None) -> Iterator[None]:
+    """Around a run: the cassette (when asked) and closing the extractor's connections and cache."""
     try:
-        if flags is not None and flags.cassette is not None and engine.name == "llm":
+        if flags is not None and flags.cassette is not None and extractor.name == "llm":
             from ..extractors.llm.replay import cassette
 
             with cassette(flags.cassette, flags.record_mode):
@@ -174,7 +174,7 @@ def model_session(engine, flags: LLMFlags | None) -> Iterator[None]:
         else:
             yield
     finally:
-        engine.close()
+        extractor.close()
 
 
 def default_store(store: Path | None, chroma_url: str | None, collection: str):
@@ -193,20 +193,20 @@ def default_store(store: Path | None, chroma_url: str | None, collection: str):
         return None
 
 
-def print_usage(engine) -> None:
+def print_usage(extractor) -> None:
     """The run's llm figures: outcomes, requests, tokens, cost."""
-    outcomes, usage = engine.outcomes, engine.usage
+    outcomes, usage = extractor.outcomes, extractor.usage
     total = outcomes.answered + outcomes.repaired + outcomes.fallback
-    lines = [f"llm {engine.settings.model} ({engine.prompt_id}): {total:,} items: {outcomes.answered:,} answered, "
+    lines = [f"llm {extractor.settings.model} ({extractor.prompt_id}): {total:,} items: {outcomes.answered:,} answered, "
              f"{outcomes.repaired:,} repaired, {outcomes.fallback:,} labelled by rules after a failed answer; "
              f"{outcomes.cached:,} from the answer cache"]
     cached = f" ({usage.cached_tokens / usage.prompt_tokens:.0%} read from the provider's prompt cache)" \
         if usage.prompt_tokens and usage.cached_tokens else ""
     lines.append(f"  {usage.requests:,} requests, {usage.retries:,} retries, {usage.prompt_tokens:,} prompt tokens"
                  f"{cached}, {usage.completion_tokens:,} completion tokens")
-    provider, limits = engine.provider, engine.limits
+    provider, limits = extractor.provider, extractor.limits
     sized = f"  server: {provider.name}, context {limits.context_window:,} tokens" + (
-        " (reported by the server)" if provider.detected_context and not engine.settings.context_window else "")
+        " (reported by the server)" if provider.detected_context and not extractor.settings.context_window else "")
     if outcomes.split:
         sized += f"; {outcomes.split:,} requests split after a cut, filtered or refused answer"
     if outcomes.too_long:
@@ -218,15 +218,15 @@ def print_usage(engine) -> None:
     lines.append(sized)
     if usage.faults:
         lines.append("  faults retried: " + ", ".join(f"{k} x{v}" for k, v in sorted(usage.faults.items())))
-    cost = usage.cost(engine.settings)
-    batch = engine.batch_usage
+    cost = usage.cost(extractor.settings)
+    batch = extractor.batch_usage
     if cost is not None:
-        discount = 0.5 * (batch.cost(engine.settings) or 0.0) if batch is not None else 0.0
+        discount = 0.5 * (batch.cost(extractor.settings) or 0.0) if batch is not None else 0.0
         lines.append(f"  cost about ${cost - discount:,.4f} at list price, cached prompt tokens at the cached price"
                      + (" (the Batch API's tokens at half price)" if discount else ""))
     if outcomes.isolated:
         lines.append(f"  {outcomes.isolated:,} items that read like instructions to the model were sent alone")
-    advice = context_advice(engine)
+    advice = context_advice(extractor)
     if advice:
         lines.append(f"  {advice}")
     typer.echo("\n".join(lines), err=True)
@@ -236,12 +236,12 @@ def print_usage(engine) -> None:
 CROWDED_CONTEXT = 0.5
 
 
-def context_advice(engine) -> str | None:
+def context_advice(extractor) -> str | None:
     """What to do when the prompt's instructions crowd the model's context (Ollama's 4,096-token default)."""
-    share = engine.prefix_share
+    share = extractor.prefix_share
     if share < CROWDED_CONTEXT:
         return None
-    context = engine.limits.context_window
+    context = extractor.limits.context_window
     return (f"note: the prompt's instructions take about {share:.0%} of the model's {context:,}-token context, so few "
             "items fit a request and each pays for much of them: give the server a larger context (Ollama: "
             "OLLAMA_CONTEXT_LENGTH=16384 or num_ctx in the Modelfile; llama-server: -c 16384; then --context-window "

@@ -57,7 +57,7 @@ def serve(
     url = url_of(sock)
     similar = f"similar items from {desk.similar.where}" if desk.similar.available else (
         f"no similar items ({desk.similar.problem})")
-    typer.echo(f"journey serve: {url} ({desk.labeller.name} extractor, taxonomy {tax.ref}; {similar}; reviews go to "
+    typer.echo(f"journey serve: {url} ({desk.extractor.name} extractor, taxonomy {tax.ref}; {similar}; reviews go to "
                f"{config.reviewed})", err=True)
     if token:
         typer.echo("every request needs the access token: open the page once as /?token=TOKEN, or send "
@@ -70,16 +70,16 @@ def serve(
         desk.close()
 
 
-def _support_desk(config, tax, extractor: str, store: Path | None, flags):
+def _support_desk(config, tax, extractor_name: str, store: Path | None, flags):
     """The extractor (llm: with few-shot examples from the reviews, then the store), the store for similar items,
     and the reviews file."""
     from ..serve.desk import SupportDesk
-    from ..serve.labeller import Labeller
+    from ..serve.extraction import DeskExtractor
     from ..labelling.reviewed import ReviewedLog
     from ..serve.similar import SimilarItems
-    from .llm import default_store, make_engine
+    from .llm import default_store, extractor_from_flags
 
-    examples_store = default_store(store, None, "feedback") if extractor == "llm" else None
-    engine = make_engine(extractor, tax, flags, examples_store, reviewed=config.reviewed)
-    return SupportDesk(config=config, taxonomy=tax, labeller=Labeller(engine), similar=SimilarItems.open(store),
+    examples_store = default_store(store, None, "feedback") if extractor_name == "llm" else None
+    extractor = extractor_from_flags(extractor_name, tax, flags, examples_store, reviewed=config.reviewed)
+    return SupportDesk(config=config, taxonomy=tax, extractor=DeskExtractor(extractor), similar=SimilarItems.open(store),
                        reviewed=ReviewedLog(config.reviewed))

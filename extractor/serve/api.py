@@ -14,7 +14,7 @@ from ..pipeline import with_language
 from ..schema import FeedbackItem, JourneyRecord, Source
 from .config import MAX_BATCH_ITEMS, MAX_TEXT_CHARS, SIMILAR_ITEMS
 from .desk import SupportDesk
-from .labeller import feedback_item
+from .extraction import feedback_item
 from ..labelling.reviewed import ExtractedLabels, ReviewedItem, ReviewedLabels, changed_labels, label_problems, now_utc
 
 
@@ -138,7 +138,7 @@ def api_router(desk: SupportDesk) -> APIRouter:
     @router.get("/healthz", tags=["service"])
     async def healthz() -> dict[str, Any]:
         """The server is up: its extractor, taxonomy and whether a feedback store is open."""
-        return {"status": "ok", "extractor": desk.labeller.name, "taxonomy_id": desk.taxonomy.ref,
+        return {"status": "ok", "extractor": desk.extractor.name, "taxonomy_id": desk.taxonomy.ref,
                 "store": desk.similar.available}
 
     @router.get("/api/taxonomy", tags=["labels"])
@@ -149,12 +149,12 @@ def api_router(desk: SupportDesk) -> APIRouter:
     @router.post("/api/label", tags=["labels"], response_model=JourneyRecord, responses=INVALID)
     async def label(request: LabelRequest) -> Response:
         """One item's JourneyRecord, exactly as `journey extract` writes it for the same text (`origin` is null)."""
-        return json_text_response(await desk.labeller.label(request.item()))
+        return json_text_response(await desk.extractor.label(request.item()))
 
     @router.post("/api/label/batch", tags=["labels"], response_model=BatchResponse, responses=INVALID)
     async def label_batch(request: BatchRequest) -> Response:
         """Up to 100 items; their records in the same order."""
-        lines = await desk.labeller.label_many([r.item() for r in request.items])
+        lines = await desk.extractor.label_many([r.item() for r in request.items])
         return json_text_response('{"records":[' + ",".join(lines) + "]}")
 
     @router.post("/api/similar", tags=["store"], responses=INVALID)

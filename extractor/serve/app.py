@@ -62,7 +62,7 @@ def fastapi_app(desk: SupportDesk) -> FastAPI:
     async def page(request: Request) -> HTMLResponse:
         nonce = secrets.token_urlsafe(16)
         lang = ui_lang(request.cookies.get(UI_COOKIE)) or ui_lang(request.headers.get("accept-language")) or "en"
-        html = render_page(lang=lang, nonce=nonce, tax=desk.taxonomy, extractor=desk.labeller.name,
+        html = render_page(lang=lang, nonce=nonce, tax=desk.taxonomy, extractor=desk.extractor.name,
                            store=desk.similar.where if desk.similar.available else None,
                            store_problem=desk.similar.problem)
         return HTMLResponse(html, headers=_page_headers(nonce))
@@ -71,7 +71,7 @@ def fastapi_app(desk: SupportDesk) -> FastAPI:
     async def card(request: CardRequest) -> HTMLResponse:
         item = request.item()
         record_json, similar = await asyncio.gather(
-            desk.labeller.label(item), desk.similar.find_async(item.text, desk.config.similar_items))
+            desk.extractor.label(item), desk.similar.find_async(item.text, desk.config.similar_items))
         record = json.loads(record_json)
         lang = ui_lang(request.ui) or ui_lang(record.get("lang")) or "en"
         return HTMLResponse(render_card(record, item.text, desk.taxonomy, lang, similar))

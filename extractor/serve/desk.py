@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..taxonomy import Taxonomy
 from .config import ServeConfig
-from .labeller import Labeller
+from .extraction import DeskExtractor
 from ..labelling.reviewed import ReviewedLog
 from .similar import SimilarItems
 
@@ -15,9 +15,9 @@ from .similar import SimilarItems
 class SupportDesk:
     config: ServeConfig
     taxonomy: Taxonomy
-    labeller: Labeller
+    extractor: DeskExtractor
     similar: SimilarItems
     reviewed: ReviewedLog
 
     def close(self) -> None:
-        self.labeller.close()
+        self.extractor.close()

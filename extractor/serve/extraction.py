@@ -1,4 +1,4 @@
-"""The extractor behind the server: one engine, one lock, run in worker threads so the event loop stays free.
+"""The extractor behind the server: one extractor, one lock, run in worker threads so the event loop stays free.
 
 The rules extractor takes about 1 ms for a 2,000-character ticket (benchmarks/bench_serve.py), so labelling is
 serialised behind a lock rather than made thread-safe: the GIL would serialise it anyway. The llm extractor keeps
@@ -24,23 +24,23 @@ def feedback_item(text: str, *, lang: str | None = None, source: str = "ticket",
     return FeedbackItem(item_id=item_id or stable_id(text), text=text, source=source, lang=to_lang(lang))
 
 
-class Labeller:
+class DeskExtractor:
     """Labels items with one extractor; records come back as the JSON `journey extract` writes."""
 
-    def __init__(self, engine):
-        self.engine = engine
-        self.name: str = engine.name
+    def __init__(self, extractor):
+        self.extractor = extractor
+        self.name: str = extractor.name
         self._lock = threading.Lock()
-        engine.warm_up()  # build the cue indexes now, not in the first agent's request
+        extractor.warm_up()  # build the cue indexes now, not in the first agent's request
 
     def record_json(self, item: FeedbackItem) -> str:
         with self._lock:
-            return self.engine.record_json(with_language(item))
+            return self.extractor.record_json(with_language(item))
 
     def records_json(self, items: Sequence[FeedbackItem]) -> list[str]:
         with self._lock:
-            return [record.model_dump_json() if record is not None else self.engine.record_json(item)
-                    for batch in label_batches(self.engine, items) for item, record in batch]
+            return [record.model_dump_json() if record is not None else self.extractor.record_json(item)
+                    for batch in label_batches(self.extractor, items) for item, record in batch]
 
     async def label(self, item: FeedbackItem) -> str:
         return await run_in_threadpool(self.record_json, item)
@@ -49,4 +49,4 @@ class Labeller:
         return await run_in_threadpool(self.records_json, items)
 
     def close(self) -> None:
-        self.engine.close()
+        self.extractor.close()
