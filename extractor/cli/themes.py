@@ -49,7 +49,7 @@ def themes(
     most quotes carry none), keywords and representative quotes."""
     from ..store.embedding import HashingEmbedding
     from ..records import read_records
-    from ..store.themes import themes as find_themes
+    from ..analyses.themes import themes as find_themes
     from ..taxonomy import load_taxonomy
 
     tax = load_taxonomy(taxonomy)
@@ -120,7 +120,7 @@ def duplicates(
     limit: Annotated[int, typer.Option(min=0, help="How many groups to show, largest first (0: all).")] = 20,
 ) -> None:
     """Groups of near-identical items in the store (copies, re-posts, templated texts), largest first."""
-    from ..store.duplicates import store_duplicates
+    from ..analyses.duplicates import store_duplicates
 
     target = open_store(store, chroma_url, collection, create=False)
     groups = store_duplicates(target, threshold)
