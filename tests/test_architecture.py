@@ -25,9 +25,10 @@ ALLOWED: dict[str, set[str]] = {
     "pipeline": CORE | {"ingest", "extractors"},
     "summary": CORE,
     "journeymap": CORE,
-    "serve": CORE | {"ingest", "evaluation", "store", "labelling", "extractors", "pipeline", "summary"},
+    "analyses": CORE | {"store"},
+    "serve": CORE | {"ingest", "evaluation", "store", "labelling", "extractors", "pipeline", "summary", "analyses"},
     "cli": CORE | {"ingest", "evaluation", "store", "labelling", "extractors", "pipeline", "summary", "journeymap",
-                   "serve"},
+                   "analyses", "serve"},
     "__main__": {"cli"},
     "__init__": set(),
 }

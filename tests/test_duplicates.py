@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from extractor.analyses.duplicates import (mean_similarity, min_similarity, near_duplicate_groups,
+                                           store_duplicates)
 from extractor.errors import UsageError
-from extractor.store.duplicates import (mean_similarity, min_similarity, near_duplicate_groups,
-                                        store_duplicates)
 from extractor.store.embedding import HashingEmbedding
 
 from .conftest import run_journey

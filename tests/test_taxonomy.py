@@ -10,7 +10,7 @@ import pytest
 
 from extractor.errors import TaxonomyError
 from extractor.schema import SOURCES
-from extractor.taxonomy import default_taxonomy, load_taxonomy
+from extractor.taxonomy import CueWord, cue_problems, default_taxonomy, load_taxonomy, parse_cue
 
 from .conftest import ROOT, SHARED, run_journey
 
@@ -67,6 +67,23 @@ def test_validation_lists_every_problem_with_its_place(tmp_path):
     assert "'ab*': a stem needs at least 3 letters" in text
     assert "emotion: 'glee'" in text
     assert len(err.value.problems) == 4
+
+
+def test_a_cue_string_parses_into_words_exact_or_stems():
+    cue = parse_cue("  Obsług*  KLIENTA ")
+    assert cue.text == "  Obsług*  KLIENTA "
+    assert cue.words == (CueWord("Obsług", "obslug", True), CueWord("KLIENTA", "klienta", False))
+    assert parse_cue("can't log in").words[0] == CueWord("can't", "can't", False)  # the matcher tokenises it
+    assert parse_cue("don’t").words[0].folded == "don't"  # typographic quotes folded like the texts'
+    assert parse_cue("   ").words == ()
+
+
+def test_cue_problems_name_the_broken_syntax():
+    assert cue_problems("paczk* nie dotar*") == []
+    assert cue_problems(" ") == ["empty cue"]
+    assert cue_problems("ab* x") == ["'ab* x': a stem needs at least 3 letters before '*'"]
+    assert cue_problems("de*lay") == ["'de*lay': '*' may only end a word"]
+    assert cue_problems("*") == ["'*': a stem needs at least 3 letters before '*'"]
 
 
 def test_validation_of_json_and_schema_errors(tmp_path):

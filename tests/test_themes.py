@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from extractor.analyses.themes import auto_k, spherical_kmeans, theme_quotes, themes
 from extractor.errors import UsageError
 from extractor.records import read_records
-from extractor.store.themes import auto_k, spherical_kmeans, theme_quotes, themes
 
 from .conftest import ROOT, run_journey
 

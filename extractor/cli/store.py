@@ -6,13 +6,17 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from . import app
 from .options import (CustomerFieldOpt, EncodingOpt, FormatOpt, IdFieldOpt, InputsArg, LangFieldOpt, MaxCharsOpt,
                       SegmentFieldOpt, SourceFieldOpt, SourceOpt, TextFieldOpt, TimeFieldOpt, read_options)
+
+if TYPE_CHECKING:
+    from ..ingest import ReadOptions
+    from ..store.store import FeedbackStore, IngestStats
 
 StoreOpt = Annotated[Optional[Path], typer.Option(
     "--store", help="Folder of the embedded Chroma store (default: $JOURNEY_STORE or ./.journey/store).",
@@ -38,6 +42,11 @@ def open_store(store: Path | None, chroma_url: str | None, collection: str, embe
     return FeedbackStore.open(path=store, url=chroma_url, collection=collection, embedding=fn, create=create)
 
 
+GoldOpt = Annotated[bool, typer.Option("--gold", help="The inputs are gold files (TAXONOMY.md format): store their "
+                                       "labels too, as few-shot examples for the LLM extractor.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")]
+
+
 @app.command()
 def ingest(
     inputs: InputsArg,
@@ -56,30 +65,42 @@ def ingest(
     input_format: FormatOpt = "auto",
     encoding: EncodingOpt = None,
     max_chars: MaxCharsOpt = 100_000,
-    gold: Annotated[bool, typer.Option("--gold", help="The inputs are gold files (TAXONOMY.md format): store their "
-                                       "labels too, as few-shot examples for the LLM extractor.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
+    gold: GoldOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Embed feedback into the store for search, near-duplicates and themes; items already stored are skipped
     (ids are content hashes), bad rows are reported and counted."""
-    from ..ingest import InputError, open_readers
-    from ..pipeline import with_language
-    from ..schema import FeedbackItem
-    from .progress import progress_bar
-
     options = read_options(input_format=input_format, encoding=encoding, text_field=text_field, id_field=id_field,
                            customer_field=customer_field, time_field=time_field, source_field=source_field,
                            lang_field=lang_field, segment_field=segment_field, source=source, max_chars=max_chars)
     target = open_store(store, chroma_url, collection, embedding)
     if gold:
-        from ..labelling.gold import read_gold
-        from ..taxonomy import default_taxonomy
-
-        items_ = read_gold([Path(p) for p in inputs], default_taxonomy())
-        n = target.update_labels((g.to_item(), dict(g.labels(), extractor="gold", taxonomy_id="")) for g in items_)
-        if not quiet:
-            typer.echo(f"{n:,} gold items with their labels in {collection!r} at {target.where}", err=True)
+        _ingest_gold(target, inputs, collection, quiet)
         return
+    stats, errors, seconds = _ingest_items(target, inputs, options, show=not quiet and sys.stderr.isatty())
+    if not quiet:
+        _report_ingest(target, collection, stats, errors, seconds)
+
+
+def _ingest_gold(target: FeedbackStore, inputs: list[str], collection: str, quiet: bool) -> None:
+    """Store gold items with their labels (few-shot examples for the LLM extractor)."""
+    from ..labelling.gold import read_gold
+    from ..taxonomy import default_taxonomy
+
+    items = read_gold([Path(p) for p in inputs], default_taxonomy())
+    n = target.update_labels((g.to_item(), dict(g.labels(), extractor="gold", taxonomy_id="")) for g in items)
+    if not quiet:
+        typer.echo(f"{n:,} gold items with their labels in {collection!r} at {target.where}", err=True)
+
+
+def _ingest_items(target: FeedbackStore, inputs: list[str], options: ReadOptions,
+                  show: bool) -> tuple[IngestStats, list[str], float]:
+    """Embed the inputs' items into the store: the store's counts, one line per bad row, and the seconds it took."""
+    from ..ingest import InputError, open_readers
+    from ..pipeline import with_language
+    from ..schema import FeedbackItem
+    from .progress import progress_bar
+
     readers = open_readers(inputs, options)
     errors: list[str] = []
 
@@ -91,13 +112,15 @@ def ingest(
                 elif isinstance(row, FeedbackItem):
                     yield with_language(row)
 
-    show = not quiet and sys.stderr.isatty()
     started = time.perf_counter()
     with progress_bar(show, sum(r.size or 0 for r in readers), readers) as tick:
         stats = target.ingest(items(), progress=tick)
-    seconds = time.perf_counter() - started
-    if quiet:
-        return
+    return stats, errors, time.perf_counter() - started
+
+
+def _report_ingest(target: FeedbackStore, collection: str, stats: IngestStats, errors: list[str],
+                   seconds: float) -> None:
+    """What was read, added and refused, and the first bad rows."""
     rate = f" ({stats.read / seconds:,.0f} items/s)" if seconds >= 1 else ""
     typer.echo(f"read {stats.read:,} items in {seconds:.1f} s{rate}: {stats.added:,} added, {stats.present:,} already "
                f"in the store, {len(errors):,} bad rows; {target.count():,} items in {collection!r} at {target.where}",

@@ -12,15 +12,15 @@ from collections import Counter
 from ..lexicons import LANGUAGES, load_lexicon
 from ..records import MadeBy, build_record
 from ..schema import FeedbackItem, JourneyRecord
-from ..taxonomy import Taxonomy
+from ..taxonomy import Taxonomy, parse_cue
+from ..textnorm import fold
 from . import OneByOne
-from .rules.cues import fold
 
 
 def _pattern(cues: list[str]) -> re.Pattern[str] | None:
     parts = []
     for cue in cues:
-        words = [re.escape(fold(w.rstrip("*"))) + (r"\w*" if w.endswith("*") else r"\b") for w in cue.split()]
+        words = [re.escape(w.folded) + (r"\w*" if w.stem else r"\b") for w in parse_cue(cue).words]
         parts.append(r"\s+".join(words))
     return re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")") if parts else None
 

@@ -197,15 +197,8 @@ def _is_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: st
     message or between "your" and a verb); a Polish surname in the middle of a sentence."""
     tok = tokens[i]
     word = tok.word
-    prev = tokens[i - 1] if i else None
-    if COURTESY_ROLE.fullmatch(word) or institution_word(word) or _in_institution(text, tokens, i, lists) or (
-            role_word(word, False, lang) and word not in lists.surnames_pl and word not in lists.surnames_en):
-        return False  # "Pani Doktor", "Pani Kosmetyczka", "Fundacji ...", "Uniwersytet Kardynała Stefana ..."
-    if _CONTRACTION.fullmatch(word) or ("-" in word and not all(
-            part[:1].isupper() for part in text[tok.start:tok.end].split("-"))):
-        return False  # "I'd", "Co-signed", "Li-ion"
-    if _reduplicated(text, tokens, i):
-        return False  # "Toi-Toi", "Bora - Bora": a brand's or a place's name
+    if _never_a_name(text, tokens, i, lists, lang):
+        return False
     known = _known(text, tok, lists, lang)
     ordinary = word in lists.not_names or word in lists.common_words
     if _title_before(text, tokens, i, lists, lang):  # "Dr Wierzbickiego 4 lata temu"
@@ -218,48 +211,100 @@ def _is_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: st
             mark and mark in "^*~" and at_message_end(text, tok.end)):
         # "My name is Ravshanbek", "Pozdrawiam, Marek", "*AnnaP"
         return known or not ordinary
-    role = _role_before(text, tokens, i, lists, lang)
-    if role and word not in lists.places and word not in NOT_A_PERSON and not _product_after(text, tokens, i):
-        # "the host, Ottavio,", "kuzyna Dextera", "kurier Marek", "manager hotelu Steve", but not "dyrektora Orbisu":
-        # after a Polish job (or any job in text of unknown language) only a name or surname of the lists
-        if role == "kin" or lang == "en":
-            return known or not ordinary
-        return known or (not ordinary and (word in lists.surnames_pl or word in lists.surnames_en))
-    if _institution_adjective(text, tokens, i, lists) or _street_form(text, tokens, i) or (
-            word in PLACE_WORDS and i + 1 < len(tokens) and tokens[i + 1].capitalised
-            and _adjacent(text, tok, tokens[i + 1])):
-        return False  # "Wojewódzkiego Szpitala", "na Borowskiej", "Monte Carlo"
-    if _product_after(text, tokens, i) or (
-            prev is not None and (prev.word in PLACE_WORDS or prev.word in lists.brand_words or prev.word in _ARTICLES)
-            and _joined(text, prev, tok)):  # "San Francisco", "St. Louis", "Echo Dot", "the Dot"
+    after_role = _name_after_role(text, tokens, i, lists, lang, known, ordinary)
+    if after_role is not None:
+        return after_role
+    if _part_of_a_things_name(text, tokens, i, lists, lang):
         return False
-    if lang != "pl" and (_thing_of_two_words(text, tokens, i - 1) or _thing_of_two_words(text, tokens, i - 2)):
-        return False  # "this Les Paul", "the Diaper Genie"
     if _glued_initial_before(text, tokens, i) and not ordinary and word not in NOT_IN_NAMES and (
             known or word in lists.surnames_en or word in lists.surnames_pl):
         return True  # "J.Kowalski"
     if known:
-        if any(t.word.startswith(word) and t.word != word and t.word in lists.brand_words for t in tokens) or (
-                _brand_short_form(word, lists) and device_talk(text)):
-            return False  # "Alex" in a text about Alexa or about setting up a speaker
-        if lang == "pl" and _english_phrase_after(text, tokens, i, lists):
-            return False  # an English title quoted in Polish: "Holly Market"
-        if word not in lists.not_names:
-            return True
-        if _greeting_before(text, tokens, i) or _surname_after(text, tokens, i, lists) or (
-                lang != "en" and _unlisted_surname_after(text, tokens, i, lists)) or _signs_off(text, tokens, i, lists):
-            return True
-        return word not in lists.places and word not in NOT_A_PERSON and (
-            (mark != "" and at_message_end(text, tok.end, False)) or vocative(text, tok.start, tok.end)
-            or _initial_after(text, tok) or possessive_praise(text, tok.start, tok.end))
-        # "- Terry", "thanks for the help, Mark!", "Mark R.", "your Terry is a hero"
+        return _listed_first_name(text, tokens, i, lists, lang, mark)
     if not ordinary and word not in lists.places and word not in NOT_A_PERSON and _salutation_before(text, tokens, i):
         return True  # "Hello Duke, ...", "Witam Panie Zdzisławie,"
     if _initial_before(text, tokens, i) and not ordinary and word not in NOT_IN_NAMES and (
             word in lists.surnames_pl or word in lists.surnames_en or _title_before(text, tokens, i - 1, lists, lang)):
         return True  # "P . Michałowski", "dr M . Czternastek"
-    if lang == "en" or word in lists.not_names or word in lists.common_words:
+    if lang == "en" or ordinary:
         return False
+    return _unlisted_polish_name(text, tokens, i, lists, lang)
+
+
+def _never_a_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: str | None) -> bool:
+    """A word that is never a name, whatever stands around it: an institution's word or a word inside an
+    institution's name, a role word that is no listed surname, a contraction, a hyphenated word with a part in lower
+    case, a reduplicated word."""
+    tok = tokens[i]
+    word = tok.word
+    if COURTESY_ROLE.fullmatch(word) or institution_word(word) or _in_institution(text, tokens, i, lists) or (
+            role_word(word, False, lang) and word not in lists.surnames_pl and word not in lists.surnames_en):
+        return True  # "Pani Doktor", "Pani Kosmetyczka", "Fundacji ...", "Uniwersytet Kardynała Stefana ..."
+    if _CONTRACTION.fullmatch(word) or ("-" in word and not all(
+            part[:1].isupper() for part in text[tok.start:tok.end].split("-"))):
+        return True  # "I'd", "Co-signed", "Li-ion"
+    return _reduplicated(text, tokens, i)  # "Toi-Toi", "Bora - Bora": a brand's or a place's name
+
+
+def _name_after_role(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: str | None, known: bool,
+                     ordinary: bool) -> bool | None:
+    """After a role or a relative, whether the word is a name; None when no role stands before it."""
+    word = tokens[i].word
+    role = _role_before(text, tokens, i, lists, lang)
+    if not role or word in lists.places or word in NOT_A_PERSON or _product_after(text, tokens, i):
+        return None
+    # "the host, Ottavio,", "kuzyna Dextera", "kurier Marek", "manager hotelu Steve", but not "dyrektora Orbisu":
+    # after a Polish job (or any job in text of unknown language) only a name or surname of the lists
+    if role == "kin" or lang == "en":
+        return known or not ordinary
+    return known or (not ordinary and (word in lists.surnames_pl or word in lists.surnames_en))
+
+
+def _part_of_a_things_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: str | None) -> bool:
+    """A word of an institution's, a street's, a place's or a product's name: "Wojewódzkiego Szpitala", "na
+    Borowskiej", "Monte Carlo", "San Francisco", "Echo Dot", "the Dot", "this Les Paul"."""
+    tok = tokens[i]
+    prev = tokens[i - 1] if i else None
+    if _institution_adjective(text, tokens, i, lists) or _street_form(text, tokens, i) or (
+            tok.word in PLACE_WORDS and i + 1 < len(tokens) and tokens[i + 1].capitalised
+            and _adjacent(text, tok, tokens[i + 1])):
+        return True
+    if _product_after(text, tokens, i) or (
+            prev is not None and (prev.word in PLACE_WORDS or prev.word in lists.brand_words or prev.word in _ARTICLES)
+            and _joined(text, prev, tok)):
+        return True
+    return lang != "pl" and (_thing_of_two_words(text, tokens, i - 1) or _thing_of_two_words(text, tokens, i - 2))
+
+
+def _listed_first_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: str | None, mark: str) -> bool:
+    """A first name of the lists is a name, unless the text is about a device of a like name or quotes an English
+    title; one that is an ordinary word too ("Mark", "Will") only with a greeting, a surname, a sign-off, a dash
+    signature, an address, an initial or praise around it."""
+    tok = tokens[i]
+    word = tok.word
+    if any(t.word.startswith(word) and t.word != word and t.word in lists.brand_words for t in tokens) or (
+            _brand_short_form(word, lists) and device_talk(text)):
+        return False  # "Alex" in a text about Alexa or about setting up a speaker
+    if lang == "pl" and _english_phrase_after(text, tokens, i, lists):
+        return False  # an English title quoted in Polish: "Holly Market"
+    if word not in lists.not_names:
+        return True
+    if _greeting_before(text, tokens, i) or _surname_after(text, tokens, i, lists) or (
+            lang != "en" and _unlisted_surname_after(text, tokens, i, lists)) or _signs_off(text, tokens, i, lists):
+        return True
+    return word not in lists.places and word not in NOT_A_PERSON and (
+        (mark != "" and at_message_end(text, tok.end, False)) or vocative(text, tok.start, tok.end)
+        or _initial_after(text, tok) or possessive_praise(text, tok.start, tok.end))
+    # "- Terry", "thanks for the help, Mark!", "Mark R.", "your Terry is a hero"
+
+
+def _unlisted_polish_name(text: str, tokens: list[_Token], i: int, lists: NameLists, lang: str | None) -> bool:
+    """In Polish text (or text of unknown language), an unordinary capitalised word that is no listed first name: a
+    Polish surname in the middle of a sentence, a family ("Kowalscy", "Nowakowie"), a foreign name in a Polish case
+    form; not the Polish John Doe, an eponym ("chorobę Parkinsona") or a town ("z Bostonu")."""
+    tok = tokens[i]
+    word = tok.word
+    prev = tokens[i - 1] if i else None
     if word.startswith("kowalsk") and prev is not None and prev.word.startswith(_EVERYMAN):
         return False  # "zwykłego Kowalskiego": the Polish John Doe, no one in particular
     if word in lists.surnames_pl and not word.endswith("owie"):

@@ -30,7 +30,7 @@ from chromadb.utils.embedding_functions import register_embedding_function
 
 from ..language import detect_language
 from ..lexicons import LANGUAGES, load_lexicon
-from ..taxonomy import Taxonomy, default_taxonomy, load_taxonomy
+from ..taxonomy import ParsedCue, Taxonomy, default_taxonomy, load_taxonomy, parse_cue
 from ..textnorm import FOLD_TABLE
 
 HASHING = "journey-hashing"
@@ -66,30 +66,33 @@ def _feature(name: str, weight: float, dim: int) -> tuple[int, float]:
 class _Concepts:
     """One-word taxonomy cues (exact words and stems, plain or negated) mapped to label features."""
 
+    MIN_STEM = 4  # letters a stem needs to be a concept (the taxonomy allows 3)
+
     def __init__(self, taxonomy: Taxonomy):
         self.exact: dict[str, set[str]] = {}
         self.stems: dict[int, dict[str, set[str]]] = {}
         groups = (("touchpoint", taxonomy.touchpoints), ("pain_point", taxonomy.pain_points),
                   ("emotion", taxonomy.emotions), ("stage", taxonomy.stages))
-        _, negators = _word_lists()
         for kind, labels in groups:
             for label in labels:
                 for cues in label.cues.values():
                     for cue in cues:
-                        words = cue.lower().translate(FOLD_TABLE).split()
-                        prefix = ""
-                        if len(words) == 2 and words[0] in negators:
-                            prefix, words = "!", words[1:]
-                        if len(words) != 1:
-                            continue
-                        word, concept = words[0], f"{kind}:{label.id}"
-                        if word.endswith("*"):
-                            stem = prefix + word[:-1]
-                            if len(word) > 4:
-                                self.stems.setdefault(len(stem), {}).setdefault(stem, set()).add(concept)
-                        else:
-                            self.exact.setdefault(prefix + word, set()).add(concept)
+                        self._add(parse_cue(cue), f"{kind}:{label.id}")
         self._lengths = sorted(self.stems)
+
+    def _add(self, cue: ParsedCue, concept: str) -> None:
+        """A cue of one word, or of a negator and one word ("nie dotar*": the concept of "!dotar*")."""
+        words, prefix = cue.words, ""
+        if len(words) == 2 and not words[0].stem and words[0].folded in _word_lists()[1]:
+            prefix, words = "!", words[1:]
+        if len(words) != 1:
+            return
+        word = words[0]
+        if not word.stem:
+            self.exact.setdefault(prefix + word.folded, set()).add(concept)
+        elif len(word.folded) >= self.MIN_STEM:
+            stem = prefix + word.folded
+            self.stems.setdefault(len(stem), {}).setdefault(stem, set()).add(concept)
 
     def of(self, key: str) -> set[str]:
         found = set(self.exact.get(key, ()))

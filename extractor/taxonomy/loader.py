@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..errors import TaxonomyError
+from .cues import cue_problems
 from .model import Taxonomy
 
 DEFAULT_NAME = "default.json"
@@ -26,18 +27,8 @@ def _pydantic_problems(exc: ValidationError) -> list[str]:
 
 
 def _cue_problems(where: str, cues: dict[str, list[str]]) -> list[str]:
-    problems = []
-    for lang, items in cues.items():
-        for cue in items:
-            if not isinstance(cue, str) or not cue.strip():
-                problems.append(f"{where}.cues.{lang}: empty cue")
-                continue
-            for word in cue.split():
-                if word.endswith("*") and len(word.rstrip("*")) < 3:
-                    problems.append(f"{where}.cues.{lang}: {cue!r}: a stem needs at least 3 letters before '*'")
-                if "*" in word.rstrip("*"):
-                    problems.append(f"{where}.cues.{lang}: {cue!r}: '*' may only end a word")
-    return problems
+    return [f"{where}.cues.{lang}: {problem}" for lang, items in cues.items() for cue in items
+            for problem in cue_problems(cue)]
 
 
 def semantic_problems(tax: Taxonomy) -> list[str]:

@@ -14,6 +14,7 @@ from typing import Callable, Iterable
 from . import spacy_lean  # noqa: F401 - first: imports spaCy without its CLI
 from spacy.tokenizer import Tokenizer
 
+from ...taxonomy import parse_cue
 from ...textnorm import fold
 
 SENTENCE_END = frozenset({".", "!", "?", "…", "...", "!!", "!!!", "?!", "!?", "??", "???", "?!?", "!?!"})
@@ -150,10 +151,11 @@ class CueIndex:
         self._special_cases = frozenset(self.tokenizer.rules or ())  # "cannot" -> "can" + "not"
 
     def _words(self, cue: str) -> list[Pattern]:
+        """The cue's words as token patterns: each written word split by the texts' tokenizer ("can't" is "ca" +
+        "n't"), folded, the last piece of a stem word a stem."""
         words: list[Pattern] = []
-        for raw in cue.split():
-            is_stem = raw.endswith("*")
-            raw = raw.rstrip("*")
+        for word in parse_cue(cue).words:
+            raw, is_stem = word.written, word.stem
             pieces = self._pieces.get(raw)
             if pieces is None:
                 if _PLAIN_WORD.match(raw) and raw not in self._special_cases:  # kept whole: skip the tokenizer

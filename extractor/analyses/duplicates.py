@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import UsageError
 
 if TYPE_CHECKING:
-    from .store import FeedbackStore
+    from ..store.store import FeedbackStore
 
 ROW_BLOCK = 2000
 COL_BLOCK = 8000

@@ -256,7 +256,7 @@ def _describe(members: np.ndarray, sims: np.ndarray, quotes: Sequence[Quote], wo
 def embed_quotes(quotes: Sequence[Quote], embedding: Callable[[list[str]], Any] | None = None) -> np.ndarray:
     """The quotes' unit vectors (float32), embedded in batches."""
     if embedding is None:
-        from .embedding import HashingEmbedding
+        from ..store.embedding import HashingEmbedding
 
         embedding = HashingEmbedding()
     parts = [np.asarray(embedding([q.quote for q in quotes[i:i + EMBED_BATCH]]), dtype=np.float32)
