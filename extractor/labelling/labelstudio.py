@@ -32,7 +32,7 @@ FLAGS = FLAG_FIELDS
 MULTI = LIST_FIELDS
 SINGLE = tuple(name for name in LABEL_FIELDS if name not in MULTI and name not in FLAGS)
 SENTIMENT_IDS = ("-1", "0", "1")
-POLARITY_WORDS = {"-1": "negative", "0": "neutral", "1": "positive"}  # their texts' keys
+POLARITY_WORDS = {"-1": "sentiment_minus", "0": "sentiment_zero", "1": "sentiment_plus"}  # their texts' keys
 
 class LabelStudioError(UsageError):
     """A file is not a Label Studio JSON export, or tasks and records do not belong together."""
