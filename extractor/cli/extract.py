@@ -16,8 +16,8 @@ from .llm import (BaseUrlOpt, BatchApiOpt, BatchFailedOpt, BatchIdOpt, BatchPoll
                   PriceOutputOpt, ProviderOpt, RecordModeOpt, RpmOpt, TpmOpt)
 from .store import ChromaUrlOpt, CollectionOpt, StoreOpt, open_store
 from .options import (CustomerFieldOpt, EncodingOpt, ExtractorOpt, FormatOpt, IdFieldOpt, InputsArg, LangFieldOpt,
-                      MaxCharsOpt, SegmentFieldOpt, SourceFieldOpt, SourceOpt, TaxonomyOpt, TextFieldOpt, TimeFieldOpt,
-                      read_options)
+                      MaxCharsOpt, QuietOpt, SegmentFieldOpt, SourceFieldOpt, SourceOpt, TaxonomyOpt, TextFieldOpt,
+                      TimeFieldOpt, read_options)
 
 OutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="Write records here (JSON Lines); default stdout.",
                                                 show_default=False)]
@@ -28,7 +28,6 @@ ResumeOpt = Annotated[bool, typer.Option("--resume", help="Continue an interrupt
                                          "or the errors file, append the rest.")]
 WorkersOpt = Annotated[int, typer.Option(help="Processes that label in parallel; 0 = automatic (for inputs "
                                          "over 4 MB one per core, at most 4; else 1).", min=0)]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")]
 ToStoreOpt = Annotated[bool, typer.Option("--to-store", help="Also write each record's labels onto its item in the "
                                           "feedback store (adding items not yet ingested), for filtered search; "
                                           "needs --out.")]

@@ -21,6 +21,7 @@ ExtractorOpt = Annotated[
 # The reader options of every command that reads feedback exports (extract, ingest, labelstudio export).
 InputsArg = Annotated[list[str], typer.Argument(
     help="Feedback exports: .jsonl, .json, .csv, .tsv, .txt, or - for stdin.", show_default=False)]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")]
 TextFieldOpt = Annotated[Optional[str], typer.Option(help="Field/column holding the text (auto-detected).")]
 IdFieldOpt = Annotated[Optional[str], typer.Option(help="Field holding the item id (else a hash of the text).")]
 CustomerFieldOpt = Annotated[Optional[str], typer.Option(help="Field holding the customer id.")]

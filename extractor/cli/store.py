@@ -12,7 +12,7 @@ import typer
 
 from . import app
 from .options import (CustomerFieldOpt, EncodingOpt, FormatOpt, IdFieldOpt, InputsArg, LangFieldOpt, MaxCharsOpt,
-                      SegmentFieldOpt, SourceFieldOpt, SourceOpt, TextFieldOpt, TimeFieldOpt, read_options)
+                      QuietOpt, SegmentFieldOpt, SourceFieldOpt, SourceOpt, TextFieldOpt, TimeFieldOpt, read_options)
 
 if TYPE_CHECKING:
     from ..ingest import ReadOptions
@@ -44,7 +44,6 @@ def open_store(store: Path | None, chroma_url: str | None, collection: str, embe
 
 GoldOpt = Annotated[bool, typer.Option("--gold", help="The inputs are gold files (TAXONOMY.md format): store their "
                                        "labels too, as few-shot examples for the LLM extractor.")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")]
 
 
 @app.command()
