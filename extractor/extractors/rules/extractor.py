@@ -93,145 +93,6 @@ def _hit_start(hit: Hit) -> int:
     return hit.start
 
 
-class _Scan:
-    """One pass over a text's tokens: clause and sentence boundaries, contrast, negators and intensity words, and
-    the cue matches (hits) with the clause and sentence each falls in."""
-
-    __slots__ = ("index", "strings", "keys", "text", "offsets", "lengths", "hits", "clauses", "clause_sentence",
-                 "clause_contrast", "sentences", "sentence_excl", "asks", "negators", "intensifiers", "diminishers")
-
-    def __init__(self, index: CueIndex, strings, keys: list[int], text: str, offsets: list[int], lengths: list[int]):
-        self.index, self.strings, self.keys, self.text = index, strings, keys, text
-        self.offsets, self.lengths = offsets, lengths
-        self.hits: list[Hit] = []
-        self.clauses: list[tuple[int, int]] = []
-        self.clause_sentence: list[int] = []
-        self.clause_contrast: list[bool] = []
-        self.sentences: list[tuple[int, int]] = []
-        self.sentence_excl: list[bool] = []
-        self.asks = False
-        self.negators: list[int] = []  # token positions, rare: scanned from the end for each matched cue
-        self.intensifiers: list[int] = []
-        self.diminishers: list[int] = []
-
-    def run(self) -> None:
-        clauses, clause_sentence, clause_contrast = self.clauses, self.clause_sentence, self.clause_contrast
-        sentences, sentence_excl = self.sentences, self.sentence_excl
-        negators, intensifiers, diminishers = self.negators, self.intensifiers, self.diminishers
-        infos = self.index.infos(self.keys, self.strings)
-        n = len(infos)
-        clause_start = sentence_start = 0
-        contrast_open = asks = False
-        for i, info in enumerate(infos):
-            if info is None:
-                continue
-            if info.sentence_end or info.clause_end:
-                if i > clause_start:
-                    clauses.append((clause_start, i))
-                    clause_sentence.append(len(sentences))
-                    clause_contrast.append(contrast_open)
-                contrast_open = False
-                clause_start = i + 1
-                if info.sentence_end:
-                    if i > sentence_start:
-                        sentences.append((sentence_start, i))
-                        sentence_excl.append("!" in info.folded)
-                    asks = asks or "?" in info.folded
-                    sentence_start = i + 1
-                continue
-            if info.contrast:
-                if i > clause_start:
-                    clauses.append((clause_start, i))
-                    clause_sentence.append(len(sentences))
-                    clause_contrast.append(contrast_open)
-                clause_start, contrast_open = i, True
-            if info.negator:
-                negators.append(i)
-            if info.intensifier:
-                intensifiers.append(i)
-            if info.diminisher:
-                diminishers.append(i)
-            if info.starts:
-                self.match(i, info.starts, clause_start)
-        if n > clause_start:
-            clauses.append((clause_start, n))
-            clause_sentence.append(len(sentences))
-            clause_contrast.append(contrast_open)
-        if n > sentence_start:
-            sentences.append((sentence_start, n))
-            sentence_excl.append(False)
-        self.asks = asks
-
-    def match(self, i: int, starts, clause_start: int) -> None:
-        """The hits of the cues anchored at token i (single-word ones, and those the next or previous word selects),
-        within its clause, with negation and intensity applied. Called for most tokens: kept to one call."""
-        index, keys, strings, n = self.index, self.keys, self.strings, len(self.keys)
-        folded, forms = index.folded, index.folded_forms
-        candidates = starts.singles
-        if starts.has_next and i + 1 < n:
-            found = starts.by_next.get(forms.get(keys[i + 1]) or folded(keys[i + 1], strings))
-            if found:
-                candidates = candidates + found
-        if starts.has_prev and i > clause_start:
-            found = starts.by_prev.get(forms.get(keys[i - 1]) or folded(keys[i - 1], strings))
-            if found:
-                candidates = candidates + found
-        for cue in candidates:
-            start, words = i - cue.anchor, cue.words
-            if start < clause_start:
-                continue
-            if cue.anchor and not all(word_matches(folded(keys[start + k], strings), words[k])
-                                      for k in range(cue.anchor)):
-                continue
-            end = i + len(words) - cue.anchor
-            if end > n or not all(word_matches(folded(keys[j], strings), words[j - start]) for j in range(i + 2, end)):
-                continue
-            kind, value = cue.target.kind, cue.target.value
-            if cue.negated != _any_between(self.negators, max(clause_start, start - NEGATION_WINDOW), start):
-                if cue.negated:
-                    continue
-                if kind == POLARITY:
-                    value *= NEGATED_POLARITY
-                elif kind not in NEGATION_BLIND:
-                    continue
-            w = 1.0
-            if self.intensifiers and _any_between(self.intensifiers, start - 2, start):
-                w *= INTENSIFIER_BOOST
-            if self.diminishers and _any_between(self.diminishers, start - 2, start):
-                w *= DIMINISHER_DAMP
-            if kind == POLARITY:
-                word = self.text[self.offsets[start]:self.offsets[start] + self.lengths[start]]
-                if len(word) > 2 and word.isupper():
-                    w *= CAPS_BOOST
-            self.hits.append(Hit(kind, cue.target.label, value, w, len(self.clauses), len(self.sentences), start))
-
-
-def _weigh(scan: _Scan) -> None:
-    """Clause and sentence weights on the hits: after a contrast word a clause weighs more and the clauses before
-    it less; an exclamation and a review's closing verdict strengthen polarity."""
-    clause_weight = [1.0] * len(scan.clauses)
-    seen_contrast: set[int] = set()
-    for c in range(len(scan.clauses) - 1, -1, -1):
-        s = scan.clause_sentence[c]
-        if scan.clause_contrast[c]:
-            clause_weight[c] = CONTRAST_AFTER
-            seen_contrast.add(s)
-        elif s in seen_contrast:
-            clause_weight[c] = CONTRAST_BEFORE
-    excl = scan.sentence_excl
-    for hit in scan.hits:
-        if hit.clause < len(clause_weight):
-            hit.weight *= clause_weight[hit.clause]
-        if hit.kind == POLARITY and hit.sentence < len(excl) and excl[hit.sentence]:
-            hit.weight *= EXCLAMATION_BOOST
-    if len(scan.sentences) >= VERDICT_MIN_SENTENCES:
-        # a review's last sentence is usually its verdict ("Generally not recommended.", "Polecam.")
-        last = len(scan.sentences) - 1
-        for hit in scan.hits:
-            if hit.sentence >= last and hit.kind == POLARITY:
-                hit.weight *= VERDICT_WEIGHT
-
-
 class RulesExtractor(OneByOne):
     """Labels feedback items with the taxonomy's cues; needs no model, no key and no network."""
 
@@ -290,15 +151,133 @@ class RulesExtractor(OneByOne):
     # -- analysis ---------------------------------------------------------------------------------
 
     def analyse(self, text: str, lang: str | None) -> Analysis:
-        """Tokenise `text`, find every cue, and weigh each hit by its clause and sentence."""
+        """Tokenise `text` and find every cue, weighing each hit by its clause and sentence.
+
+        One function of about 120 lines on purpose: it is the per-token loop of the rules extractor, and splitting
+        it into a scanner object with a method per cue-starting token cost 4-5% of extraction speed (measured with
+        benchmarks/bench_extract.py and in-process; the acceptance of issue 18 wants it not slower)."""
         index = self.index(lang)
         doc = index.tokenizer(text)
+        strings = doc.vocab.strings
         keys, offsets, lengths = doc.to_array([LOWER, IDX, LENGTH]).T.tolist() if len(doc) else ([], [], [])
-        scan = _Scan(index, doc.vocab.strings, keys, text, offsets, lengths)
-        scan.run()
-        scan.hits.sort(key=_hit_start)  # found at their anchor word; the record lists labels in text order
-        _weigh(scan)
-        return Analysis(scan.hits, scan.clauses, scan.clause_sentence, scan.sentences, offsets, lengths, scan.asks)
+        infos = index.infos(keys, strings)
+        folded_get = index.folded_forms.get
+
+        n = len(infos)
+        hits: list[Hit] = []
+        clauses: list[tuple[int, int]] = []
+        clause_sentence: list[int] = []
+        clause_contrast: list[bool] = []
+        sentences: list[tuple[int, int]] = []
+        sentence_excl: list[bool] = []
+        clause_start = sentence_start = 0
+        contrast_open = asks = False
+        negators: list[int] = []  # token positions, rare: scanned from the end for each matched cue
+        intensifiers: list[int] = []
+        diminishers: list[int] = []
+
+        for i, info in enumerate(infos):
+            if info is None:
+                continue
+            if info.sentence_end or info.clause_end:
+                if i > clause_start:
+                    clauses.append((clause_start, i))
+                    clause_sentence.append(len(sentences))
+                    clause_contrast.append(contrast_open)
+                contrast_open = False
+                clause_start = i + 1
+                if info.sentence_end:
+                    if i > sentence_start:
+                        sentences.append((sentence_start, i))
+                        sentence_excl.append("!" in info.folded)
+                    asks = asks or "?" in info.folded
+                    sentence_start = i + 1
+                continue
+            if info.contrast:
+                if i > clause_start:
+                    clauses.append((clause_start, i))
+                    clause_sentence.append(len(sentences))
+                    clause_contrast.append(contrast_open)
+                clause_start, contrast_open = i, True
+            if info.negator:
+                negators.append(i)
+            if info.intensifier:
+                intensifiers.append(i)
+            if info.diminisher:
+                diminishers.append(i)
+            if not info.starts:
+                continue
+            starts = info.starts
+            candidates = starts.singles
+            if starts.has_next and i + 1 < n:
+                found = starts.by_next.get(folded_get(keys[i + 1]) or index.folded(keys[i + 1], strings))
+                if found:
+                    candidates = candidates + found
+            if starts.has_prev and i > clause_start:
+                found = starts.by_prev.get(folded_get(keys[i - 1]) or index.folded(keys[i - 1], strings))
+                if found:
+                    candidates = candidates + found
+            for cue in candidates:
+                start, words = i - cue.anchor, cue.words
+                if start < clause_start:
+                    continue
+                if cue.anchor and not all(word_matches(index.folded(keys[start + k], strings), words[k])
+                                          for k in range(cue.anchor)):
+                    continue
+                end = i + len(words) - cue.anchor
+                if end > n or not all(word_matches(index.folded(keys[j], strings), words[j - start])
+                                      for j in range(i + 2, end)):
+                    continue
+                negated = _any_between(negators, max(clause_start, start - NEGATION_WINDOW), start)
+                value = cue.target.value
+                if cue.negated != negated:
+                    if cue.negated:
+                        continue
+                    if cue.target.kind == POLARITY:
+                        value *= NEGATED_POLARITY
+                    elif cue.target.kind not in NEGATION_BLIND:
+                        continue
+                w = 1.0
+                if intensifiers and _any_between(intensifiers, start - 2, start):
+                    w *= INTENSIFIER_BOOST
+                if diminishers and _any_between(diminishers, start - 2, start):
+                    w *= DIMINISHER_DAMP
+                if cue.target.kind == POLARITY:
+                    word = text[offsets[start]:offsets[start] + lengths[start]]
+                    if len(word) > 2 and word.isupper():
+                        w *= CAPS_BOOST
+                hits.append(Hit(cue.target.kind, cue.target.label, value, w, len(clauses), len(sentences), start))
+        if n > clause_start:
+            clauses.append((clause_start, n))
+            clause_sentence.append(len(sentences))
+            clause_contrast.append(contrast_open)
+        if n > sentence_start:
+            sentences.append((sentence_start, n))
+            sentence_excl.append(False)
+
+        hits.sort(key=_hit_start)  # found at their anchor word; the record lists labels in text order
+
+        clause_weight = [1.0] * len(clauses)
+        seen_contrast: set[int] = set()
+        for c in range(len(clauses) - 1, -1, -1):
+            s = clause_sentence[c]
+            if clause_contrast[c]:
+                clause_weight[c] = CONTRAST_AFTER
+                seen_contrast.add(s)
+            elif s in seen_contrast:
+                clause_weight[c] = CONTRAST_BEFORE
+        for hit in hits:
+            if hit.clause < len(clauses):
+                hit.weight *= clause_weight[hit.clause]
+            if hit.kind == POLARITY and hit.sentence < len(sentence_excl) and sentence_excl[hit.sentence]:
+                hit.weight *= EXCLAMATION_BOOST
+        if len(sentences) >= VERDICT_MIN_SENTENCES:
+            # a review's last sentence is usually its verdict ("Generally not recommended.", "Polecam.")
+            last = len(sentences) - 1
+            for hit in hits:
+                if hit.sentence >= last and hit.kind == POLARITY:
+                    hit.weight *= VERDICT_WEIGHT
+        return Analysis(hits, clauses, clause_sentence, sentences, offsets, lengths, asks)
 
     # -- labelling --------------------------------------------------------------------------------
 
