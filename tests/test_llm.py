@@ -128,7 +128,7 @@ def test_a_social_post_has_the_touchpoint_its_source_implies_as_with_the_rules(b
               for k, source in enumerate(["social", "review"])]
     social, review = make(base, tmp_path).extract_many(posted)
     assert social.llm.outcome == review.llm.outcome == "answered"
-    assert TAX.source_touchpoints("social") == ["social_media"] and "social_media" in social.touchpoints
+    assert TAX.source_touchpoints("social") == ("social_media",) and "social_media" in social.touchpoints
     assert "social_media" not in review.touchpoints
     assert set(review.touchpoints) <= set(social.touchpoints)  # added to the model's, none taken away
     assert "social_media" in RulesExtractor(TAX).extract(posted[0]).touchpoints  # one contract: the taxonomy's

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from pydantic import BaseModel, ConfigDict, Field
 
 Texts = dict[str, str]
@@ -68,6 +70,19 @@ class Taxonomy(BaseModel):
     pain_points: list[PainPoint] = Field(default_factory=list)
     moment_of_truth: MomentOfTruth = Field(default_factory=MomentOfTruth)
 
+    # Lookups every record makes, built on first use (a loaded taxonomy is not changed afterwards).
+    @cached_property
+    def labels_by_id(self) -> dict[tuple[str, str], _Label]:
+        """(kind, id) -> label, for every kind of label."""
+        return {(kind, label.id): label for kind in ("stages", "touchpoints", "emotions", "pain_points")
+                for label in getattr(self, kind)}
+
+    @cached_property
+    def touchpoints_by_source(self) -> dict[str, tuple[str, ...]]:
+        """source -> the touchpoints it implies, for every source a touchpoint names."""
+        sources = {source for t in self.touchpoints for source in t.sources}
+        return {source: tuple(t.id for t in self.touchpoints if source in t.sources) for source in sources}
+
     @property
     def ref(self) -> str:
         """The id records carry: '<taxonomy_id>@<version>'."""
@@ -89,17 +104,18 @@ class Taxonomy(BaseModel):
     def pain_point_ids(self) -> list[str]:
         return [p.id for p in self.pain_points]
 
-    def source_touchpoints(self, source: str) -> list[str]:
+    def source_touchpoints(self, source: str) -> tuple[str, ...]:
         """The touchpoints an item's source implies (`sources` on a touchpoint: a social post implies social media),
         which every extractor adds to the touchpoints it finds in the text."""
-        return [t.id for t in self.touchpoints if source in t.sources]
+        implied = self.touchpoints_by_source.get(source)
+        return implied if implied is not None else ()
 
     def label(self, kind: str, label_id: str) -> _Label:
         """The label of `kind` ('stages', 'touchpoints', 'emotions', 'pain_points') with this id."""
-        for item in getattr(self, kind):
-            if item.id == label_id:
-                return item
-        raise KeyError(f"{kind}: no label {label_id!r}")
+        found = self.labels_by_id.get((kind, label_id))
+        if found is None:
+            raise KeyError(f"{kind}: no label {label_id!r}")
+        return found
 
     def name_of(self, kind: str, label_id: str, lang: str = "en") -> str:
         return self.label(kind, label_id).text("name", lang)

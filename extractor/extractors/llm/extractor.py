@@ -543,7 +543,7 @@ class LLMExtractor:
         events = [JourneyEvent(stage=e["stage"], touchpoint=e["touchpoint"], emotion=e["emotion"],
                                pain_point=e["pain_point"], evidence=Evidence(quote=q, start=s, end=t))
                   for e, (q, s, t) in zip(a["events"], p.checked.evidence)]
-        labels = {**a, "touchpoints": _unique(a["touchpoints"] + self.taxonomy.source_touchpoints(item.source)),
+        labels = {**a, "touchpoints": _unique([*a["touchpoints"], *self.taxonomy.source_touchpoints(item.source)]),
                   "pain_points": _unique(a["pain_points"])}
         goal = (self.taxonomy.goal_of(a["events"], a["stage"], item.lang) if self.prompt.goal_from_labels
                 else _goal(a["customer_goal"]))
