@@ -6,7 +6,6 @@ map) skips it and reports it, so one broken line does not cost the other thousan
 
 from __future__ import annotations
 
-import json
 import sys
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .errors import UsageError
+from .jsonl import json_lines
 from .schema import LABEL_FIELDS, LIST_FIELDS, FeedbackItem, JourneyEvent, JourneyRecord, LLMOutcome
 
 RECORDS_HINT = "records files are what `journey extract ... --out FILE` writes"
@@ -95,14 +95,8 @@ def read_records(paths: Iterable[Path], skipped: list[SkippedLine] | None = None
 
 
 def _rows(name: str, lines: Iterable[str], skipped: list[SkippedLine] | None) -> Iterator[dict[str, Any]]:
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problem: str | None = f"not a JSON line ({exc.msg})"
-        else:
+    for n, row, problem in json_lines(lines):
+        if problem is None:
             problem = record_problem(row)
         if problem is None:
             yield row

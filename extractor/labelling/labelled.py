@@ -8,7 +8,6 @@ Every line ends as a LabelledText or as a SkippedLine naming its file, line and 
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,6 +17,7 @@ from typing import Annotated, Any, Iterable, Mapping
 from pydantic import TypeAdapter, ValidationError
 
 from ..errors import UsageError
+from ..jsonl import json_lines
 from ..records import SkippedLine
 from ..schema import LABEL_FIELDS, LIST_FIELDS, TAXONOMY_KINDS, Labels
 from ..taxonomy import Taxonomy
@@ -77,7 +77,8 @@ def field_problem(name: str, value: Any, taxonomy: Taxonomy) -> str | None:
     return None
 
 
-def labelled_row(row: Any, taxonomy: Taxonomy, texts: Mapping[str, str]) -> tuple[LabelledText | None, str | None]:
+def labelled_row(row: Any, taxonomy: Taxonomy, texts: Mapping[str, str], origin: str
+                 ) -> tuple[LabelledText | None, str | None]:
     """One parsed line as a LabelledText, or None and why not. A record takes its text from `texts` (by item_id)."""
     if not isinstance(row, dict):
         return None, "not a JSON object"
@@ -97,7 +98,7 @@ def labelled_row(row: Any, taxonomy: Taxonomy, texts: Mapping[str, str]) -> tupl
         if problem is not None:
             return None, problem
     lang = row.get("lang") if isinstance(row.get("lang"), str) else None
-    return LabelledText(text=text, lang=lang, labels=labels, origin=""), None
+    return LabelledText(text=text, lang=lang, labels=labels, origin=origin), None
 
 
 def read_labelled(paths: Iterable[Path], taxonomy: Taxonomy, texts: Mapping[str, str] | None = None) -> LabelledSet:
@@ -113,19 +114,12 @@ def read_labelled(paths: Iterable[Path], taxonomy: Taxonomy, texts: Mapping[str,
             lines = path.read_text(encoding="utf-8").splitlines()
         except UnicodeDecodeError:
             raise LabelledError(f"{path}: not UTF-8 text; labelled files are UTF-8 JSON Lines") from None
-        for n, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                found.skipped.append(SkippedLine(str(path), n, f"not a JSON line ({exc.msg})"))
-                continue
-            labelled, problem = labelled_row(row, taxonomy, texts or {})
+        for n, row, problem in json_lines(lines):
+            labelled, problem = (None, problem) if problem else labelled_row(row, taxonomy, texts or {}, f"{path}:{n}")
             if labelled is None:
                 found.skipped.append(SkippedLine(str(path), n, problem or "unusable"))
             else:
-                found.add(LabelledText(labelled.text, labelled.lang, labelled.labels, f"{path}:{n}"))
+                found.add(labelled)
     if not found.texts:
         raise LabelledError(f"{', '.join(names)}: no line with a usable label"
                             + (f" (first problem: {found.skipped[0]})" if found.skipped else ""))
