@@ -14,7 +14,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .errors import UsageError
 from .jsonl import json_lines
-from .schema import LABEL_FIELDS, LIST_FIELDS, FeedbackItem, JourneyEvent, JourneyRecord, LLMOutcome
+from .schema import LABEL_FIELDS, LIST_FIELDS, FeedbackItem, JourneyEvent, JourneyRecord, LearnedOutcome, LLMOutcome
 
 RECORDS_HINT = "records files are what `journey extract ... --out FILE` writes"
 
@@ -31,7 +31,8 @@ class MadeBy:
 
 def record_fields(item: FeedbackItem, labels: Mapping[str, Any], made_by: MadeBy, *,
                   events: Sequence[JourneyEvent | Mapping[str, Any]] = (), confidence: float,
-                  customer_goal: str | None = None, llm: LLMOutcome | None = None) -> dict[str, Any]:
+                  customer_goal: str | None = None, llm: LLMOutcome | None = None,
+                  learned: LearnedOutcome | Mapping[str, Any] | None = None) -> dict[str, Any]:
     """One item's JourneyRecord fields in the contract's order: what the record keeps of the item, its six labels
     (sentiment to 3 decimals), how they were found, and who made them. The values are not checked here:
     `build_record` validates them into the model, and the rules extractor's fast path writes them as JSON."""
@@ -43,15 +44,17 @@ def record_fields(item: FeedbackItem, labels: Mapping[str, Any], made_by: MadeBy
         "events": list(events), "customer_goal": customer_goal, "confidence": confidence,
         "extractor": made_by.extractor, "model": made_by.model, "prompt_id": made_by.prompt_id,
         "taxonomy_id": made_by.taxonomy_id, "origin": item.origin, "llm": llm, "segment": item.segment,
+        "learned": learned,
     }
 
 
 def build_record(item: FeedbackItem, labels: Mapping[str, Any], made_by: MadeBy, *,
                  events: Sequence[JourneyEvent | Mapping[str, Any]] = (), confidence: float,
-                 customer_goal: str | None = None, llm: LLMOutcome | None = None) -> JourneyRecord:
+                 customer_goal: str | None = None, llm: LLMOutcome | None = None,
+                 learned: LearnedOutcome | Mapping[str, Any] | None = None) -> JourneyRecord:
     """The validated JourneyRecord of `record_fields` (raises pydantic's ValidationError on a bad value)."""
     return JourneyRecord.model_validate(record_fields(item, labels, made_by, events=events, confidence=confidence,
-                                                      customer_goal=customer_goal, llm=llm))
+                                                      customer_goal=customer_goal, llm=llm, learned=learned))
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,16 @@ class JourneyEvent(BaseModel):
     evidence: Evidence
 
 
+class LearnedOutcome(BaseModel):
+    """Which labels the learned extractor gave (the rest are the rules extractor's) and how sure it is of each:
+    a calibrated probability that the field's label is right (for a list, that the whole list is)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(description="the learned model's id")
+    fields: dict[str, float] = Field(description="learned field -> calibrated probability its label is right")
+
+
 class LLMOutcome(BaseModel):
     """How the llm extractor reached a record: answered at once, answered after one repair request, or labelled by
     the fallback extractor because the model's answer could not be used; `problems` are the validation errors."""
@@ -136,3 +146,5 @@ class JourneyRecord(Labels, ItemRef):
     origin: str | None = None
     llm: LLMOutcome | None = Field(default=None, description="set by the llm extractor: answered, repaired or fallback")
     segment: str | None = Field(default=None, description="the item's customer segment, for filtering maps")
+    learned: LearnedOutcome | None = Field(default=None, description="set by the learned extractor: its fields and "
+                                           "their calibrated confidence")

@@ -31,6 +31,7 @@ from . import summary as _summary  # noqa: E402,F401
 from . import store as _store  # noqa: E402,F401
 from . import taxonomy as _taxonomy  # noqa: E402,F401
 from . import themes as _themes  # noqa: E402,F401
+from . import train as _train  # noqa: E402,F401
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ import typer
 from . import app
 from .llm import (BaseUrlOpt, CassetteOpt, ConcurrencyOpt, ContextWindowOpt, ItemsPerRequestOpt, LLMConfigOpt,
                   LLMFlags, MaskOpt, MaxOutputOpt, ModelOpt, NoCacheOpt, PromptOpt, ProviderOpt, RecordModeOpt)
-from .options import ExtractorOpt, TaxonomyOpt
+from .options import ExtractorOpt, LearnedModelOpt, TaxonomyOpt
 
 
 GoldArg = Annotated[list[Path], typer.Argument(help="Gold files (JSON Lines, TAXONOMY.md format).",
@@ -63,6 +63,7 @@ def eval_command(
     sample: SampleOpt = None,
     seed: SeedOpt = 0,
     taxonomy: TaxonomyOpt = None,
+    learned_model: LearnedModelOpt = None,
     quiet: QuietOpt = False,
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
@@ -101,7 +102,8 @@ def eval_command(
         flags = LLMFlags(model, base_url, llm_config, items_per_request, concurrency, None, few_shot, False, no_cache,
                          cassette=cassette, record_mode=record_mode, provider=provider,
                          context_window=context_window, max_output_tokens=max_output_tokens, prompt=prompt, mask=mask)
-        aligned, run = _label(items, extractor, tax, flags, store, show=not quiet and sys.stderr.isatty())
+        aligned, run = _label(items, extractor, tax, flags, store, show=not quiet and sys.stderr.isatty(),
+                              learned_model=learned_model)
         name = extractor
     report = _report(items, aligned, name, misses, run, gold, tax, sample, seed)
     if json_out:
@@ -158,8 +160,8 @@ def _gate(report: dict, minimums: dict, maximums: dict, base, baseline: Path | N
         raise CheckFailed("")
 
 
-def _label(items, extractor_name: str, tax, flags: LLMFlags, store: Path | None, show: bool
-           ) -> tuple[list[dict], dict | None]:
+def _label(items, extractor_name: str, tax, flags: LLMFlags, store: Path | None, show: bool,
+           learned_model: Path | None = None) -> tuple[list[dict], dict | None]:
     """The records, and the llm extractor's run counts (None for other extractors)."""
     from ..pipeline import label_batches
     from .llm import extractor_from_flags, model_session
@@ -169,7 +171,7 @@ def _label(items, extractor_name: str, tax, flags: LLMFlags, store: Path | None,
         from .store import open_store
 
         examples = open_store(store, None, "feedback", create=False)
-    extractor = extractor_from_flags(extractor_name, tax, flags, examples)
+    extractor = extractor_from_flags(extractor_name, tax, flags, examples, learned_model=learned_model)
     with model_session(extractor, flags):
         records = [record.model_dump() for batch in label_batches(extractor, _tracked(items, extractor_name, show))
                    for _, record in batch]

@@ -16,8 +16,8 @@ from .llm import (BaseUrlOpt, BatchApiOpt, BatchFailedOpt, BatchIdOpt, BatchPoll
                   PriceOutputOpt, ProviderOpt, RecordModeOpt, RpmOpt, TpmOpt)
 from .store import ChromaUrlOpt, CollectionOpt, StoreOpt, open_store
 from .options import (CustomerFieldOpt, EncodingOpt, ExtractorOpt, FormatOpt, IdFieldOpt, InputsArg, LangFieldOpt,
-                      MaxCharsOpt, QuietOpt, SegmentFieldOpt, SourceFieldOpt, SourceOpt, TaxonomyOpt, TextFieldOpt,
-                      TimeFieldOpt, read_options)
+                      LearnedModelOpt, MaxCharsOpt, QuietOpt, SegmentFieldOpt, SourceFieldOpt, SourceOpt, TaxonomyOpt,
+                      TextFieldOpt, TimeFieldOpt, read_options)
 
 OutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="Write records here (JSON Lines); default stdout.",
                                                 show_default=False)]
@@ -77,6 +77,7 @@ class ExtractArgs:
     errors: Optional[Path]
     extractor: str
     taxonomy: Optional[Path]
+    learned_model: Optional[Path]
     resume: bool
     text_field: Optional[str]
     id_field: Optional[str]
@@ -139,6 +140,7 @@ def extract(
     errors: ErrorsOpt = None,
     extractor: ExtractorOpt = "rules",
     taxonomy: TaxonomyOpt = None,
+    learned_model: LearnedModelOpt = None,
     resume: ResumeOpt = False,
     text_field: TextFieldOpt = None,
     id_field: IdFieldOpt = None,
@@ -209,7 +211,7 @@ def run_extract(a: ExtractArgs) -> None:
     tax = load_taxonomy(a.taxonomy)
     flags = _llm_flags(a)
     examples_store = default_store(a.store, a.chroma_url, a.collection) if a.extractor == "llm" else None
-    extractor = extractor_from_flags(a.extractor, tax, flags, examples_store, a.dry_run)
+    extractor = extractor_from_flags(a.extractor, tax, flags, examples_store, a.dry_run, learned_model=a.learned_model)
     _check_batch(a)
     if a.dry_run:
         _dry_run(extractor, open_readers(a.inputs, options), a.by_batch)

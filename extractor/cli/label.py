@@ -9,7 +9,7 @@ import typer
 
 from . import app
 from .llm import BaseUrlOpt, LLMConfigOpt, MaskOpt, ModelOpt, NoMaskOpt, PromptOpt
-from .options import ExtractorOpt, TaxonomyOpt
+from .options import ExtractorOpt, LearnedModelOpt, TaxonomyOpt
 
 
 def read_text_argument(text: Optional[str]) -> str:
@@ -31,6 +31,7 @@ def label(
                                                   "default: the text's language.")] = None,
     extractor_name: ExtractorOpt = "rules",
     taxonomy: TaxonomyOpt = None,
+    learned_model: LearnedModelOpt = None,
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
     llm_config: LLMConfigOpt = None,
@@ -52,7 +53,7 @@ def label(
         raise UsageError(f"--source must be one of {', '.join(SOURCES)}")
     tax = load_taxonomy(taxonomy)
     flags = LLMFlags(model, base_url, llm_config, few_shot=0, no_mask=no_mask, prompt=prompt, mask=mask)
-    extractor = extractor_from_flags(extractor_name, tax, flags)
+    extractor = extractor_from_flags(extractor_name, tax, flags, learned_model=learned_model)
     from ..ingest.fields import stable_id
 
     item = FeedbackItem(item_id=stable_id(body), text=body, source=source,

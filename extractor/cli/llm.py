@@ -143,13 +143,13 @@ class LLMFlags:
 
 
 def extractor_from_flags(name: str, tax, flags: LLMFlags | None, store=None, dry_run: bool = False,
-                reviewed: Path | None = None):
+                         reviewed: Path | None = None, learned_model: Path | None = None):
     """The library's `make_extractor` with the command's flags: the llm settings they give (a cassette run reads
     no answer cache), and ./.journey/reviewed.jsonl as the reviewed items when it exists."""
     from ..extractors import make_extractor
 
     if name != "llm":
-        return make_extractor(name, tax)
+        return make_extractor(name, tax, learned_model=learned_model)
     from ..labelling.reviewed import DEFAULT_REVIEWED
 
     flags = flags or LLMFlags()
@@ -159,7 +159,7 @@ def extractor_from_flags(name: str, tax, flags: LLMFlags | None, store=None, dry
     if reviewed is None and flags.cassette is None and DEFAULT_REVIEWED.is_file():  # replayed prompts stay as recorded
         reviewed = DEFAULT_REVIEWED
     return make_extractor(name, tax, settings, store=store, reviewed=reviewed, max_cost=flags.max_cost,
-                          dry_run=dry_run)
+                          dry_run=dry_run, learned_model=learned_model)
 
 
 @contextmanager

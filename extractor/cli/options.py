@@ -14,8 +14,14 @@ TaxonomyOpt = Annotated[
 ]
 ExtractorOpt = Annotated[
     str,
-    typer.Option("--extractor", "-x", help="Extractor: [b]rules[/b] (offline default), [b]llm[/b] (an OpenAI-compatible model; see the LLM "
-                 "options) or [b]keyword[/b] (baseline)."),
+    typer.Option("--extractor", "-x", help="Extractor: [b]rules[/b] (offline default), [b]learned[/b] (a model "
+                 "`journey train` made, over the rules; see --learned-model), [b]llm[/b] (an OpenAI-compatible model; "
+                 "see the LLM options) or [b]keyword[/b] (baseline)."),
+]
+LearnedModelOpt = Annotated[
+    Optional[Path],
+    typer.Option("--learned-model", help="Model folder of `journey train`, for --extractor learned (default: the "
+                 "model shipped in the package).", show_default=False),
 ]
 
 # The reader options of every command that reads feedback exports (extract, ingest, labelstudio export).

@@ -9,7 +9,7 @@ import typer
 
 from . import app
 from .llm import BaseUrlOpt, FewShotOpt, LLMConfigOpt, LLMFlags, MaskOpt, ModelOpt, NoMaskOpt
-from .options import ExtractorOpt, TaxonomyOpt
+from .options import ExtractorOpt, LearnedModelOpt, TaxonomyOpt
 from .store import StoreOpt
 
 ReviewedOpt = Annotated[Optional[Path], typer.Option(
@@ -28,6 +28,7 @@ def serve(
         show_default=False)] = None,
     extractor: ExtractorOpt = "rules",
     taxonomy: TaxonomyOpt = None,
+    learned_model: LearnedModelOpt = None,
     store: StoreOpt = None,
     reviewed: ReviewedOpt = None,
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log",
@@ -52,7 +53,7 @@ def serve(
 
     tax = load_taxonomy(taxonomy)
     flags = LLMFlags(model, base_url, llm_config, few_shot=few_shot, no_mask=no_mask, mask=mask)
-    desk = _support_desk(config, tax, extractor, store, flags)
+    desk = _support_desk(config, tax, extractor, store, flags, learned_model)
     sock = bind(host, port)
     url = url_of(sock)
     similar = f"similar items from {desk.similar.where}" if desk.similar.available else (
@@ -70,7 +71,7 @@ def serve(
         desk.close()
 
 
-def _support_desk(config, tax, extractor_name: str, store: Path | None, flags):
+def _support_desk(config, tax, extractor_name: str, store: Path | None, flags, learned_model: Path | None = None):
     """The extractor (llm: with few-shot examples from the reviews, then the store), the store for similar items,
     and the reviews file."""
     from ..serve.desk import SupportDesk
@@ -80,6 +81,7 @@ def _support_desk(config, tax, extractor_name: str, store: Path | None, flags):
     from .llm import default_store, extractor_from_flags
 
     examples_store = default_store(store, None, "feedback") if extractor_name == "llm" else None
-    extractor = extractor_from_flags(extractor_name, tax, flags, examples_store, reviewed=config.reviewed)
+    extractor = extractor_from_flags(extractor_name, tax, flags, examples_store, reviewed=config.reviewed,
+                                     learned_model=learned_model)
     return SupportDesk(config=config, taxonomy=tax, extractor=DeskExtractor(extractor), similar=SimilarItems.open(store),
                        reviewed=ReviewedLog(config.reviewed))

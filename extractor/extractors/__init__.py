@@ -10,7 +10,7 @@ from ..errors import UsageError
 from ..schema import FeedbackItem, JourneyRecord
 from ..taxonomy import Taxonomy
 
-EXTRACTORS = ("rules", "keyword", "llm")
+EXTRACTORS = ("rules", "keyword", "llm", "learned")
 
 
 class Extractor(Protocol):
@@ -61,11 +61,15 @@ class OneByOne:
 
 
 def make_extractor(name: str, taxonomy: Taxonomy, llm=None, *, store=None, reviewed: Path | None = None,
-                   max_cost: float | None = None, dry_run: bool = False) -> Extractor:
+                   max_cost: float | None = None, dry_run: bool = False, learned_model: Path | None = None
+                   ) -> Extractor:
     """The extractor called `name`, labelling with `taxonomy`: the one factory the CLI, the server, eval and the
     benchmarks build extractors with. For `llm`: `llm` holds its LLMSettings (default: from the environment and
     journey.toml); few-shot examples come from the `reviewed` items file, then the feedback `store`; `max_cost`
-    stops a run at that many USD; `dry_run` builds one that only estimates (no key needed)."""
+    stops a run at that many USD; `dry_run` builds one that only estimates (no key needed). For `learned`: the
+    model folder `journey train` wrote (default: the model shipped in the package)."""
+    if learned_model is not None and name != "learned":
+        raise UsageError(f"--learned-model is for --extractor learned, not {name}")
     if name == "rules":
         from .rules import RulesExtractor
 
@@ -74,6 +78,11 @@ def make_extractor(name: str, taxonomy: Taxonomy, llm=None, *, store=None, revie
         from .keyword import KeywordExtractor
 
         return KeywordExtractor(taxonomy)
+    if name == "learned":
+        from .learned import LearnedExtractor, LearnedModel
+        from .learned.model import SHIPPED_MODEL
+
+        return LearnedExtractor(taxonomy, LearnedModel.load(learned_model or SHIPPED_MODEL))
     if name == "llm":
         from .llm import LLMExtractor, resolve_settings
         from .llm.cost import price_of

@@ -19,7 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 from ..errors import UsageError
 from ..jsonl import json_lines
 from ..records import SkippedLine
-from ..schema import LABEL_FIELDS, LIST_FIELDS, TAXONOMY_KINDS, Labels
+from ..schema import LABEL_FIELDS, LIST_FIELDS, SOURCES, TAXONOMY_KINDS, Labels
 from ..taxonomy import Taxonomy
 
 RECORD_KEYS = frozenset({"item_id", "extractor", "taxonomy_id"})  # a journey record, not a text with labels
@@ -37,6 +37,7 @@ class LabelledText:
     lang: str | None
     labels: Mapping[str, Any]
     origin: str
+    source: str = "other"
 
 
 @dataclass
@@ -98,7 +99,8 @@ def labelled_row(row: Any, taxonomy: Taxonomy, texts: Mapping[str, str], origin:
         if problem is not None:
             return None, problem
     lang = row.get("lang") if isinstance(row.get("lang"), str) else None
-    return LabelledText(text=text, lang=lang, labels=labels, origin=origin), None
+    source = row.get("source") if row.get("source") in SOURCES else "other"
+    return LabelledText(text=text, lang=lang, labels=labels, origin=origin, source=source), None
 
 
 def read_labelled(paths: Iterable[Path], taxonomy: Taxonomy, texts: Mapping[str, str] | None = None) -> LabelledSet:

@@ -292,8 +292,11 @@ class RulesExtractor(OneByOne):
 
     def _fields(self, item: FeedbackItem) -> dict:
         """The JourneyRecord fields of one item (`record_fields`: the contract's order)."""
+        return self.fields_from(item, self.analyse(item.text, item.lang))
+
+    def fields_from(self, item: FeedbackItem, an: Analysis) -> dict:
+        """The JourneyRecord fields of one item from its analysis (the learned extractor shares this one pass)."""
         tax = self.taxonomy
-        an = self.analyse(item.text, item.lang)
         tally = self._tally(an.hits)
         stage = self._stage(tally, an.asks)
         for pp in tally.pain_points:  # a pain point implies its touchpoint ("late parcel": delivery)
@@ -413,7 +416,7 @@ class RulesExtractor(OneByOne):
                 pairs.append((self._pain[p].touchpoint or (tps[0] if tps else default_tp), p))
             if not pairs:
                 pairs.append((default_tp, None))
-            evidence = self._evidence(text, an, c)  # one quote per clause, shared by its events
+            evidence = self.clause_evidence(text, an, c)  # one quote per clause, shared by its events
             for tp, pain in pairs:
                 ev_stage = stages[0].label if stages else (
                     (self._pain[pain].stage if pain else None) or (self._tp_stage.get(tp) if tp else None)
@@ -423,7 +426,7 @@ class RulesExtractor(OneByOne):
                                            evidence=evidence))
         if not events and best_polar is not None and default_tp:
             events.append(dict(stage=stage, touchpoint=default_tp, emotion=None, pain_point=None,
-                                       evidence=self._evidence(text, an, best_polar[1])))
+                                       evidence=self.clause_evidence(text, an, best_polar[1])))
         return events
 
     def clause_spans(self, text: str, lang: str | None) -> list[tuple[int, int]]:
@@ -439,7 +442,7 @@ class RulesExtractor(OneByOne):
                 spans.append((a, b))
         return spans
 
-    def _evidence(self, text: str, an: Analysis, clause: int) -> dict:
+    def clause_evidence(self, text: str, an: Analysis, clause: int) -> dict:
         """The clause (or, when it is a single token, its sentence) as a quote with its character offsets."""
         start, end = an.clauses[clause]
         if end - start < MIN_CLAUSE_TOKENS:

@@ -1,0 +1,96 @@
+"""The `learned` extractor: one rules pass per item, then the learned model's classifiers over its words and cue
+hits. Learned fields replace the rules' labels with calibrated confidences; the others stay the rules'. Evidence
+stays verbatim: the rules' clause quotes, and for a learned label no rules clause shows, the clause that supports
+it most."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ...records import MadeBy, build_record
+from ...schema import FeedbackItem, JourneyRecord, LABEL_FIELDS, LIST_FIELDS
+from ...taxonomy import Taxonomy
+from .. import OneByOne
+from ..rules import RulesExtractor
+from ..rules.extractor import Analysis
+from .features import clause_doc, item_doc
+from .model import LearnedModel, LearnedModelError, mean_confidence
+
+EVENT_FIELD = {name: name.removesuffix("s") for name in LIST_FIELDS}  # list field -> its key in an event (one id)
+
+
+class LearnedExtractor(OneByOne):
+    """Labels items with a model `journey train` made, on top of the rules extractor."""
+
+    name = "learned"
+    batched = True
+    batch_rows = 256
+
+    def __init__(self, taxonomy: Taxonomy, model: LearnedModel):
+        if model.card.taxonomy_id != taxonomy.ref:
+            raise LearnedModelError(f"the learned model {model.card.id} was trained with the taxonomy "
+                                    f"{model.card.taxonomy_id}, not {taxonomy.ref}: pass the same --taxonomy, or "
+                                    "train a model with this one")
+        self.taxonomy, self.model = taxonomy, model
+        self.rules = RulesExtractor(taxonomy)
+        self.made_by = MadeBy(self.name, taxonomy.ref, model=model.card.id)
+
+    def warm_up(self) -> None:
+        self.rules.warm_up()
+
+    def extract(self, item: FeedbackItem) -> JourneyRecord:
+        return self.extract_many([item])[0]
+
+    def record_json(self, item: FeedbackItem) -> str:
+        return self.extract(item).model_dump_json()
+
+    def extract_many(self, items: Sequence[FeedbackItem]) -> list[JourneyRecord | None]:
+        analyses = [self.rules.analyse(item.text, item.lang) for item in items]
+        rules = [self.rules.fields_from(item, an) for item, an in zip(items, analyses)]
+        vocab = self.model.vocab
+        docs = [item_doc(vocab, item.text, an, r, item.source, item.lang) for item, an, r in zip(items, analyses, rules)]
+        predictions = self.model.predict(docs, rules) if items else []
+        return [self._record(item, an, r, learned) for item, an, r, learned in zip(items, analyses, rules, predictions)]
+
+    def _record(self, item: FeedbackItem, an: Analysis, rules: dict[str, Any],
+                learned: dict[str, tuple[Any, float]]) -> JourneyRecord:
+        labels = {name: learned[name][0] if name in learned else rules[name] for name in LABEL_FIELDS}
+        confidences = {name: round(conf, 3) for name, (_, conf) in learned.items()}
+        events = self._events(item, an, rules["events"], labels, learned)
+        goal = self.taxonomy.goal_of(events, labels["stage"], item.lang or "en")
+        return build_record(item, labels, self.made_by, events=events, confidence=mean_confidence(confidences),
+                            customer_goal=goal, learned={"model": self.model.card.id, "fields": confidences})
+
+    def _events(self, item: FeedbackItem, an: Analysis, events: list[dict], labels: dict[str, Any],
+                learned: dict[str, tuple[Any, float]]) -> list[dict]:
+        """The rules' events, without the list labels the model rejected, plus one event for each learned label
+        no event shows (on the clause that supports it most), and one for a learned stage when there is none."""
+        kept = []
+        for event in events:
+            event = dict(event)
+            for name, key in EVENT_FIELD.items():
+                if name in learned and event[key] is not None and event[key] not in labels[name]:
+                    event[key] = None
+            if event["emotion"] or any(event[key] for key in EVENT_FIELD.values()) or not EVENT_FIELD.keys() & learned:
+                kept.append(event)
+        if not an.clauses:  # no words to quote
+            return kept
+        for name in LIST_FIELDS:
+            if name in learned:
+                shown = {e[EVENT_FIELD[name]] for e in kept}
+                for label in labels[name]:
+                    if label not in shown:
+                        kept.append(self._event(item, an, name, label, labels, EVENT_FIELD[name]))
+        if not kept and "stage" in learned:
+            kept.append(self._event(item, an, "stage", labels["stage"], labels, None))
+        return kept
+
+    def _event(self, item: FeedbackItem, an: Analysis, name: str, label: str, labels: dict[str, Any],
+               key: str | None) -> dict:
+        best = self.model.support(name, label, [clause_doc(self.model.vocab, item.text, an, c)
+                                                for c in range(len(an.clauses))]) if len(an.clauses) > 1 else 0
+        event = {"stage": labels["stage"], "touchpoint": None, "emotion": None, "pain_point": None,
+                 "evidence": self.rules.clause_evidence(item.text, an, best)}
+        if key:
+            event[key] = label
+        return event

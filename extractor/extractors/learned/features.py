@@ -1,0 +1,52 @@
+"""What the learned extractor reads of a text: the words of the rules extractor's one tokenizer pass (lower-cased),
+then pseudo-words for what the rules found: one per cue hit (`__neg__`, `__pain_point_delay__`, a negated cue as
+`__not_emotion_joy__`), the rules' own verdicts (`__rules_stage_delivery__`, `__rules_sent_-1__`), and the item's
+source and language. So the model learns from the text and from when a cue, or the rules' verdict, is right."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
+
+from ...schema import polarity
+from ..rules.cues import POLARITY
+from ..rules.extractor import Analysis, Hit
+
+
+def hit_word(hit: Hit) -> str:
+    """One cue hit as a pseudo-word: polarity cues by their sign, the others by kind and label."""
+    if hit.kind == POLARITY:
+        return "__pos__" if hit.value > 0 else "__neg__"
+    return f"__{'not_' if hit.value < 0 else ''}{hit.kind}_{hit.label}__"
+
+
+def verdict_words(rules: Mapping[str, Any], source: str, lang: str | None) -> list[str]:
+    """The rules record's own single labels, and where the item came from, as pseudo-words."""
+    return [f"__rules_stage_{rules['stage']}__", f"__rules_emotion_{rules['emotion']}__",
+            f"__rules_sent_{polarity(rules['sentiment'])}__", f"__rules_mot_{bool(rules['moment_of_truth'])}__",
+            f"__source_{source}__", f"__lang_{lang or 'xx'}__"]
+
+
+def token_words(text: str, an: Analysis, first: int = 0, last: int | None = None) -> list[str]:
+    """The lower-cased words of tokens [first, last) (whitespace tokens left out)."""
+    words = []
+    for o, n in zip(an.offsets[first:last], an.lengths[first:last]):
+        word = text[o:o + n]
+        if not word.isspace():
+            words.append(word.lower())
+    return words
+
+
+def item_doc(vocab: Vocab, text: str, an: Analysis, rules: Mapping[str, Any], source: str, lang: str | None) -> Doc:
+    """The whole item as the model reads it."""
+    return Doc(vocab, words=token_words(text, an) + [hit_word(h) for h in an.hits]
+               + verdict_words(rules, source, lang))
+
+
+def clause_doc(vocab: Vocab, text: str, an: Analysis, clause: int) -> Doc:
+    """One clause as the model reads it (its words and its cue hits): to find the clause that supports a label."""
+    first, last = an.clauses[clause]
+    return Doc(vocab, words=token_words(text, an, first, last)
+               + [hit_word(h) for h in an.hits if h.clause == clause] or ["__empty__"])
