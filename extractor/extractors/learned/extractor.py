@@ -48,7 +48,9 @@ class LearnedExtractor(OneByOne):
         analyses = [self.rules.analyse(item.text, item.lang) for item in items]
         rules = [self.rules.fields_from(item, an) for item, an in zip(items, analyses)]
         vocab = self.model.vocab
-        docs = [item_doc(vocab, item.text, an, r, item.source, item.lang) for item, an, r in zip(items, analyses, rules)]
+        words = self.model.reads_words
+        docs = [item_doc(vocab, item.text, an, r, item.source, item.lang, words)
+                for item, an, r in zip(items, analyses, rules)]
         predictions = self.model.predict(docs, rules) if items else []
         return [self._record(item, an, r, learned) for item, an, r, learned in zip(items, analyses, rules, predictions)]
 
@@ -87,7 +89,8 @@ class LearnedExtractor(OneByOne):
 
     def _event(self, item: FeedbackItem, an: Analysis, name: str, label: str, labels: dict[str, Any],
                key: str | None) -> dict:
-        best = self.model.support(name, label, [clause_doc(self.model.vocab, item.text, an, c)
+        words = self.model.reads_words
+        best = self.model.support(name, label, [clause_doc(self.model.vocab, item.text, an, c, words)
                                                 for c in range(len(an.clauses))]) if len(an.clauses) > 1 else 0
         event = {"stage": labels["stage"], "touchpoint": None, "emotion": None, "pain_point": None,
                  "evidence": self.rules.clause_evidence(item.text, an, best)}

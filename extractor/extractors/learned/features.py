@@ -39,14 +39,15 @@ def token_words(text: str, an: Analysis, first: int = 0, last: int | None = None
     return words
 
 
-def item_doc(vocab: Vocab, text: str, an: Analysis, rules: Mapping[str, Any], source: str, lang: str | None) -> Doc:
-    """The whole item as the model reads it."""
-    return Doc(vocab, words=token_words(text, an) + [hit_word(h) for h in an.hits]
+def item_doc(vocab: Vocab, text: str, an: Analysis, rules: Mapping[str, Any], source: str, lang: str | None,
+             words: bool = True) -> Doc:
+    """The whole item as the model reads it (without its words: only what the rules found in it)."""
+    return Doc(vocab, words=(token_words(text, an) if words else []) + [hit_word(h) for h in an.hits]
                + verdict_words(rules, source, lang))
 
 
-def clause_doc(vocab: Vocab, text: str, an: Analysis, clause: int) -> Doc:
+def clause_doc(vocab: Vocab, text: str, an: Analysis, clause: int, words: bool = True) -> Doc:
     """One clause as the model reads it (its words and its cue hits): to find the clause that supports a label."""
     first, last = an.clauses[clause]
-    return Doc(vocab, words=token_words(text, an, first, last)
+    return Doc(vocab, words=(token_words(text, an, first, last) if words else [])
                + [hit_word(h) for h in an.hits if h.clause == clause] or ["__empty__"])

@@ -180,6 +180,11 @@ class LearnedModel:
     def vocab(self):
         return self.nlp.vocab
 
+    @property
+    def reads_words(self) -> bool:
+        """Whether the model reads the item's words, or only the rules' cue hits and verdicts."""
+        return bool(self.card.training.get("words", True))
+
     @classmethod
     def load(cls, path: Path) -> "LearnedModel":
         card_file = path / CARD
