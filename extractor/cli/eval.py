@@ -88,16 +88,13 @@ def eval_command(
     own answers scored apart from the fallback labels; for the learned extractor, how well its confidences are
     calibrated. Gates (--min, --max, --baseline) exit 1 when quality drops."""
     from ..evaluation.gates import load_baseline, parse_maximums, parse_minimums
-    from ..labelling.gold import read_gold, sample_gold
     from ..taxonomy import load_taxonomy
     from .eval_render import print_report
 
     minimums, maximums = parse_minimums(minimum or []), parse_maximums(maximum or [])
     base = load_baseline(baseline) if baseline else None
     tax = load_taxonomy(taxonomy)
-    items = read_gold(gold, tax)
-    if sample is not None:
-        items = sample_gold(items, sample, seed)
+    items = _gold_items(gold, tax, sample, seed)
     if records is not None:
         aligned, name = _read_scored(items, records)
         run = None
@@ -114,6 +111,14 @@ def eval_command(
     if not quiet:
         print_report(report)
     _gate(report, minimums, maximums, base, baseline, max_drop)
+
+
+def _gold_items(gold: list[Path], tax, sample: int | None, seed: int) -> list:
+    """The gold items to score: all of the files', or a seeded sample of them."""
+    from ..labelling.gold import read_gold, sample_gold
+
+    items = read_gold(gold, tax)
+    return items if sample is None else sample_gold(items, sample, seed)
 
 
 def _read_scored(items, records: Path) -> tuple[list[dict], str]:
