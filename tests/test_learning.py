@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -75,23 +76,23 @@ def assert_user_error(done, *phrases: str) -> None:
 
 @pytest.fixture(scope="module")
 def gold_model(tmp_path_factory):
-    """One model trained by `journey train` on a sample of both gold files: (its training file, folder, summary)."""
+    """One model trained by `journey train` on a sample of each gold file: (its two training files, folder, run)."""
     tmp = tmp_path_factory.mktemp("gold-model")
-    data = write_jsonl(tmp / "gold-sample.jsonl", gold_rows())
-    done, folder = train_cli(tmp, data)
+    files = [write_jsonl(tmp / f"sample-{path.name}", read_jsonl(path)[::4]) for path in GOLD]
+    done, folder = train_cli(tmp, *files)
     assert done.returncode == 0, done.stderr
-    return data, folder, done
+    return files, folder, done
 
 
 # -- the model folder and its card ------------------------------------------------------------------------------
 
 
 def test_train_writes_a_model_folder_whose_card_says_what_was_learned_from_what(gold_model):
-    data, folder, done = gold_model
-    rows = read_jsonl(data)
+    files, folder, done = gold_model
+    rows = [row for path in files for row in read_jsonl(path)]
     card = card_of(folder)
     assert (folder / WEIGHTS).is_dir() and card["taxonomy_id"] == TAX.ref
-    assert card["examples"] == len(rows) and card["inputs"] == [str(data)]
+    assert card["examples"] == len(rows) and card["inputs"] == [str(path) for path in files]
     assert card["fields"], "the gold sample teaches at least one field better than the rules"
     assert set(card["fields"]) | set(card["not_learned"]) == set(LABEL_FIELDS)
     assert not set(card["fields"]) & set(card["not_learned"])
@@ -103,7 +104,7 @@ def test_train_writes_a_model_folder_whose_card_says_what_was_learned_from_what(
         assert {k: n for k, n in field["per_label"].items() if n} == dict(expected)
         cv = field["cv"]
         assert cv["items"] == len(rows) and cv["learned"] > cv["rules"] and 0 <= cv["ece"] <= 1
-        assert set(cv["by_input"]) == {str(data)} or not cv["by_input"]
+        assert {k: v["items"] for k, v in cv["by_input"].items()} == {str(p): len(read_jsonl(p)) for p in files}
     assert LearnedModel.load(folder).card == ModelCard.model_validate(card)
     table = done.stdout.splitlines()
     for name in LABEL_FIELDS:  # the summary has a row per field, saying which extractor keeps it
@@ -113,9 +114,9 @@ def test_train_writes_a_model_folder_whose_card_says_what_was_learned_from_what(
 
 
 def test_the_data_hash_follows_the_data_and_not_the_file(gold_model, tmp_path):
-    data, folder, _ = gold_model
-    rows = read_jsonl(data)
-    assert card_of(folder)["data_sha256"] == data_hash(read_labelled([data], TAX))
+    files, folder, _ = gold_model
+    rows = [row for path in files for row in read_jsonl(path)]
+    assert card_of(folder)["data_sha256"] == data_hash(read_labelled(files, TAX))
     copy = write_jsonl(tmp_path / "elsewhere.jsonl", rows)
     assert data_hash(read_labelled([copy], TAX)) == card_of(folder)["data_sha256"]
     relabelled = [dict(rows[0], stage=next(s for s in TAX.stage_ids() if s != rows[0]["stage"])), *rows[1:]]
@@ -125,10 +126,11 @@ def test_the_data_hash_follows_the_data_and_not_the_file(gold_model, tmp_path):
     assert data_hash(read_labelled([shorter], TAX)) != card_of(folder)["data_sha256"]
 
 
-def test_training_the_same_data_twice_gives_the_same_model():
+def test_training_the_same_data_twice_gives_the_same_model_on_one_process_or_two():
     labelled = read_labelled([GOLD[0]], TAX)
     labelled.texts = labelled.texts[::3]
-    first, second = (train(labelled, TAX, ["gold"], "m", SETTINGS).card for _ in range(2))
+    first, second = (train(labelled, TAX, ["gold"], "m", replace(SETTINGS, workers=workers)).card
+                     for workers in (1, 2))
     assert first.data_sha256 == second.data_sha256
     assert first.fields == second.fields and first.not_learned == second.not_learned
 
@@ -232,17 +234,25 @@ def test_a_file_without_any_usable_label_is_an_error(tmp_path):
 
 
 def test_an_unknown_field_is_named(gold_model, tmp_path):
-    data, _, _ = gold_model
-    done, folder = train_cli(tmp_path, data, extra=("--fields", "stage,mood"))
+    files, _, _ = gold_model
+    done, folder = train_cli(tmp_path, *files, extra=("--fields", "stage,mood"))
     assert_user_error(done, "--fields: mood is not a label field", "stage, touchpoints")
     assert not folder.exists()
 
 
 def test_fields_limits_what_is_learned(gold_model, tmp_path):
-    data, full, _ = gold_model
+    files, full, _ = gold_model
     learned = list(card_of(full)["fields"])
-    done, folder = train_cli(tmp_path, data, extra=("--fields", learned[0]))
+    done, folder = train_cli(tmp_path, *files, extra=("--fields", learned[0]))
     assert done.returncode == 0, done.stderr
     card = card_of(folder)
     assert list(card["fields"]) == learned[:1]
     assert all(card["not_learned"][name] == "not asked for (--fields)" for name in LABEL_FIELDS if name != learned[0])
+
+
+def test_an_out_that_is_a_file_is_an_error_before_training(gold_model, tmp_path):
+    files, _, _ = gold_model
+    (tmp_path / "model").write_text("not a folder", encoding="utf-8")
+    done, folder = train_cli(tmp_path, *files)
+    assert_user_error(done, f"--out {folder}", "folder")
+    assert "cross-validating" not in done.stderr and folder.read_text(encoding="utf-8") == "not a folder"
