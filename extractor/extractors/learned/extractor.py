@@ -48,9 +48,12 @@ class LearnedExtractor(OneByOne):
         analyses = [self.rules.analyse(item.text, item.lang) for item in items]
         rules = [self.rules.fields_from(item, an) for item, an in zip(items, analyses)]
         vocab = self.model.vocab
-        docs = [item_doc(vocab, item.text, an, r, item.source, item.lang) for item, an, r in zip(items, analyses, rules)]
-        predictions = self.model.predict(docs, rules) if items else []
-        return [self._record(item, an, r, learned) for item, an, r, learned in zip(items, analyses, rules, predictions)]
+        with self.model.nlp.memory_zone():  # the words of these items leave the model's string store afterwards
+            docs = [item_doc(vocab, item.text, an, r, item.source, item.lang)
+                    for item, an, r in zip(items, analyses, rules)]
+            predictions = self.model.predict(docs, rules) if items else []
+            return [self._record(item, an, r, learned)
+                    for item, an, r, learned in zip(items, analyses, rules, predictions)]
 
     def _record(self, item: FeedbackItem, an: Analysis, rules: dict[str, Any],
                 learned: dict[str, tuple[Any, float]]) -> JourneyRecord:

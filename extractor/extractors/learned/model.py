@@ -203,6 +203,7 @@ class LearnedModel:
         missing = [name for name in card.fields if name not in nlp.pipe_names]
         if missing:
             raise LearnedModelError(f"{path}: the weights have no classifier for {', '.join(missing)}")
+        nlp.vocab.lex_attr_getters = {}  # the classifiers read ORTH only: a new word's lexeme needs nothing else
         return cls(card, nlp, path)
 
     def save(self, path: Path) -> None:
