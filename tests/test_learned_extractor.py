@@ -230,3 +230,17 @@ def test_a_learned_list_label_no_rules_clause_shows_is_quoted_from_the_clause_th
         assert touchpoint in record.touchpoints
         quotes = [e.evidence.quote for e in record.events if e.touchpoint == touchpoint]
         assert quotes and all(word in q and "day 99" not in q for q in quotes), record.events
+
+
+def test_labelling_many_items_does_not_grow_the_model_vocabulary(model):
+    """A server or a run over millions of items meets new words (order numbers, names) all the time: the model's
+    string store must not keep every one of them."""
+    extractor = make_extractor("learned", TAX, learned_model=model)
+    items = [FeedbackItem(item_id=str(n), text=f"Order {n * 7919} (code X{n}Q) arrived late.", lang="en")
+             for n in range(300)]
+    extractor.extract_many(items[:10])
+    before = len(extractor.model.vocab.strings)
+    records = extractor.extract_many(items[10:])
+    assert len(extractor.model.vocab.strings) - before < 50
+    assert [r.item_id for r in records] == [item.item_id for item in items[10:]]
+    assert extractor.extract_many(items[10:]) == records  # words forgotten between batches change no label
