@@ -244,3 +244,10 @@ def test_labelling_many_items_does_not_grow_the_model_vocabulary(model):
     assert len(extractor.model.vocab.strings) - before < 50
     assert [r.item_id for r in records] == [item.item_id for item in items[10:]]
     assert extractor.extract_many(items[10:]) == records  # words forgotten between batches change no label
+
+
+def test_a_broken_model_card_is_one_line_that_says_what_to_do(model, tmp_path):
+    (tmp_path / "model.json").write_text("{not json", encoding="utf-8")
+    done = run_journey("label", PL, "-x", "learned", "--learned-model", str(tmp_path))
+    assert_user_error(done, str(tmp_path / "model.json"), "not a model card", "journey train")
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
