@@ -60,6 +60,8 @@ def train(
     unknown = [f for f in chosen if f not in LABEL_FIELDS]
     if unknown:
         raise UsageError(f"--fields: {', '.join(unknown)} is not a label field ({', '.join(LABEL_FIELDS)})")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: a file, not a folder; give the folder to write the model in")
     tax = load_taxonomy(taxonomy)
     texts = _input_texts(inputs or [], text_field, id_field)
     found = read_labelled(labelled, tax, texts)

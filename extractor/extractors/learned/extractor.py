@@ -49,10 +49,12 @@ class LearnedExtractor(OneByOne):
         rules = [self.rules.fields_from(item, an) for item, an in zip(items, analyses)]
         vocab = self.model.vocab
         words = self.model.reads_words
-        docs = [item_doc(vocab, item.text, an, r, item.source, item.lang, words)
-                for item, an, r in zip(items, analyses, rules)]
-        predictions = self.model.predict(docs, rules) if items else []
-        return [self._record(item, an, r, learned) for item, an, r, learned in zip(items, analyses, rules, predictions)]
+        with self.model.nlp.memory_zone():  # the words of these items leave the model's string store afterwards
+            docs = [item_doc(vocab, item.text, an, r, item.source, item.lang, words)
+                    for item, an, r in zip(items, analyses, rules)]
+            predictions = self.model.predict(docs, rules) if items else []
+            return [self._record(item, an, r, learned)
+                    for item, an, r, learned in zip(items, analyses, rules, predictions)]
 
     def _record(self, item: FeedbackItem, an: Analysis, rules: dict[str, Any],
                 learned: dict[str, tuple[Any, float]]) -> JourneyRecord:
