@@ -251,3 +251,20 @@ def test_a_broken_model_card_is_one_line_that_says_what_to_do(model, tmp_path):
     done = run_journey("label", PL, "-x", "learned", "--learned-model", str(tmp_path))
     assert_user_error(done, str(tmp_path / "model.json"), "not a model card", "journey train")
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+SHIPPABLE = {"evals/gold/en.jsonl", "evals/gold/pl.jsonl"}  # our own gold (evals/learn/shipped.py says why only it)
+
+
+def test_the_shipped_model_is_the_default_and_was_trained_only_on_shippable_text(tmp_path):
+    shipped = ROOT / "extractor" / "extractors" / "learned" / "shipped"
+    card = card_of(shipped)
+    assert set(card["inputs"]) <= SHIPPABLE and card["taxonomy_id"] == TAX.ref
+    assert all(f["cv"]["learned"] > f["cv"]["rules"] for f in card["fields"].values())
+    done = run_journey("label", PL, "-x", "learned", "--json")
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert record["model"] == record["learned"]["model"] == card["id"]
+    assert set(record["learned"]["fields"]) == set(card["fields"])
+    rules = json.loads(run_journey("label", PL, "--json").stdout)
+    assert all(record[f] == rules[f] for f in LABEL_FIELDS if f not in card["fields"])
