@@ -9,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..extractors.learned.model import Platt, Stack, stacked
+from ..extractors.learned.model import Isotonic, Platt, Stack, stacked
 
 STEPS, RATE = 500, 0.05
 PRIOR = 1.0  # L2 on b and c against the summed loss: a unit Gaussian prior, whatever the number of items
@@ -68,6 +68,26 @@ def fit_platt(confidence: np.ndarray, right: np.ndarray) -> Platt:
     return Platt(alpha=round(float(alpha), 5), beta=round(float(beta), 5))
 
 
+def fit_isotonic(confidence: np.ndarray, right: np.ndarray) -> Isotonic:
+    """The non-decreasing step function closest (least squares) to how often labels were right: pool adjacent
+    violators over the items sorted by confidence; kept within [0.01, 0.99]."""
+    order = np.argsort(confidence, kind="stable")
+    blocks: list[list[float]] = []  # [sum right, items, lowest confidence, highest confidence]
+    for x, y in zip(confidence[order], right[order]):
+        blocks.append([float(y), 1.0, float(x), float(x)])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
+            total, n, _, high = blocks.pop()
+            blocks[-1][0] += total
+            blocks[-1][1] += n
+            blocks[-1][3] = high
+    xs = [round(x, 5) for _, _, low, high in blocks for x in (low, high)]
+    ys = [round(min(max(total / n, 0.01), 0.99), 5) for total, n, _, _ in blocks for _ in (0, 1)]
+    return Isotonic(x=xs, y=ys)
+
+
+ConfidenceMap = Callable[[np.ndarray, np.ndarray], "Platt | Isotonic"]
+
+
 def cross_fitted(kind: str, probs: np.ndarray, rules: np.ndarray, target: np.ndarray, folds: np.ndarray
                  ) -> np.ndarray:
     """Held-out label probabilities: each fold's through a Stack fitted on the other folds only."""
@@ -78,10 +98,11 @@ def cross_fitted(kind: str, probs: np.ndarray, rules: np.ndarray, target: np.nda
     return out
 
 
-def cross_fitted_platt(confidence: np.ndarray, right: np.ndarray, folds: np.ndarray) -> np.ndarray:
-    """Held-out confidences: each fold's through a Platt map fitted on the other folds only."""
+def cross_fitted_map(fit_map: ConfidenceMap, confidence: np.ndarray, right: np.ndarray, folds: np.ndarray
+                     ) -> np.ndarray:
+    """Held-out confidences: each fold's through a map (fit_platt, fit_isotonic) fitted on the other folds only."""
     out = np.zeros_like(confidence)
     for k in np.unique(folds):
         test, fit = folds == k, folds != k
-        out[test] = fit_platt(confidence[fit], right[fit]).apply(confidence[test])
+        out[test] = fit_map(confidence[fit], right[fit]).apply(confidence[test])
     return out

@@ -30,7 +30,7 @@ from ..language import detect_language
 from ..schema import FLAG_FIELDS, LABEL_FIELDS, LIST_FIELDS, FeedbackItem
 from ..taxonomy import Taxonomy
 from .classifier import ClassifierSettings, fit, new_pipeline
-from .stack import cross_fitted, cross_fitted_platt, fit_platt, fit_stack
+from .stack import ConfidenceMap, cross_fitted, cross_fitted_map, fit_isotonic, fit_platt, fit_stack
 
 Report = Callable[[str], None]
 THRESHOLDS = tuple(round(0.2 + 0.05 * i, 2) for i in range(11))  # 0.2 .. 0.7
@@ -200,17 +200,40 @@ def data_hash(labelled: LabelledSet) -> str:
 
 @dataclass
 class Measured:
-    """A field measured by cross-validation: its figures, and the held-out confidences to fit its Platt map on."""
+    """A field measured by cross-validation: its figures, and the held-out confidences to fit its confidence map on
+    (the map, Platt's or isotonic, that came closer on the held-out folds)."""
 
     score: FieldScore
     confidence: np.ndarray
     right: np.ndarray
     threshold: float  # a list's, chosen on all held-out scores
+    fit_map: ConfidenceMap = fit_platt
+
+
+def closer_map(confidence: np.ndarray, right: np.ndarray, folds: np.ndarray) -> tuple[ConfidenceMap, np.ndarray]:
+    """Platt's map, or the isotonic one where its held-out calibration error is lower, and its held-out output."""
+    platt = cross_fitted_map(fit_platt, confidence, right, folds)
+    isotonic = cross_fitted_map(fit_isotonic, confidence, right, folds)
+    if expected_calibration_error(isotonic, right) < expected_calibration_error(platt, right):
+        return fit_isotonic, isotonic
+    return fit_platt, platt
+
+
+def per_input(data: "FieldData", pred: Sequence[Any], rules_values: Sequence[Any], sources: Sequence[str]
+              ) -> dict[str, dict[str, float]]:
+    """The learned and the rules' figures per input file (nothing for one file)."""
+    out: dict[str, dict[str, float]] = {}
+    for source in sorted(set(sources)):
+        rows = [i for i, s in enumerate(sources) if s == source]
+        gold = [data.values[i] for i in rows]
+        out[source] = {"items": len(rows), "learned": round(field_figure(data.name, gold, [pred[i] for i in rows]), 4),
+                       "rules": round(field_figure(data.name, gold, [rules_values[i] for i in rows]), 4)}
+    return out if len(out) > 1 else {}
 
 
 def measure(data: FieldData, probs: np.ndarray, rules: np.ndarray, rules_values: Sequence[Any],
             sources: Sequence[str]) -> Measured:
-    """Cross-validated figures of a field: the learned model's (Stack, list threshold and Platt map fitted on the
+    """Cross-validated figures of a field: the learned model's (Stack, list threshold and confidence map fitted on the
     other folds), the rules' on the same items, and the calibration error of the learned confidence with and
     without them."""
     calibrated = cross_fitted(data.kind, probs, rules, data.target, data.folds)
@@ -223,27 +246,20 @@ def measure(data: FieldData, probs: np.ndarray, rules: np.ndarray, rules_values:
         return pred, confidence, np.array([float(a == b) for a, b in zip(pred, data.values)])
 
     pred, confidence, right = outcome(calibrated, thresholds)
-    mapped = cross_fitted_platt(confidence, right, data.folds)
+    fit_map, mapped = closer_map(confidence, right, data.folds)
     raw_confidence, raw_right = outcome(probs)[1:]
-    by_input: dict[str, dict[str, float]] = {}
-    for source in sorted(set(sources)):
-        rows = [i for i, s in enumerate(sources) if s == source]
-        gold = [data.values[i] for i in rows]
-        by_input[source] = {"items": len(rows),
-                            "learned": round(field_figure(data.name, gold, [pred[i] for i in rows]), 4),
-                            "rules": round(field_figure(data.name, gold, [rules_values[i] for i in rows]), 4)}
     score = FieldScore(metric=metric_of(data.name), items=len(data.rows),
                        learned=round(field_figure(data.name, data.values, pred), 4),
                        rules=round(field_figure(data.name, data.values, rules_values), 4),
                        learned_accuracy=round(float(np.mean(right)), 4),
                        rules_accuracy=round(float(np.mean([a == b for a, b in zip(rules_values, data.values)])), 4),
-                       by_input=by_input if len(by_input) > 1 else {},
+                       by_input=per_input(data, pred, rules_values, sources),
                        ece=round(expected_calibration_error(mapped, right), 4),
                        ece_uncalibrated=round(expected_calibration_error(raw_confidence, raw_right), 4),
                        reliability=reliability_table(mapped, right))
     threshold = best_threshold(data, calibrated, rules_values, np.arange(len(calibrated))) \
         if data.kind == "multilabel" else LIST_THRESHOLD
-    return Measured(score, *outcome(calibrated, threshold)[1:], threshold)
+    return Measured(score, *outcome(calibrated, threshold)[1:], threshold, fit_map)
 
 
 def train(labelled: LabelledSet, taxonomy: Taxonomy, inputs: Sequence[str], model_id: str,
@@ -286,7 +302,7 @@ def train(labelled: LabelledSet, taxonomy: Taxonomy, inputs: Sequence[str], mode
         cards[name] = FieldCard(kind=data.kind, labels=data.labels, examples=len(data.rows), per_label=data.per_label,
                                 stack=fit_stack(data.kind, held_out[name], rules_ind, data.target),
                                 threshold=measured.threshold,
-                                confidence=fit_platt(measured.confidence, measured.right), cv=score)
+                                confidence=measured.fit_map(measured.confidence, measured.right), cv=score)
     if not cards:
         raise TrainingError("the rules extractor does as well as a learned model on every field with enough "
                             "labels: " + "; ".join(f"{k}: {v}" for k, v in not_learned.items() if k in fields))
