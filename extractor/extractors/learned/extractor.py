@@ -50,10 +50,11 @@ class LearnedExtractor(OneByOne):
         vocab = self.model.vocab
         docs = [item_doc(vocab, item.text, an, r, item.source, item.lang) for item, an, r in zip(items, analyses, rules)]
         predictions = self.model.predict(docs, rules) if items else []
-        return [self._record(item, an, r, learned) for item, an, r, learned in zip(items, analyses, rules, predictions)]
+        return [self.record_from(item, an, r, learned) for item, an, r, learned in zip(items, analyses, rules, predictions)]
 
-    def _record(self, item: FeedbackItem, an: Analysis, rules: dict[str, Any],
-                learned: dict[str, tuple[Any, float]]) -> JourneyRecord:
+    def record_from(self, item: FeedbackItem, an: Analysis, rules: dict[str, Any],
+                    learned: dict[str, tuple[Any, float]]) -> JourneyRecord:
+        """The record of one item from its rules pass (analysis and rules fields) and the model's predictions."""
         labels = {name: learned[name][0] if name in learned else rules[name] for name in LABEL_FIELDS}
         confidences = {name: round(conf, 3) for name, (_, conf) in learned.items()}
         events = self._events(item, an, rules["events"], labels, learned)
