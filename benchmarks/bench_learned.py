@@ -7,8 +7,8 @@ Reads a sample of ../shared/data (the first `--items` items, taken round-robin f
 and language is in it), detects their languages, then runs `LearnedExtractor.extract_many` over batches of
 `--batch` items `--repeat` times (the best pass counts), each pass with a newly loaded model as a run starts (its
 vocabulary then meets each word for the first time), and times, the same way again, each of its steps on its
-own: the rules pass (`analyse` + `fields_from`), building the model's docs, the classifiers' predict (all
-learned fields) and building the records (with the evidence of learned labels). The parts are timed over what the step before produced, so they add
+own: the rules pass (`analyse` + `fields_from`), the words the model reads, the classifiers' predict
+(n-gram features and every learned field's scores) and building the records (with the evidence of learned labels). The parts are timed over what the step before produced, so they add
 up to about the whole. Reading and language detection are not timed. `--records FILE` writes the records' JSON
 (to compare two checkouts: the same records before and after a change). The package is imported as installed
 or from PYTHONPATH, never from this file's checkout. Prints a reference loop timing (the machine's speed swings).
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from extractor.extractors import make_extractor
-from extractor.extractors.learned.features import item_doc
+from extractor.extractors.learned.features import item_words
 from extractor.extractors.learned.model import SHIPPED_MODEL
 from extractor.ingest import open_readers
 from extractor.ingest.options import ReadOptions
@@ -68,11 +68,11 @@ def time_parts(learned: Any, groups: list[list[FeedbackItem]]) -> dict[str, floa
     parts["rules pass"], passes = timed(lambda: [
         [(an, rules.fields_from(item, an)) for item, an in ((i, rules.analyse(i.text, i.lang)) for i in g)]
         for g in groups])
-    parts["building docs"], docs = timed(lambda: [
-        [item_doc(model.vocab, i.text, an, r, i.source, i.lang) for i, (an, r) in zip(g, p)]
+    parts["the model's words"], texts = timed(lambda: [
+        [item_words(i.text, an, r, i.source, i.lang) for i, (an, r) in zip(g, p)]
         for g, p in zip(groups, passes)])
     parts["classifiers' predict"], predictions = timed(lambda: [
-        model.predict(d, [r for _, r in p]) for d, p in zip(docs, passes)])
+        model.predict(t, [r for _, r in p]) for t, p in zip(texts, passes)])
     parts["building records"], _ = timed(lambda: [
         [learned.record_from(i, an, r, pr) for i, (an, r), pr in zip(g, p, prs)]
         for g, p, prs in zip(groups, passes, predictions)])

@@ -31,22 +31,21 @@ def verdict_words(rules: Mapping[str, Any], source: str, lang: str | None) -> li
 
 def token_words(text: str, an: Analysis, first: int = 0, last: int | None = None) -> list[str]:
     """The lower-cased words of tokens [first, last) (whitespace tokens left out)."""
-    words = []
-    for o, n in zip(an.offsets[first:last], an.lengths[first:last]):
-        word = text[o:o + n]
-        if not word.isspace():
-            words.append(word.lower())
-    return words
+    cut = (text[o:o + n] for o, n in zip(an.offsets[first:last], an.lengths[first:last]))
+    return [word.lower() for word in cut if not word.isspace()]
+
+
+def item_words(text: str, an: Analysis, rules: Mapping[str, Any], source: str, lang: str | None) -> list[str]:
+    """The whole item as the model reads it: its words, its cue hits and the rules' verdicts."""
+    return token_words(text, an) + [hit_word(h) for h in an.hits] + verdict_words(rules, source, lang)
 
 
 def item_doc(vocab: Vocab, text: str, an: Analysis, rules: Mapping[str, Any], source: str, lang: str | None) -> Doc:
-    """The whole item as the model reads it."""
-    return Doc(vocab, words=token_words(text, an) + [hit_word(h) for h in an.hits]
-               + verdict_words(rules, source, lang))
+    """The item's words as a Doc (training: spaCy's update loop reads Docs; predicting reads the words)."""
+    return Doc(vocab, words=item_words(text, an, rules, source, lang))
 
 
-def clause_doc(vocab: Vocab, text: str, an: Analysis, clause: int) -> Doc:
+def clause_words(text: str, an: Analysis, clause: int) -> list[str]:
     """One clause as the model reads it (its words and its cue hits): to find the clause that supports a label."""
     first, last = an.clauses[clause]
-    return Doc(vocab, words=token_words(text, an, first, last)
-               + [hit_word(h) for h in an.hits if h.clause == clause] or ["__empty__"])
+    return token_words(text, an, first, last) + [hit_word(h) for h in an.hits if h.clause == clause] or ["__empty__"]
