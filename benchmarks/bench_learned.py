@@ -5,13 +5,14 @@
 
 Reads a sample of ../shared/data (the first `--items` items, taken round-robin from every file so each source
 and language is in it), detects their languages, then runs `LearnedExtractor.extract_many` over batches of
-`--batch` items `--repeat` times (the best pass counts), each pass with a newly loaded model as a run starts (its
-vocabulary then meets each word for the first time), and times, the same way again, each of its steps on its
-own: the rules pass (`analyse` + `fields_from`), the words the model reads, the classifiers' predict
-(n-gram features and every learned field's scores) and building the records (with the evidence of learned labels). The parts are timed over what the step before produced, so they add
-up to about the whole. Reading and language detection are not timed. `--records FILE` writes the records' JSON
-(to compare two checkouts: the same records before and after a change). The package is imported as installed
-or from PYTHONPATH, never from this file's checkout. Prints a reference loop timing (the machine's speed swings).
+`--batch` items `--repeat` times (the best pass counts), each pass with a newly loaded extractor as a run starts
+(no cache or vocabulary filled by an earlier pass over the same texts), and times, the same way again, each of
+its steps on its own: the rules pass (`analyse` + `fields_from`), the words the model reads, the classifiers'
+predict (n-gram features and every learned field's scores) and building the records (with the evidence of
+learned labels). The parts are timed over what the step before produced, so they add up to about the whole.
+Reading and language detection are not timed. `--records FILE` writes the records' JSON (to compare two
+checkouts: the same records before and after a change). The package is imported as installed or from
+PYTHONPATH, never from this file's checkout. Prints a reference loop timing (the machine's speed swings).
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ DATA = ROOT.parent / "shared" / "data"
 
 def sample(files: Sequence[Path], n: int) -> list[FeedbackItem]:
     """The first `n` items, taken in turn from each file, their languages detected."""
-    readers = [(row for row in reader if isinstance(row, FeedbackItem)) for reader in open_readers(files, ReadOptions())]
+    readers = [(row for row in reader if isinstance(row, FeedbackItem))
+               for reader in open_readers(files, ReadOptions())]
     taken = itertools.islice((item for group in itertools.zip_longest(*readers) for item in group if item), n)
     return [with_language(item) for item in taken]
 
@@ -81,7 +83,7 @@ def time_parts(learned: Any, groups: list[list[FeedbackItem]]) -> dict[str, floa
 
 def fresh_extractor(model: Path) -> Any:
     """A newly loaded learned extractor, its cue indexes built: each pass starts as a `journey extract` run does
-    (the model's vocabulary learns the words of the texts it sees: a second pass over the same texts is faster)."""
+    (the tokenizer's vocabulary learns the words of the texts it sees: a second pass over them is faster)."""
     learned = make_extractor("learned", default_taxonomy(), learned_model=model)
     learned.warm_up()
     return learned

@@ -3,11 +3,13 @@
 spaCy's TextCatBOW reads a Doc's ORTH ids (the hash of each word) and their n-grams (`extract_ngrams`), then a
 sparse linear layer and an output layer score them. Making a Doc costs a vocabulary entry per new word (the
 vocabulary then grows with every word a run meets), and each field's classifier extracts the same n-grams again.
-Here the same ids come from the words as spaCy makes them (`get_string_id`: its hash, or a symbol's id), the n-grams are extracted once per batch and fed to
-each classifier's layers after `extract_ngrams`: the scores are the ones `component.predict(docs)` gives."""
+Here the same ids come from the words as spaCy makes them (`get_string_id`: its hash, or a symbol's id), the
+n-grams are extracted once per batch and fed to each classifier's layers after `extract_ngrams`: the scores are
+the ones `component.predict(docs)` gives."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Sequence
 
 import numpy as np
@@ -19,16 +21,30 @@ Features = tuple[np.ndarray, np.ndarray, np.ndarray]  # keys, counts, keys per t
 
 def ngram_features(ops: Any, texts: Sequence[Sequence[str]], ngram_size: int) -> Features:
     """Each text's distinct word and n-gram ids (up to `ngram_size`) with their counts, as spaCy's
-    `extract_ngrams` computes them over Docs of these words with `attr=ORTH`."""
-    batch_keys, batch_vals = [], []
-    for words in texts:
-        unigrams = np.fromiter(map(get_string_id, words), dtype="uint64", count=len(words))
-        ngrams = [unigrams] + [ops.ngrams(n, unigrams) for n in range(2, ngram_size + 1)]
-        keys, vals = np.unique(np.concatenate(ngrams), return_counts=True)
-        batch_keys.append(keys)
-        batch_vals.append(vals)
-    lengths = ops.asarray([keys.shape[0] for keys in batch_keys], dtype="int32")
-    return np.concatenate(batch_keys), ops.asarray(np.concatenate(batch_vals), dtype="f"), lengths
+    `extract_ngrams` computes them over Docs of these words with `attr=ORTH`: per text, its distinct keys in
+    ascending order, texts one after the other. Done for the whole batch at once: the n-grams of all the words
+    in a row, less those that straddle two texts, then one sort by (text, key)."""
+    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    total = int(sizes.sum())
+    if total == 0:
+        return np.zeros(0, dtype="uint64"), ops.asarray(np.zeros(0), dtype="f"), ops.asarray(sizes, dtype="int32")
+    unigrams = np.fromiter(map(get_string_id, itertools.chain.from_iterable(texts)), dtype="uint64", count=total)
+    text_of = np.repeat(np.arange(len(texts)), sizes)
+    keys, owners = [unigrams], [text_of]
+    for n in range(2, ngram_size + 1):
+        grams = ops.ngrams(n, unigrams)  # gram i: words i .. i+n-1
+        inside = text_of[:len(grams)] == text_of[n - 1:n - 1 + len(grams)]
+        keys.append(grams[inside])
+        owners.append(text_of[:len(grams)][inside])
+    key, owner = np.concatenate(keys), np.concatenate(owners)
+    order = np.lexsort((key, owner))
+    key, owner = key[order], owner[order]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = (key[1:] != key[:-1]) | (owner[1:] != owner[:-1])
+    starts = np.flatnonzero(first)
+    counts = np.diff(np.append(starts, len(key)))
+    lengths = np.bincount(owner[starts], minlength=len(texts))
+    return key[starts], ops.asarray(counts, dtype="f"), ops.asarray(lengths, dtype="int32")
 
 
 class BowScorer:

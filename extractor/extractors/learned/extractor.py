@@ -49,7 +49,8 @@ class LearnedExtractor(OneByOne):
         rules = [self.rules.fields_from(item, an) for item, an in zip(items, analyses)]
         texts = [item_words(item.text, an, r, item.source, item.lang) for item, an, r in zip(items, analyses, rules)]
         predictions = self.model.predict(texts, rules)
-        return [self.record_from(item, an, r, learned) for item, an, r, learned in zip(items, analyses, rules, predictions)]
+        return [self.record_from(item, an, r, learned)
+                for item, an, r, learned in zip(items, analyses, rules, predictions)]
 
     def record_from(self, item: FeedbackItem, an: Analysis, rules: dict[str, Any],
                     learned: dict[str, tuple[Any, float]]) -> JourneyRecord:
