@@ -100,10 +100,8 @@ def count_lines(paths: list[Path]) -> int:
 
 def extractors_of(values: list[str] | None) -> list[str]:
     """`--extractor` values (repeated, or comma lists) in order, each once; default: rules."""
-    names: list[str] = []
-    for value in values or ["rules"]:
-        names += [n.strip() for n in value.split(",") if n.strip() and n.strip() not in names]
-    return names
+    names = [n.strip() for value in values or ["rules"] for n in value.split(",") if n.strip()]
+    return list(dict.fromkeys(names))
 
 
 def workers_for(workers: int, files: list[Path]) -> int:
