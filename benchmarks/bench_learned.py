@@ -71,7 +71,7 @@ def time_parts(learned: Any, groups: list[list[FeedbackItem]]) -> dict[str, floa
         [(an, rules.fields_from(item, an)) for item, an in ((i, rules.analyse(i.text, i.lang)) for i in g)]
         for g in groups])
     parts["the model's words"], texts = timed(lambda: [
-        [item_words(i.text, an, r, i.source, i.lang) for i, (an, r) in zip(g, p)]
+        [item_words(i.text, an, r, i.source, i.lang, model.reads_words) for i, (an, r) in zip(g, p)]
         for g, p in zip(groups, passes)])
     parts["classifiers' predict"], predictions = timed(lambda: [
         model.predict(t, [r for _, r in p]) for t, p in zip(texts, passes)])

@@ -69,3 +69,15 @@ def test_nothing_usable_or_no_file_is_a_clear_error(tmp_path):
         read_labelled([tmp_path / "missing.jsonl"], TAX)
     with pytest.raises(LabelledError, match="no line with a usable label.*no label field"):
         read_labelled([_write(tmp_path / "empty.jsonl", [{"text": "x"}])], TAX)
+
+
+def test_llm_records_that_fell_back_to_the_rules_are_not_learned_from(tmp_path):
+    items = [FeedbackItem(item_id=f"t{n}", text=text, lang="en", source="ticket")
+             for n, text in enumerate(["The parcel never arrived.", "Refund came fast, thank you."])]
+    rules = make_extractor("rules", TAX)
+    rows = [json.loads(rules.record_json(item)) for item in items]
+    rows[0].update(extractor="llm", llm={"outcome": "answered", "problems": []})
+    rows[1].update(llm={"outcome": "fallback", "problems": ["stage: not in the taxonomy"]})
+    found = read_labelled([_write(tmp_path / "llm.jsonl", rows)], TAX, texts={i.item_id: i.text for i in items})
+    assert [t.text for t in found.texts] == [items[0].text]
+    assert found.skipped[0].line == 2 and "fallback" in found.skipped[0].reason

@@ -169,6 +169,31 @@ def test_polish_report_names_come_from_the_taxonomy():
     assert m.stages[0].goal == TAX.stages[0].goal["pl"]
 
 
+def test_records_of_a_learned_model_give_its_mean_calibrated_confidence_per_field():
+    def learned(item_id: str, model: str, **fields: float) -> dict:
+        return rec(item_id, FIRST, extractor="learned", model=model, confidence=sum(fields.values()) / len(fields),
+                   learned={"model": model, "fields": fields})
+
+    records = [learned("a", "m1", stage=0.9, emotion=0.5), learned("b", "m1", stage=0.7, emotion=0.6),
+               learned("c", "m2", sentiment=0.8, stage=0.5), rec("d", FIRST)]
+    meta = build_map(records, TAX).meta
+    assert meta.learned is not None and meta.learned.records == 3 and meta.learned.models == {"m1": 2, "m2": 1}
+    # each field over the records that learned it, in the labels' order
+    assert meta.learned.fields == {"stage": 0.7, "emotion": 0.55, "sentiment": 0.8}
+    assert build_map([rec("d", FIRST), rec("e", FIRST, llm={"outcome": "answered"})], TAX).meta.learned is None
+    filtered = build_map(records, TAX, MapOptions(sources=["ticket"]))  # only records in scope count
+    assert filtered.meta.records == 0 and filtered.meta.learned is None
+
+
+def test_a_json_map_written_before_learned_records_still_reads():
+    from extractor.journeymap.model import MAP_FORMAT, JourneyMap
+
+    written = json.loads(build_map([rec("a", FIRST)], TAX).model_dump_json())
+    assert written["format"] == MAP_FORMAT and written["meta"]["learned"] is None
+    del written["meta"]["learned"]  # as journey-map@1 was before the learned extractor
+    assert JourneyMap.model_validate(written).meta.learned is None
+
+
 @pytest.mark.parametrize("value, expected", [
     ("2025-03-03T09:00:00+01:00", datetime(2025, 3, 3, 8, 0, tzinfo=timezone.utc)),
     ("2025-03-03T09:00:00Z", datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)),

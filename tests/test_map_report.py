@@ -21,6 +21,7 @@ from extractor.journeymap.model import (
     JourneyMap,
     JourneyStep,
     JourneySummary,
+    LearnedMeta,
     MapMeta,
     MatrixCell,
     MomentsOfTruth,
@@ -273,6 +274,30 @@ def test_polish_report_speaks_polish():
     assert "60 rekordów · 60% · -0,50" in p.text("map")
     assert "Średnia pewność etykiet: 0,71" in p.text("meta")
     assert "odejście" in p.text("journeys") and "rośnie" in p.text("pain-points")
+
+
+def with_learned(m: JourneyMap) -> JourneyMap:
+    learned = LearnedMeta(records=40, models={"m-shop": 40}, fields={"stage": 0.82, "emotion": 0.614,
+                                                                       "pain_points": 0.5})
+    return m.model_copy(update={"meta": m.meta.model_copy(update={"learned": learned})})
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("en", "The learned model m-shop labelled 40 records. Its confidences are calibrated, so about this share of "
+           "its labels is expected to be right: stage 82%, emotion 61%, pain points 50%."),
+    ("pl", "Nauczony model m-shop oznaczył 40 rekordów. Jego pewność jest skalibrowana, więc oczekiwany odsetek "
+           "trafnych etykiet wynosi około: etap 82%, emocja 61%, punkty bólu 50%."),
+])
+def test_the_trust_note_says_how_many_learned_labels_are_expected_right(lang, expected):
+    plain, learned = make_map(lang=lang), with_learned(make_map(lang=lang))
+    words = ui(lang)
+    page = Page(render_html(learned))
+    assert expected in page.text("meta")
+    assert words["confidence_mean"].format(mean="0.71" if lang == "en" else "0,71") in page.text("meta")
+    assert expected in render_markdown(learned)
+    # without learned records the note is as it was: no sentence about a learned model
+    head = words["confidence_learned"].split("{model}")[0]
+    assert head not in Page(render_html(plain)).text("meta") and head not in render_markdown(plain)
 
 
 def test_an_empty_map_renders_with_no_data_notes():

@@ -28,9 +28,11 @@ MinOpt = Annotated[Optional[list[str]], typer.Option(
     "rules labels of failed ones, --min by_outcome.model.stage.accuracy=0.8. Repeatable.",
     show_default=False)]
 MaxOpt = Annotated[Optional[list[str]], typer.Option(
-    "--max", help="Gate on an llm run: fail unless FIGURE <= VALUE, FIGURE one of llm.fallback_share, "
-    "llm.prompt_tokens_per_item, llm.completion_tokens_per_item, e.g. --max llm.fallback_share=0.05. "
-    "Repeatable.", show_default=False)]
+    "--max", help="Gate: fail unless FIGURE <= VALUE. On an llm run FIGURE is one of llm.fallback_share, "
+    "llm.prompt_tokens_per_item, llm.completion_tokens_per_item, e.g. --max llm.fallback_share=0.05; on learned "
+    "records, the calibration error of a learned field's confidence or of the record's, e.g. "
+    "--max calibration.stage.ece=0.05 or --max calibration.confidence.ece=0.05. Repeatable.",
+    show_default=False)]
 BaselineOpt = Annotated[Optional[Path], typer.Option(
     "--baseline", help="Gate: fail when a figure of this earlier --json report drops by more than --max-drop.",
     show_default=False)]
@@ -83,18 +85,16 @@ def eval_command(
 ) -> None:
     """Score against hand-labelled gold: accuracy/F1 per field, per language and source, beside a majority-class
     baseline; confusion matrices; the worst misses; for the llm extractor, its outcomes and tokens, and the model's
-    own answers scored apart from the fallback labels. Gates (--min, --max, --baseline) exit 1 when quality drops."""
+    own answers scored apart from the fallback labels; for the learned extractor, how well its confidences are
+    calibrated. Gates (--min, --max, --baseline) exit 1 when quality drops."""
     from ..evaluation.gates import load_baseline, parse_maximums, parse_minimums
-    from ..labelling.gold import read_gold, sample_gold
     from ..taxonomy import load_taxonomy
     from .eval_render import print_report
 
     minimums, maximums = parse_minimums(minimum or []), parse_maximums(maximum or [])
     base = load_baseline(baseline) if baseline else None
     tax = load_taxonomy(taxonomy)
-    items = read_gold(gold, tax)
-    if sample is not None:
-        items = sample_gold(items, sample, seed)
+    items = _gold_items(gold, tax, sample, seed)
     if records is not None:
         aligned, name = _read_scored(items, records)
         run = None
@@ -111,6 +111,14 @@ def eval_command(
     if not quiet:
         print_report(report)
     _gate(report, minimums, maximums, base, baseline, max_drop)
+
+
+def _gold_items(gold: list[Path], tax, sample: int | None, seed: int) -> list:
+    """The gold items to score: all of the files', or a seeded sample of them."""
+    from ..labelling.gold import read_gold, sample_gold
+
+    items = read_gold(gold, tax)
+    return items if sample is None else sample_gold(items, sample, seed)
 
 
 def _read_scored(items, records: Path) -> tuple[list[dict], str]:

@@ -1,5 +1,6 @@
 """How `journey eval` shows a report: figure tables beside the majority baseline, the llm run's outcomes and tokens
-with the model's own answers scored apart, confusion matrices, worst misses, and the gate verdict."""
+with the model's own answers scored apart, the learned model's calibration, confusion matrices, worst misses, and
+the gate verdict."""
 
 from __future__ import annotations
 
@@ -48,6 +49,8 @@ def print_report(report: Mapping[str, Any]) -> None:
     console.print(table)
     if report.get("by_outcome"):
         _print_by_outcome(console, report)
+    if report.get("calibration"):
+        _print_calibration(console, report["calibration"])
 
     by_source = report.get("by_source", {})
     if by_source:
@@ -114,6 +117,28 @@ def _print_by_outcome(console, report: Mapping[str, Any]) -> None:
     table.add_row("n", *[str(scope.get("n", 0)) for _, scope in scopes])
     for metric in METRICS:
         table.add_row(metric, *[_cell(figure(scope, metric)) for _, scope in scopes])
+    console.print(table)
+
+
+def _print_calibration(console, calibration: Mapping[str, Any]) -> None:
+    """One row per learned field and one for the record's confidence: items, mean confidence, share right, ECE,
+    then the reliability table's bins (share right, items dimmed)."""
+    from rich.table import Table
+
+    from ..evaluation.calibration import RECORD
+
+    model = calibration["model"]
+    model = ", ".join(model) if isinstance(model, list) else model
+    rows = [(name, row) for name, row in calibration.items() if isinstance(row, Mapping)]
+    bins = sorted({b["bin"] for _, row in rows for b in row["reliability"]})
+    table = Table(title=f"Calibration of the learned model {model} (ECE: expected calibration error; per "
+                  "confidence bin: share right, items)", title_justify="left")
+    for column in ("learned", "items", "confidence", "right", "ECE", *bins):
+        table.add_column(column, justify="left" if column == "learned" else "right")
+    for name, row in rows:
+        cells = {b["bin"]: f"{b['accuracy']:.2f} [dim]{b['items']}[/dim]" for b in row["reliability"]}
+        table.add_row("record confidence" if name == RECORD else name, str(row["items"]), _cell(row["confidence"]),
+                      _cell(row["accuracy"]), _cell(row["ece"]), *[cells.get(b, "") for b in bins])
     console.print(table)
 
 

@@ -37,6 +37,9 @@ def train(
     epochs: Annotated[Optional[int], typer.Option(min=1, help="Training passes (default: from the number of "
                                                   "items, 3 for 4,000 or more).", show_default=False)] = None,
     workers: Annotated[int, typer.Option(min=1, help="Processes for the cross-validation folds.")] = 2,
+    cues_only: Annotated[bool, typer.Option("--cues-only", help="Learn from the rules' cue hits and verdicts only, "
+                                            "not the words: transfers better to feedback unlike the labelled texts "
+                                            "(the shipped model is trained so).")] = False,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write the model card here.",
                                                      show_default=False)] = None,
     quiet: QuietOpt = False,
@@ -57,6 +60,8 @@ def train(
     unknown = [f for f in chosen if f not in LABEL_FIELDS]
     if unknown:
         raise UsageError(f"--fields: {', '.join(unknown)} is not a label field ({', '.join(LABEL_FIELDS)})")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: a file, not a folder; give the folder to write the model in")
     tax = load_taxonomy(taxonomy)
     texts = _input_texts(inputs or [], text_field, id_field)
     found = read_labelled(labelled, tax, texts)
@@ -68,7 +73,7 @@ def train(
     if len(found.skipped) > 10:
         say(f"  ... and {len(found.skipped) - 10:,} more")
     settings = TrainSettings(folds=folds, min_examples=min_examples, fields=chosen, workers=workers,
-                             classifier=ClassifierSettings(hash_rows=hash_rows, epochs=epochs))
+                             classifier=ClassifierSettings(hash_rows=hash_rows, epochs=epochs, words=not cues_only))
     model = train_model(found, tax, [str(p) for p in labelled], _model_id(out, found), settings, say)
     model.save(out)
     if json_out:

@@ -4,7 +4,8 @@ A figure is named `field.metric` (`stage.macro_f1`, `evidence_grounded`) for the
 `LANG:field.metric` (`pl:sentiment.macro_f1`) for one language of it, or by its path in the report for the llm
 extractor's items by outcome (`by_outcome.model.stage.accuracy`: the model's own answers; `by_outcome.fallback.`:
 the rules labels of items whose answer failed). Maximums (`--max`) take the llm run's figures (`llm.fallback_share`,
-tokens per item).
+tokens per item) and, for records of the learned extractor, the expected calibration error of a learned field's
+confidence (`calibration.stage.ece`) or of the record's (`calibration.confidence.ece`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import UsageError
+from ..schema import LABEL_FIELDS
+from .calibration import RECORD
 
 METRICS: tuple[str, ...] = (
     "stage.accuracy", "stage.macro_f1", "emotion.accuracy", "emotion.macro_f1", "sentiment.accuracy",
@@ -22,7 +25,8 @@ METRICS: tuple[str, ...] = (
     "pain_points.macro_f1", "moment_of_truth.f1", "evidence_grounded",
 )
 OUTCOME_SCOPES: tuple[str, ...] = ("by_outcome.model", "by_outcome.fallback")
-MAXIMA: tuple[str, ...] = ("llm.fallback_share", "llm.prompt_tokens_per_item", "llm.completion_tokens_per_item")
+MAXIMA: tuple[str, ...] = ("llm.fallback_share", "llm.prompt_tokens_per_item", "llm.completion_tokens_per_item",
+                           *(f"calibration.{name}.ece" for name in (*LABEL_FIELDS, RECORD)))
 
 
 class GateSpecError(UsageError):
@@ -83,13 +87,16 @@ def parse_minimums(specs: list[str]) -> dict[str, float]:
 
 
 def parse_maximums(specs: list[str]) -> dict[str, float]:
-    """`FIGURE=VALUE` strings into {figure: maximum} (the llm run's figures, e.g. llm.fallback_share=0.05)."""
+    """`FIGURE=VALUE` strings into {figure: maximum} (the llm run's figures, e.g. llm.fallback_share=0.05; a
+    learned model's calibration error, e.g. calibration.stage.ece=0.05)."""
     return _parse(specs, "--max", MAXIMA.__contains__, f"one of {', '.join(MAXIMA)}")
 
 
 def _missing(name: str) -> str:
     if name.startswith("llm."):
         return "not in this report (not an llm run, or its tokens are unknown: records read from a file)"
+    if name.startswith("calibration."):
+        return "not in this report (no record carries learned confidences, or the model did not learn that field)"
     if name.startswith("by_outcome."):
         return "not in this report (not an llm run, or no item had that outcome)"
     return "not in this report (no items of that language?)"

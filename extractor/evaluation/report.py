@@ -3,7 +3,9 @@ beside a majority-class baseline, with confusion matrices and the worst misses (
 
 Records of the llm extractor (those carrying `llm`) add two keys, and change none: `llm` (outcome counts, and a
 live or replayed run's requests and tokens) and `by_outcome` (the model's own answers scored apart from the rules
-labels of fallback items). The top-level figures stay over all items."""
+labels of fallback items). The top-level figures stay over all items. Records of the learned extractor (those
+carrying `learned`) add `calibration`: per learned field and for the record's confidence, the expected calibration
+error and a reliability table (calibration.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,10 @@ from typing import Any, Mapping, Sequence
 
 from ..errors import UsageError
 from ..labelling.gold import GoldItem
-from ..schema import FLAG_FIELDS, ID_FIELDS, LABEL_FIELDS, LIST_FIELDS, polarity
+from ..schema import ID_FIELDS, LABEL_FIELDS, LIST_FIELDS, polarity
+from .calibration import learned_calibration
 from .metrics import confusion
-from .score import score
+from .score import score, wrong_fields
 
 MISS_TEXT_CHARS = 240
 OUTCOMES = ("answered", "repaired", "fallback")
@@ -63,21 +66,12 @@ def _scope(gold: Sequence[GoldItem], records: Sequence[Mapping[str, Any]]) -> di
     return out
 
 
-def _errors(gold: Mapping[str, Any], rec: Mapping[str, Any]) -> list[str]:
-    wrong = [f for f in ID_FIELDS if gold[f] != rec[f]]
-    if gold["sentiment"] != polarity(float(rec["sentiment"])):
-        wrong.append("sentiment")
-    wrong += [f for f in LIST_FIELDS if set(gold[f]) != set(rec[f])]
-    wrong += [f for f in FLAG_FIELDS if bool(gold[f]) != bool(rec[f])]
-    return wrong
-
-
 def worst_misses(gold: Sequence[GoldItem], records: Sequence[Mapping[str, Any]], n: int = 10) -> list[dict[str, Any]]:
     """The items with the most wrong fields (ties: set errors count by size), with gold and predicted labels."""
     scored = []
     for item, rec in zip(gold, records):
         labels = item.labels()
-        wrong = _errors(labels, rec)
+        wrong = wrong_fields(labels, rec)
         if not wrong:
             continue
         set_errors = sum(len(set(labels[f]) ^ set(rec[f])) for f in LIST_FIELDS)
@@ -166,6 +160,9 @@ def evaluate(gold: Sequence[GoldItem], records: Sequence[Mapping[str, Any]], ext
         for group, members in OUTCOME_GROUPS.items():
             idx = [i for i, o in enumerate(outcomes) if o in members]
             report["by_outcome"][group] = _scope([gold[i] for i in idx], [records[i] for i in idx])
+    calibration = learned_calibration([g.labels() for g in gold], records)
+    if calibration is not None:
+        report["calibration"] = calibration
     report["confusion_matrices"] = {f: confusion([getattr(g, f) for g in gold], [r[f] for r in records])
                            for f in ID_FIELDS}
     report["worst_misses"] = worst_misses(gold, records, misses)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
+from ..schema import LABEL_FIELDS
 from ..taxonomy import Taxonomy
 from .dates import parse_time, period_of
 from .journeys import Step, summarise_journeys
@@ -20,6 +21,7 @@ from .model import (
     Filters,
     JourneyMap,
     JourneyStep,
+    LearnedMeta,
     MapMeta,
     MatrixCell,
     MomentsOfTruth,
@@ -130,6 +132,8 @@ class MapBuilder:
         self._meta: dict[str, Counter] = defaultdict(Counter)
         self._confidence = Tally()
         self._low_confidence = 0
+        self._learned_models: Counter = Counter()
+        self._learned_fields: dict[str, Tally] = defaultdict(Tally)  # field -> its calibrated confidences
         self._first: datetime | None = None
         self._last: datetime | None = None
         self._dated = 0
@@ -276,6 +280,16 @@ class MapBuilder:
             meta["llm_outcomes"][llm["outcome"]] += 1
         self._confidence.add(confidence)
         self._low_confidence += confidence < LOW_CONFIDENCE
+        self._count_learned(r.get("learned"))
+
+    def _count_learned(self, learned: Any) -> None:
+        """Count a learned model's record: its model, and the calibrated confidence of each learned field."""
+        fields = learned.get("fields") if isinstance(learned, dict) else None
+        if not fields:
+            return
+        self._learned_models[str(learned.get("model"))] += 1
+        for name, conf in fields.items():
+            self._learned_fields[name].add(float(conf))
 
     @staticmethod
     def _quote(r: dict[str, Any], text: str, stage: str, sentiment: float) -> Quote:
@@ -396,7 +410,15 @@ class MapBuilder:
             first_date=self._first.date().isoformat() if self._first else None,
             last_date=self._last.date().isoformat() if self._last else None, dated=self._dated,
             mean_confidence=round(self._confidence.total / self._confidence.n, 3) if self._confidence.n else None,
-            low_confidence=self._low_confidence)
+            low_confidence=self._low_confidence, learned=self._learned_meta())
+
+    def _learned_meta(self) -> LearnedMeta | None:
+        if not self._learned_models:
+            return None
+        order = [f for f in LABEL_FIELDS if f in self._learned_fields] + sorted(set(self._learned_fields) -
+                                                                                 set(LABEL_FIELDS))
+        return LearnedMeta(records=sum(self._learned_models.values()), models=dict(self._learned_models.most_common()),
+                           fields={f: self._learned_fields[f].mean for f in order})
 
 
 def direction_of(trend: list[PeriodCount], totals: Counter) -> str:

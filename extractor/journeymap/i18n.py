@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..texts import table
-from .model import JourneyMap
+from .model import JourneyMap, MapMeta
 
 
 def ui(lang: str) -> dict[str, str]:
@@ -60,6 +60,20 @@ def fmt_records(n: int, lang: str) -> str:
     else:
         form = "records"
     return f"{fmt_int(n, lang)} {words.get(form, words['records'])}"
+
+
+# -- notes ---------------------------------------------------------------------------------------------------------
+
+def learned_note(meta: MapMeta, lang: str) -> str | None:
+    """The trust note's sentence on the records a learned model labelled: its calibrated confidence per field, as
+    the expected share of right labels (None when no record was labelled by one)."""
+    learned = meta.learned
+    if learned is None:
+        return None
+    fields = ", ".join(f"{word(lang, name, name.replace('_', ' ')).lower()} {fmt_pct(share, lang)}"
+                       for name, share in learned.fields.items())
+    return ui(lang)["confidence_learned"].format(model=", ".join(learned.models),
+                                                 records=fmt_records(learned.records, lang), fields=fields)
 
 
 # -- label names -----------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from .html.layout import JOURNEYS_SHOWN, shown_steps
-from .i18n import LabelNames, fmt_int, fmt_num, fmt_pct, fmt_records, fmt_sentiment, ui, word
+from .i18n import LabelNames, fmt_int, fmt_num, fmt_pct, fmt_records, fmt_sentiment, learned_note, ui, word
 from .model import (
     Count,
     CustomerJourney,
@@ -120,6 +120,9 @@ class MarkdownReport:
         if meta.llm_outcomes:
             confidence.append(t["confidence_llm"].format(outcomes=", ".join(
                 f"{word(lang, 'outcome_' + k, k)} {fmt_int(v, lang)}" for k, v in meta.llm_outcomes.items())))
+        learned = learned_note(meta, lang)
+        if learned:
+            confidence.append(learned)
         return "\n\n".join([
             f"# {md(meta.title)}",
             f"{t['generated']}: {md(meta.generated_at)} · {fmt_records(meta.records, lang)}",

@@ -167,6 +167,15 @@ class Filters(_Model):
     until: str | None = None
 
 
+class LearnedMeta(_Model):
+    """The records a learned model labelled, and how far its calibrated confidences say to trust each field."""
+
+    records: int = Field(description="records carrying a learned model's confidences")
+    models: dict[str, int] = Field(description="learned model id -> its records")
+    fields: dict[str, float] = Field(description="learned field -> the mean calibrated confidence of its labels: "
+                                     "the expected share of them that are right")
+
+
 class MapMeta(_Model):
     """Where the records came from and how far to trust their labels."""
 
@@ -191,6 +200,8 @@ class MapMeta(_Model):
     mean_confidence: float | None
     low_confidence: int = Field(description="records with confidence below 0.5")
     llm_outcomes: dict[str, int] = Field(description="answered / repaired / fallback, for llm records")
+    learned: LearnedMeta | None = Field(default=None, description="null when no record was labelled by a "
+                                        "learned model")
 
 
 class JourneyMap(_Model):

@@ -83,6 +83,9 @@ def labelled_row(row: Any, taxonomy: Taxonomy, texts: Mapping[str, str], origin:
     """One parsed line as a LabelledText, or None and why not. A record takes its text from `texts` (by item_id)."""
     if not isinstance(row, dict):
         return None, "not a JSON object"
+    if isinstance(row.get("llm"), dict) and row["llm"].get("outcome") == "fallback":
+        return None, ("an llm record whose labels are the rules' fallback (the model's answer failed): learning from it "
+                      "would teach the rules' own labels")
     text = row.get("text")
     if text is None and RECORD_KEYS <= row.keys():
         text = texts.get(str(row["item_id"]))

@@ -26,6 +26,7 @@ class ClassifierSettings:
     hash_rows: int = 2 ** 16
     epochs: int | None = None  # None: from the number of training items
     seed: int = 0
+    words: bool = True  # False: the rules' cue hits and verdicts only (transfers better to unlike feedback)
 
     def epochs_for(self, items: int) -> int:
         return self.epochs or max(MIN_EPOCHS, min(MAX_EPOCHS, math.ceil(EXAMPLE_PASSES / max(items, 1))))

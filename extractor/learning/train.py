@@ -177,7 +177,7 @@ def held_out_scores(docs: list, fields: dict[str, FieldData], settings: TrainSet
 
 # -- training -------------------------------------------------------------------------------------------------
 
-def prepare(labelled: LabelledSet, rules: RulesExtractor, vocab: Any) -> tuple[list, list[dict]]:
+def prepare(labelled: LabelledSet, rules: RulesExtractor, vocab: Any, words: bool = True) -> tuple[list, list[dict]]:
     """Each text's doc (its words and cue hits) and the rules' labels of it: the one rules pass."""
     docs, verdicts = [], []
     for n, t in enumerate(labelled.texts):
@@ -186,7 +186,7 @@ def prepare(labelled: LabelledSet, rules: RulesExtractor, vocab: Any) -> tuple[l
         an = rules.analyse(item.text, item.lang)
         fields = rules.fields_from(item, an)
         verdicts.append(fields)
-        docs.append(item_doc(vocab, item.text, an, fields, item.source, item.lang))
+        docs.append(item_doc(vocab, item.text, an, fields, item.source, item.lang, words))
     return docs, verdicts
 
 
@@ -252,7 +252,7 @@ def train(labelled: LabelledSet, taxonomy: Taxonomy, inputs: Sequence[str], mode
     started = time.perf_counter()
     rules = RulesExtractor(taxonomy)
     nlp = new_pipeline()
-    docs, verdicts = prepare(labelled, rules, nlp.vocab)
+    docs, verdicts = prepare(labelled, rules, nlp.vocab, settings.classifier.words)
     report(f"read {len(docs):,} labelled texts and ran the rules over them ({time.perf_counter() - started:.1f} s)")
     fields: dict[str, FieldData] = {}
     not_learned: dict[str, str] = {}
@@ -289,7 +289,7 @@ def train(labelled: LabelledSet, taxonomy: Taxonomy, inputs: Sequence[str], mode
                                 confidence=fit_platt(measured.confidence, measured.right), cv=score)
     if not cards:
         raise TrainingError("the rules extractor does as well as a learned model on every field with enough "
-                            "labels: " + "; ".join(f"{k}: {v}" for k, v in not_learned.items()))
+                            "labels: " + "; ".join(f"{k}: {v}" for k, v in not_learned.items() if k in fields))
     for name in cards:
         data = fields[name]
         report(f"training {name} on all {len(data.rows):,} items")
@@ -298,6 +298,7 @@ def train(labelled: LabelledSet, taxonomy: Taxonomy, inputs: Sequence[str], mode
                      taxonomy_id=taxonomy.ref, fields=cards, not_learned=not_learned, cv_only=cv_only,
                      examples=len(docs), inputs=list(inputs), data_sha256=data_hash(labelled),
                      training={"folds": settings.folds, "ngram": settings.classifier.ngram,
+                               "words": settings.classifier.words,
                                "hash_rows": settings.classifier.hash_rows, "seed": settings.classifier.seed,
                                "epochs": {n: settings.classifier.epochs_for(len(fields[n].rows)) for n in cards},
                                "seconds": round(time.perf_counter() - started, 1)})

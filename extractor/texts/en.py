@@ -132,6 +132,8 @@ TEXTS: dict[str, str] = {
     "confidence_mean": "Mean label confidence: {mean}.",
     "confidence_low": "Confidence below 0.5: {n} records ({share} of all).",
     "confidence_llm": "LLM answers: {outcomes}.",
+    "confidence_learned": "The learned model {model} labelled {records}. Its confidences are calibrated, so about "
+                          "this share of its labels is expected to be right: {fields}.",
     "outcome_answered": "answered",
     "outcome_repaired": "repaired",
     "outcome_fallback": "fell back to rules",

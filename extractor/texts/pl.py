@@ -129,6 +129,8 @@ TEXTS: dict[str, str] = {
     "confidence_mean": "Średnia pewność etykiet: {mean}.",
     "confidence_low": "Pewność poniżej 0,5: {n} ({share} wszystkich rekordów).",
     "confidence_llm": "Odpowiedzi modelu LLM: {outcomes}.",
+    "confidence_learned": "Nauczony model {model} oznaczył {records}. Jego pewność jest skalibrowana, więc "
+                          "oczekiwany odsetek trafnych etykiet wynosi około: {fields}.",
     "outcome_answered": "poprawne",
     "outcome_repaired": "naprawione",
     "outcome_fallback": "zastąpione regułami",

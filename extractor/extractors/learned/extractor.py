@@ -47,8 +47,10 @@ class LearnedExtractor(OneByOne):
     def extract_many(self, items: Sequence[FeedbackItem]) -> list[JourneyRecord | None]:
         analyses = [self.rules.analyse(item.text, item.lang) for item in items]
         rules = [self.rules.fields_from(item, an) for item, an in zip(items, analyses)]
-        texts = [item_words(item.text, an, r, item.source, item.lang) for item, an, r in zip(items, analyses, rules)]
-        predictions = self.model.predict(texts, rules)
+        words = self.model.reads_words
+        texts = [item_words(item.text, an, r, item.source, item.lang, words)
+                 for item, an, r in zip(items, analyses, rules)]
+        predictions = self.model.predict(texts, rules)  # from the words: no Doc, nothing added to the vocabulary
         return [self.record_from(item, an, r, learned)
                 for item, an, r, learned in zip(items, analyses, rules, predictions)]
 
@@ -88,7 +90,8 @@ class LearnedExtractor(OneByOne):
 
     def _event(self, item: FeedbackItem, an: Analysis, name: str, label: str, labels: dict[str, Any],
                key: str | None) -> dict:
-        best = self.model.support(name, label, [clause_words(item.text, an, c)
+        words = self.model.reads_words
+        best = self.model.support(name, label, [clause_words(item.text, an, c, words)
                                                 for c in range(len(an.clauses))]) if len(an.clauses) > 1 else 0
         event = {"stage": labels["stage"], "touchpoint": None, "emotion": None, "pain_point": None,
                  "evidence": self.rules.clause_evidence(item.text, an, best)}

@@ -196,6 +196,11 @@ class LearnedModel:
     def vocab(self):
         return self.nlp.vocab
 
+    @property
+    def reads_words(self) -> bool:
+        """Whether the model reads the item's words, or only the rules' cue hits and verdicts."""
+        return bool(self.card.training.get("words", True))
+
     @classmethod
     def load(cls, path: Path) -> "LearnedModel":
         card_file = path / CARD
@@ -207,7 +212,10 @@ class LearnedModel:
         try:
             card = ModelCard.model_validate_json(card_file.read_text(encoding="utf-8"))
         except (ValidationError, UnicodeDecodeError) as exc:
-            raise LearnedModelError(f"{card_file}: not a model card this version reads: {str(exc)[:300]}") from None
+            problem = exc.errors()[0] if isinstance(exc, ValidationError) else {"msg": str(exc), "loc": ()}
+            where = ".".join(map(str, problem["loc"]))
+            raise LearnedModelError(f"{card_file}: not a model card this version reads ({where + ': ' if where else ''}"
+                                    f"{problem['msg']}); train the model again with `journey train`") from None
         if card.format != MODEL_FORMAT:
             raise LearnedModelError(f"{card_file}: model format {card.format!r}; this version reads {MODEL_FORMAT}")
         import spacy
@@ -219,6 +227,7 @@ class LearnedModel:
         missing = [name for name in card.fields if name not in nlp.pipe_names]
         if missing:
             raise LearnedModelError(f"{path}: the weights have no classifier for {', '.join(missing)}")
+        nlp.vocab.lex_attr_getters = {}  # the classifiers read ORTH only: a new word's lexeme needs nothing else
         return cls(card, nlp, path)
 
     def save(self, path: Path) -> None:

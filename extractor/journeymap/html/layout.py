@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Iterable, Sequence
 
-from ..i18n import LabelNames, fmt_int, fmt_num, fmt_pct, fmt_records, fmt_sentiment, ui, word
+from ..i18n import LabelNames, fmt_int, fmt_num, fmt_pct, fmt_records, fmt_sentiment, learned_note, ui, word
 from ..model import (
     Count,
     CustomerJourney,
@@ -156,6 +156,9 @@ class HtmlReport:
             outcomes = ", ".join(f"{word(lang, 'outcome_' + k, k)} {fmt_int(v, lang)}"
                                  for k, v in meta.llm_outcomes.items())
             lines.append(t["confidence_llm"].format(outcomes=outcomes))
+        learned = learned_note(meta, lang)
+        if learned:
+            lines.append(learned)
         note = with_code(t["confidence_note"])
         return (f'<div class="confidence" id="confidence"><h3>{esc(t["confidence_title"])}</h3>'
                 f"<p>{esc(' '.join(lines))}</p><p>{note}</p></div>")
