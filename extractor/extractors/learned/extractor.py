@@ -13,7 +13,7 @@ from ...taxonomy import Taxonomy
 from .. import OneByOne
 from ..rules import RulesExtractor
 from ..rules.extractor import Analysis
-from .features import clause_doc, item_doc
+from .features import clause_words, item_words
 from .model import LearnedModel, LearnedModelError, mean_confidence
 
 EVENT_FIELD = {name: name.removesuffix("s") for name in LIST_FIELDS}  # list field -> its key in an event (one id)
@@ -47,17 +47,16 @@ class LearnedExtractor(OneByOne):
     def extract_many(self, items: Sequence[FeedbackItem]) -> list[JourneyRecord | None]:
         analyses = [self.rules.analyse(item.text, item.lang) for item in items]
         rules = [self.rules.fields_from(item, an) for item, an in zip(items, analyses)]
-        vocab = self.model.vocab
         words = self.model.reads_words
-        with self.model.nlp.memory_zone():  # the words of these items leave the model's string store afterwards
-            docs = [item_doc(vocab, item.text, an, r, item.source, item.lang, words)
-                    for item, an, r in zip(items, analyses, rules)]
-            predictions = self.model.predict(docs, rules) if items else []
-            return [self._record(item, an, r, learned)
-                    for item, an, r, learned in zip(items, analyses, rules, predictions)]
+        texts = [item_words(item.text, an, r, item.source, item.lang, words)
+                 for item, an, r in zip(items, analyses, rules)]
+        predictions = self.model.predict(texts, rules)  # from the words: no Doc, nothing added to the vocabulary
+        return [self.record_from(item, an, r, learned)
+                for item, an, r, learned in zip(items, analyses, rules, predictions)]
 
-    def _record(self, item: FeedbackItem, an: Analysis, rules: dict[str, Any],
-                learned: dict[str, tuple[Any, float]]) -> JourneyRecord:
+    def record_from(self, item: FeedbackItem, an: Analysis, rules: dict[str, Any],
+                    learned: dict[str, tuple[Any, float]]) -> JourneyRecord:
+        """The record of one item from its rules pass (analysis and rules fields) and the model's predictions."""
         labels = {name: learned[name][0] if name in learned else rules[name] for name in LABEL_FIELDS}
         confidences = {name: round(conf, 3) for name, (_, conf) in learned.items()}
         events = self._events(item, an, rules["events"], labels, learned)
@@ -92,7 +91,7 @@ class LearnedExtractor(OneByOne):
     def _event(self, item: FeedbackItem, an: Analysis, name: str, label: str, labels: dict[str, Any],
                key: str | None) -> dict:
         words = self.model.reads_words
-        best = self.model.support(name, label, [clause_doc(self.model.vocab, item.text, an, c, words)
+        best = self.model.support(name, label, [clause_words(item.text, an, c, words)
                                                 for c in range(len(an.clauses))]) if len(an.clauses) > 1 else 0
         event = {"stage": labels["stage"], "touchpoint": None, "emotion": None, "pain_point": None,
                  "evidence": self.rules.clause_evidence(item.text, an, best)}

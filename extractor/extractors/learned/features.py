@@ -31,23 +31,27 @@ def verdict_words(rules: Mapping[str, Any], source: str, lang: str | None) -> li
 
 def token_words(text: str, an: Analysis, first: int = 0, last: int | None = None) -> list[str]:
     """The lower-cased words of tokens [first, last) (whitespace tokens left out)."""
-    words = []
-    for o, n in zip(an.offsets[first:last], an.lengths[first:last]):
-        word = text[o:o + n]
-        if not word.isspace():
-            words.append(word.lower())
-    return words
+    cut = (text[o:o + n] for o, n in zip(an.offsets[first:last], an.lengths[first:last]))
+    return [word.lower() for word in cut if not word.isspace()]
+
+
+def item_words(text: str, an: Analysis, rules: Mapping[str, Any], source: str, lang: str | None,
+               words: bool = True) -> list[str]:
+    """The whole item as the model reads it: its words (unless `words` is False: a model that reads only what the
+    rules found), its cue hits and the rules' verdicts."""
+    read = token_words(text, an) if words else []
+    return read + [hit_word(h) for h in an.hits] + verdict_words(rules, source, lang)
 
 
 def item_doc(vocab: Vocab, text: str, an: Analysis, rules: Mapping[str, Any], source: str, lang: str | None,
              words: bool = True) -> Doc:
-    """The whole item as the model reads it (without its words: only what the rules found in it)."""
-    return Doc(vocab, words=(token_words(text, an) if words else []) + [hit_word(h) for h in an.hits]
-               + verdict_words(rules, source, lang))
+    """The item's words as a Doc (training: spaCy's update loop reads Docs; predicting reads the words)."""
+    return Doc(vocab, words=item_words(text, an, rules, source, lang, words))
 
 
-def clause_doc(vocab: Vocab, text: str, an: Analysis, clause: int, words: bool = True) -> Doc:
-    """One clause as the model reads it (its words and its cue hits): to find the clause that supports a label."""
+def clause_words(text: str, an: Analysis, clause: int, words: bool = True) -> list[str]:
+    """One clause as the model reads it (its words, unless `words` is False, and its cue hits): to find the clause
+    that supports a label."""
     first, last = an.clauses[clause]
-    return Doc(vocab, words=(token_words(text, an, first, last) if words else [])
-               + [hit_word(h) for h in an.hits if h.clause == clause] or ["__empty__"])
+    return ((token_words(text, an, first, last) if words else [])
+            + [hit_word(h) for h in an.hits if h.clause == clause] or ["__empty__"])

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ...errors import UsageError
 from ...schema import FLAG_FIELDS, LIST_FIELDS, polarity
+from .bow import BowScorer, Features
 
 MODEL_FORMAT = "journey-learned/1"
 CARD, WEIGHTS = "model.json", "weights"
@@ -161,9 +162,17 @@ def value_of(name: str, labels: Sequence[str], probs: np.ndarray, threshold: flo
 
 def rules_indicator(name: str, labels: Sequence[str], rules_value: Any) -> np.ndarray:
     """1 for each label the rules extractor gave this item, else 0."""
-    given = target_of(name, rules_value)
-    given = given if isinstance(given, set) else {given}
-    return np.array([1.0 if label in given else 0.0 for label in labels])
+    return rules_indicators(name, labels, [rules_value])[0]
+
+
+def rules_indicators(name: str, labels: Sequence[str], rules_values: Sequence[Any]) -> np.ndarray:
+    """`rules_indicator` of each item (items x labels), in one array."""
+    rows = []
+    for value in rules_values:
+        given = target_of(name, value)
+        given = given if isinstance(given, set) else {given}
+        rows.append([label in given for label in labels])
+    return np.array(rows, dtype=float).reshape(len(rows), len(labels))
 
 
 def stacked(kind: str, stack: Stack, probs: np.ndarray, rules: np.ndarray) -> np.ndarray:
@@ -191,6 +200,13 @@ class LearnedModel:
 
     def __init__(self, card: ModelCard, nlp: Any, path: Path | None = None):
         self.card, self.nlp, self.path = card, nlp, path
+        self.scorers: dict[str, BowScorer] = {}
+        for name in card.fields:
+            scorer = BowScorer.of(nlp.get_pipe(name))
+            if scorer is None:
+                raise LearnedModelError(f"{path or 'the model'}: the classifier of {name} is not the bag-of-words "
+                                        "text classifier `journey train` makes; train the model again")
+            self.scorers[name] = scorer
 
     @property
     def vocab(self):
@@ -235,29 +251,45 @@ class LearnedModel:
         self.nlp.to_disk(path / WEIGHTS)
         (path / CARD).write_text(self.card.model_dump_json(indent=2) + "\n", encoding="utf-8")
 
-    def probabilities(self, name: str, docs: Sequence[Any], rules_values: Sequence[Any]) -> np.ndarray:
-        """Calibrated probabilities (docs x labels) of one learned field."""
-        field = self.card.fields[name]
-        raw = raw_scores(self.nlp.get_pipe(name), docs)
-        rules = np.vstack([rules_indicator(name, field.labels, v) for v in rules_values])
-        return stacked(field.kind, field.stack, raw, rules)
-
-    def predict(self, docs: Sequence[Any], rules: Sequence[Mapping[str, Any]]) -> list[dict[str, tuple[Any, float]]]:
-        """Per doc: learned field -> (label value, calibrated confidence); `rules` are the rules' labels per doc."""
-        out: list[dict[str, tuple[Any, float]]] = [{} for _ in docs]
-        for name, field in self.card.fields.items():
-            probs = self.probabilities(name, docs, [r[name] for r in rules])
-            for row, p, given in zip(out, probs, rules):
-                value, confidence = value_of(name, field.labels, p, field.threshold)
-                if field.kind == "multilabel":  # ids the model never learned stay as the rules found them
-                    value += [v for v in given[name] if v not in field.labels]
-                row[name] = value, float(field.confidence.apply(confidence))
+    def features(self, texts: Sequence[Sequence[str]]) -> dict[str, Features]:
+        """Each learned field's classifier input for these texts (words), computed once per n-gram setting."""
+        by_size: dict[int, Features] = {}
+        out = {}
+        for name, scorer in self.scorers.items():
+            if scorer.ngram_size not in by_size:
+                by_size[scorer.ngram_size] = scorer.features(texts)
+            out[name] = by_size[scorer.ngram_size]
         return out
 
-    def support(self, name: str, label: str, clause_docs: Sequence[Any]) -> int:
-        """The clause (index) whose words support `label` of a learned field the most (raw classifier score)."""
+    def probabilities(self, name: str, features: Features, rules_values: Sequence[Any]) -> np.ndarray:
+        """Calibrated probabilities (texts x labels) of one learned field."""
         field = self.card.fields[name]
-        raw = raw_scores(self.nlp.get_pipe(name), clause_docs)
+        raw = self.scorers[name].scores(features)
+        return stacked(field.kind, field.stack, raw, rules_indicators(name, field.labels, rules_values))
+
+    def predict(self, texts: Sequence[Sequence[str]], rules: Sequence[Mapping[str, Any]]
+                ) -> list[dict[str, tuple[Any, float]]]:
+        """Per text (its words: features.item_words): learned field -> (label value, calibrated confidence);
+        `rules` are the rules' labels per text."""
+        out: list[dict[str, tuple[Any, float]]] = [{} for _ in texts]
+        if not texts:
+            return out
+        features = self.features(texts)
+        for name, field in self.card.fields.items():
+            probs = self.probabilities(name, features[name], [r[name] for r in rules])
+            decided = [value_of(name, field.labels, p, field.threshold) for p in probs]
+            confidences = field.confidence.apply(np.array([confidence for _, confidence in decided]))
+            for row, (value, _), confidence, given in zip(out, decided, confidences.tolist(), rules):
+                if field.kind == "multilabel":  # ids the model never learned stay as the rules found them
+                    value += [v for v in given[name] if v not in field.labels]
+                row[name] = value, confidence
+        return out
+
+    def support(self, name: str, label: str, clauses: Sequence[Sequence[str]]) -> int:
+        """The clause (index; each clause its words: features.clause_words) whose words support `label` of a
+        learned field the most (raw classifier score)."""
+        field, scorer = self.card.fields[name], self.scorers[name]
+        raw = scorer.scores(scorer.features(clauses))
         return int(raw[:, field.labels.index(label)].argmax())
 
 
