@@ -4,12 +4,12 @@
         [--repeat 2] [--json FILE] [--records FILE]
 
 Reads a sample of ../shared/data (the first `--items` items, taken round-robin from every file so each source
-and language is in it), detects their languages, then runs `LearnedExtractor.extract_many` over batches of
+and language is in it), detects their languages, then runs `LearnedExtractor.records_json` (the batched run's path) over batches of
 `--batch` items `--repeat` times (the best pass counts), each pass with a newly loaded extractor as a run starts
 (no cache or vocabulary filled by an earlier pass over the same texts), and times, the same way again, each of
 its steps on its own: the rules pass (`analyse` + `fields_from`), the words the model reads, the classifiers'
-predict (n-gram features and every learned field's scores) and building the records (with the evidence of
-learned labels). The parts are timed over what the step before produced, so they add up to about the whole.
+predict (n-gram features and every learned field's scores) and building the records' JSON (with the evidence
+of learned labels). The parts are timed over what the step before produced, so they add up to about the whole.
 Reading and language detection are not timed. `--records FILE` writes the records' JSON (to compare two
 checkouts: the same records before and after a change). The package is imported as installed or from
 PYTHONPATH, never from this file's checkout. Prints a reference loop timing (the machine's speed swings).
@@ -64,7 +64,7 @@ def reference_loop_seconds() -> float:
 
 
 def time_parts(learned: Any, groups: list[list[FeedbackItem]]) -> dict[str, float]:
-    """Seconds of each step of `extract_many`, over every batch, each step over what the one before made."""
+    """Seconds of each step of `records_json`, over every batch, each step over what the one before made."""
     rules, model = learned.rules, learned.model
     parts: dict[str, float] = {}
     parts["rules pass"], passes = timed(lambda: [
@@ -75,9 +75,9 @@ def time_parts(learned: Any, groups: list[list[FeedbackItem]]) -> dict[str, floa
         for g, p in zip(groups, passes)])
     parts["classifiers' predict"], predictions = timed(lambda: [
         model.predict(t, [r for _, r in p]) for t, p in zip(texts, passes)])
-    parts["building records"], _ = timed(lambda: [
-        [learned.record_from(i, an, r, pr) for i, (an, r), pr in zip(g, p, prs)]
-        for g, p, prs in zip(groups, passes, predictions)])
+    parts["building records (JSON)"], _ = timed(lambda: [
+        [json.dumps(learned.record_from(i, an, r, pr), ensure_ascii=False, separators=(",", ":"))
+         for i, (an, r), pr in zip(g, p, prs)] for g, p, prs in zip(groups, passes, predictions)])
     return parts
 
 
@@ -90,13 +90,13 @@ def fresh_extractor(model: Path) -> Any:
 
 
 def measure(model: Path, groups: list[list[FeedbackItem]], repeat: int) -> tuple[float, dict[str, float], list]:
-    """Best of `repeat` passes of extract_many (a fresh extractor each), best of `repeat` of each part, and the
-    records."""
+    """Best of `repeat` passes of records_json (a fresh extractor each), best of `repeat` of each part, and the
+    records' JSON lines."""
     whole, records = float("inf"), []
-    fresh_extractor(model).extract_many(groups[0])  # the process's first-use costs (imports, spaCy's lazy parts)
+    fresh_extractor(model).records_json(groups[0])  # the process's first-use costs (imports, spaCy's lazy parts)
     for _ in range(repeat):
         learned = fresh_extractor(model)
-        seconds, records = timed(lambda: [r for g in groups for r in learned.extract_many(g)])
+        seconds, records = timed(lambda: [r for g in groups for r in learned.records_json(g)])
         whole = min(whole, seconds)
     parts: dict[str, float] = {}
     for _ in range(repeat):
@@ -125,19 +125,19 @@ def main() -> None:
     card = fresh_extractor(args.learned_model).model.card
     reference.append(reference_loop_seconds())
     if args.records:
-        args.records.write_text("".join(r.model_dump_json() + "\n" for r in records), encoding="utf-8")
+        args.records.write_text("".join(r + "\n" for r in records), encoding="utf-8")
     n = len(items)
     print(f"{n:,} items of {len(files)} files, batches of {args.batch}, model {card.id} "
           f"({', '.join(card.fields)}); best of {args.repeat}")
     print(f"{'part':24} {'seconds':>8} {'share':>6} {'items/s':>9}")
-    for name, seconds in [*parts.items(), ("sum of the parts", sum(parts.values())), ("extract_many", whole)]:
+    for name, seconds in [*parts.items(), ("sum of the parts", sum(parts.values())), ("records_json", whole)]:
         print(f"{name:24} {seconds:8.2f} {seconds / whole:6.0%} {n / seconds:9,.0f}")
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}; reference loop (10M additions) "
           f"{reference[0]} s before, {reference[1]} s after")
     if args.json:
         args.json.write_text(json.dumps({
             "items": n, "batch": args.batch, "model": card.id, "repeat": args.repeat,
-            "extract_many_s": round(whole, 3), "items_per_s": round(n / whole),
+            "records_json_s": round(whole, 3), "items_per_s": round(n / whole),
             "parts_s": {k: round(v, 3) for k, v in parts.items()}, "reference_loop_s": reference}, indent=2) + "\n",
             encoding="utf-8")
 

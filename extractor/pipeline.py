@@ -153,7 +153,7 @@ def _label_many(extractor, batch: list[tuple]) -> tuple[str, list[tuple]]:
     at = [n for n, row in enumerate(batch) if row[0] == "item"]
     items = [with_language(make_item(batch[n][2])) for n in at]
     try:
-        records = extractor.extract_many(items)
+        records = extractor.records_json(items)
     except JourneyError:
         raise
     except Exception as exc:  # noqa: BLE001 - an item must never vanish, even on a bug
@@ -168,7 +168,7 @@ def _label_many(extractor, batch: list[tuple]) -> tuple[str, list[tuple]]:
             rows[n] = ("failed", file, {"file": file, "line": _line_of(item.origin), "item_id": item.item_id,
                                         "reason": f"extractor failed: {type(record).__name__}: {record}"})
         else:
-            lines.append(record.model_dump_json())
+            lines.append(record)
             rows[n] = ("record", file, None)
     return ("\n".join(lines) + "\n" if lines else ""), rows
 

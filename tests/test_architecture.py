@@ -119,7 +119,7 @@ def test_no_module_uses_another_modules_private_names(module):
     assert not foreign_private_uses(module)
 
 
-PROBES = {"extract_many", "batch_rows", "close", "batched", "inner", "batch_usage", "record_json", "warm_up"}
+PROBES = {"extract_many", "batch_rows", "close", "batched", "inner", "batch_usage", "record_json", "records_json", "warm_up"}
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: str(m.relative_to(PACKAGE)))

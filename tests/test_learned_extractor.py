@@ -107,6 +107,9 @@ def test_the_library_gives_the_records_the_command_writes(model, unseen, tmp_pat
     together = [r.model_dump(mode="json") for r in extractor.extract_many(items)]
     strip = lambda r: {k: v for k, v in r.items() if k != "origin"}  # noqa: E731
     assert [strip(r) for r in written] == [strip(r) for r in one_by_one] == [strip(r) for r in together]
+    unseen_items = [FeedbackItem(item_id=r["id"], text=r["text"], lang=r["lang"], source=r["source"])
+                    for r in read_jsonl(unseen)]
+    assert extractor.records_json(unseen_items) == [r.model_dump_json() for r in extractor.extract_many(unseen_items)]
 
 
 def test_label_prints_the_record_extract_writes(model, tmp_path):

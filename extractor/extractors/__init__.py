@@ -29,6 +29,11 @@ class Extractor(Protocol):
         """Records in the items' order; None for an item left unlabelled (a cost budget was reached)."""
         ...
 
+    def records_json(self, items: Sequence[FeedbackItem]) -> list[str | None]:
+        """`extract_many`'s records as JSON lines, exactly as `model_dump_json()` writes them (the batched run's
+        path: an extractor may write them without building the models)."""
+        ...
+
     def warm_up(self) -> None:
         """Build whatever is built lazily, before worker processes are forked."""
         ...
@@ -52,6 +57,9 @@ class OneByOne:
 
     def extract_many(self, items: Sequence[FeedbackItem]) -> list[JourneyRecord | None]:
         return [self.extract(item) for item in items]
+
+    def records_json(self, items: Sequence[FeedbackItem]) -> list[str | None]:
+        return [None if record is None else record.model_dump_json() for record in self.extract_many(items)]
 
     def warm_up(self) -> None:
         pass

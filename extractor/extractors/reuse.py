@@ -62,6 +62,9 @@ class ReuseNearDuplicates:
         self.store.update_labels([(item, dict(record.model_dump(), events_json=_events_json(record)))])
         return record
 
+    def records_json(self, items: list[FeedbackItem]) -> list[str | None]:
+        return [None if record is None else record.model_dump_json() for record in self.extract_many(items)]
+
     def extract_many(self, items: list[FeedbackItem]) -> list[JourneyRecord | None]:
         """A batch: reused records from the store, the rest labelled by the inner extractor in one go when it
         labels many at once (the llm extractor's requests), else one by one as `extract` does."""

@@ -197,6 +197,9 @@ class LLMExtractor:
 
     # -- many items ------------------------------------------------------------------------------------------
 
+    def records_json(self, items: Sequence[FeedbackItem]) -> list[str | None]:
+        return [None if record is None else record.model_dump_json() for record in self.extract_many(items)]
+
     def extract_many(self, items: Sequence[FeedbackItem]) -> list[JourneyRecord | None]:
         """One record per item, in order; None for items left unsent because --max-cost was reached."""
         pending = [self.pending_item(item) for item in items]
