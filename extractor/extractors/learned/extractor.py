@@ -69,15 +69,20 @@ class LearnedExtractor(OneByOne):
         predictions."""
         labels = {name: learned[name][0] if name in learned else rules[name] for name in LABEL_FIELDS}
         confidences = {name: round(conf, 3) for name, (_, conf) in learned.items()}
-        events = self._events(item, an, rules["events"], labels, learned)
-        goal = self.taxonomy.goal_of(events, labels["stage"], item.lang or "en")
+        events = self._events(item, an, rules, labels, learned)
+        goal = rules["customer_goal"] if events is rules["events"] and labels["stage"] == rules["stage"] \
+            else self.taxonomy.goal_of(events, labels["stage"], item.lang or "en")
         return record_fields(item, labels, self.made_by, events=events, confidence=mean_confidence(confidences),
                              customer_goal=goal, learned={"model": self.model.card.id, "fields": confidences})
 
-    def _events(self, item: FeedbackItem, an: Analysis, events: list[dict], labels: dict[str, Any],
+    def _events(self, item: FeedbackItem, an: Analysis, rules: dict[str, Any], labels: dict[str, Any],
                 learned: dict[str, tuple[Any, float]]) -> list[dict]:
         """The rules' events, without the list labels the model rejected, plus one event for each learned label
-        no event shows (on the clause that supports it most), and one for a learned stage when there is none."""
+        no event shows (on the clause that supports it most), and one for a learned stage the rules did not give
+        when there is none. Without a learned list, the rules' events as they are."""
+        events = rules["events"]
+        if not EVENT_FIELD.keys() & learned and (events or labels["stage"] == rules["stage"]):
+            return events
         kept = []
         for event in events:
             event = dict(event)
@@ -94,7 +99,7 @@ class LearnedExtractor(OneByOne):
                 for label in labels[name]:
                     if label not in shown:
                         kept.append(self._event(item, an, name, label, labels, EVENT_FIELD[name]))
-        if not kept and "stage" in learned:
+        if not kept and labels["stage"] != rules["stage"]:
             kept.append(self._event(item, an, "stage", labels["stage"], labels, None))
         return kept
 
