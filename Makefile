@@ -10,6 +10,11 @@ DEV_GOLD  := ../shared/gold/dev.jsonl
 OWN_GATES := --min stage.macro_f1=0.60 --min evidence_grounded=1.0
 DEV_GATES := --min sentiment.macro_f1=0.65 --min emotion.macro_f1=0.35 --min touchpoints.micro_f1=0.70 \
              --min pain_points.micro_f1=0.50 --min stage.accuracy=0.88 --min evidence_grounded=1.0
+# The shipped learned model on the dev gold (it never saw it): each field no more than 0.02 under the rules'
+# figures in evals/baselines/rules-dev.json, and stage macro-F1 not under the rules' (issue 19's acceptance).
+LEARNED_DEV_GATES := --min stage.macro_f1=0.3636 --min touchpoints.micro_f1=0.8983 --min emotion.macro_f1=0.6315 \
+                     --min sentiment.macro_f1=0.7399 --min pain_points.micro_f1=0.7754 --min moment_of_truth.f1=0.6467 \
+                     --min evidence_grounded=1.0
 EXTERNAL_GATES := --min airline_sentiment.rules.macro_f1=0.65 --min allegro_polarity.rules.accuracy=0.85
 
 .PHONY: demo test eval baselines bench cassettes local-model record-local clean
@@ -92,6 +97,8 @@ eval: $(BIN)/journey
 	@if [ -f $(DEV_GOLD) ]; then \
 	  echo "$(BIN)/journey eval $(DEV_GOLD) --baseline evals/baselines/rules-dev.json --max-drop 0.02 $(DEV_GATES)"; \
 	  $(BIN)/journey eval $(DEV_GOLD) --baseline evals/baselines/rules-dev.json --max-drop 0.02 $(DEV_GATES); \
+	  echo "$(BIN)/journey eval $(DEV_GOLD) -x learned $(LEARNED_DEV_GATES) --quiet"; \
+	  $(BIN)/journey eval $(DEV_GOLD) -x learned $(LEARNED_DEV_GATES) --quiet; \
 	else echo "skipped the dev gold gates: no $(DEV_GOLD)"; fi
 	@if [ -d ../shared/data ]; then \
 	  echo "$(BIN)/python benchmarks/external_checks.py $(EXTERNAL_GATES)"; \

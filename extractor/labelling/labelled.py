@@ -91,7 +91,7 @@ def labelled_row(row: Any, taxonomy: Taxonomy, texts: Mapping[str, str], origin:
         text = texts.get(str(row["item_id"]))
         if text is None:
             return None, (f"a journey record without its text (item {row['item_id']!r}): pass the input file it "
-                          "was labelled from")
+                          "was labelled from (`journey train ... --inputs FILE`)")
     if not isinstance(text, str) or not text.strip():
         return None, "no 'text' (a non-empty string)"
     labels = {name: row[name] for name in LABEL_FIELDS if name in row}
