@@ -97,7 +97,7 @@ def main() -> None:
         for name, rows in (("airline", airline(args.data)), ("allegro", allegro(args.data))):
             path = Path(tmp) / f"{name}.jsonl"
             path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-            report[name] = field_rows(train([path], Path(tmp) / f"{name}-model"))["sentiment"]
+            report[name] = field_rows(train([path], Path(tmp) / f"{name}-model", "--folds", "5"))["sentiment"]
         report["our gold"] = field_rows(train(OWN_GOLD, Path(tmp) / "gold-model"))
         report["our gold, --cues-only"] = field_rows(train(OWN_GOLD, Path(tmp) / "gold-cues", "--cues-only"))
     report["shipped"] = field_rows(json.loads((SHIPPED / "model.json").read_text(encoding="utf-8")))

@@ -30,13 +30,14 @@ def train(
     taxonomy: TaxonomyOpt = None,
     fields: Annotated[Optional[str], typer.Option(help="Comma-separated label fields to learn (default: every field "
                                                   "with enough labels).", show_default=False)] = None,
-    folds: Annotated[int, typer.Option(min=2, max=20, help="Cross-validation folds.")] = 5,
+    folds: Annotated[Optional[int], typer.Option(min=2, max=20, help="Cross-validation folds (default: 5, or 3 "
+                                                 "from 5,000 labelled texts on).", show_default=False)] = None,
     min_examples: Annotated[int, typer.Option(min=10, help="Labelled items a field needs to be learned.")] = 40,
     hash_rows: Annotated[int, typer.Option(min=1024, help="Rows of each classifier's hashed n-gram table (the "
                                            "model's size grows with it).")] = 2 ** 16,
     epochs: Annotated[Optional[int], typer.Option(min=1, help="Training passes (default: from the number of "
                                                   "items, 3 for 4,000 or more).", show_default=False)] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Processes for the cross-validation folds.")] = 2,
+    workers: Annotated[int, typer.Option(min=1, help="Processes for the cross-validation folds and the training.")] = 2,
     cues_only: Annotated[bool, typer.Option("--cues-only", help="Learn from the rules' cue hits and verdicts only, "
                                             "not the words: transfers better to feedback unlike the labelled texts "
                                             "(the shipped model is trained so).")] = False,
@@ -53,6 +54,7 @@ def train(
     from ..labelling.labelled import read_labelled
     from ..learning import TrainSettings, train as train_model
     from ..learning.classifier import ClassifierSettings
+    from ..learning.train import default_folds
     from ..schema import LABEL_FIELDS
     from ..taxonomy import load_taxonomy
 
@@ -72,7 +74,7 @@ def train(
         say(f"  {line}")
     if len(found.skipped) > 10:
         say(f"  ... and {len(found.skipped) - 10:,} more")
-    settings = TrainSettings(folds=folds, min_examples=min_examples, fields=chosen, workers=workers,
+    settings = TrainSettings(folds=folds or default_folds(len(found.texts)), min_examples=min_examples, fields=chosen, workers=workers,
                              classifier=ClassifierSettings(hash_rows=hash_rows, epochs=epochs, words=not cues_only))
     model = train_model(found, tax, [str(p) for p in labelled], _model_id(out, found), settings, say)
     model.save(out)

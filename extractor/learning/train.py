@@ -29,7 +29,7 @@ from ..labelling.labelled import LabelledSet
 from ..language import detect_language
 from ..schema import FLAG_FIELDS, LABEL_FIELDS, LIST_FIELDS, FeedbackItem
 from ..taxonomy import Taxonomy
-from .classifier import ClassifierSettings, fit, new_pipeline
+from .classifier import ClassifierSettings, add_classifier, fit, new_pipeline
 from .stack import ConfidenceMap, cross_fitted, cross_fitted_map, fit_isotonic, fit_platt, fit_stack
 
 Report = Callable[[str], None]
@@ -38,6 +38,13 @@ THRESHOLDS = tuple(round(0.2 + 0.05 * i, 2) for i in range(11))  # 0.2 .. 0.7
 
 class TrainingError(UsageError):
     """Nothing can be learned from the labelled data (too few examples of every field)."""
+
+
+FEW_FOLDS_FROM = 5_000  # labelled texts from which 3 folds are enough (and training on 10,000 stays under a minute)
+
+
+def default_folds(texts: int) -> int:
+    return 3 if texts >= FEW_FOLDS_FROM else 5
 
 
 @dataclass(frozen=True)
@@ -157,19 +164,38 @@ def _fold_scores(job: tuple[str, int]) -> tuple[str, int, np.ndarray]:
     return name, k, raw_scores(component, [docs[i] for i in test])
 
 
-def held_out_scores(docs: list, fields: dict[str, FieldData], settings: TrainSettings) -> dict[str, np.ndarray]:
-    """Each field's classifier scores of every item from a model trained without its fold."""
+def _final_weights(name: str) -> tuple[str, bytes]:
+    docs, data, settings = _SHARED["docs"], _SHARED["fields"][name], _SHARED["settings"]
+    component = fit(new_pipeline(docs[0].vocab), name, data.kind, data.labels, [docs[i] for i in data.rows],
+                    data.target, settings.classifier)
+    return name, component.to_bytes(exclude=["vocab"])
+
+
+def on_cores(job: Callable[[Any], Any], jobs: list, docs: list, fields: dict[str, FieldData],
+             settings: TrainSettings) -> list:
+    """job(each of jobs), on up to settings.workers forked processes that share the docs and fields."""
     _SHARED.update(docs=docs, fields=fields, settings=settings)
-    jobs = [(name, k) for name, data in fields.items() for k in range(settings.folds)]
-    out = {name: np.zeros(data.target.shape) for name, data in fields.items()}
     try:
         if settings.workers > 1 and len(jobs) > 1 and "fork" in multiprocessing.get_all_start_methods():
             with multiprocessing.get_context("fork").Pool(min(settings.workers, len(jobs))) as pool:
-                results = pool.map(_fold_scores, jobs, chunksize=1)
-        else:
-            results = [_fold_scores(job) for job in jobs]
+                return pool.map(job, jobs, chunksize=1)
+        return [job(each) for each in jobs]
     finally:
         _SHARED.clear()
+
+
+def final_classifiers(nlp: Any, docs: list, fields: dict[str, FieldData], settings: TrainSettings) -> None:
+    """Each field's classifier trained on all its items (on the cores), added to `nlp` in the fields' order."""
+    for name, weights in on_cores(_final_weights, list(fields), docs, fields, settings):
+        data = fields[name]
+        add_classifier(nlp, name, data.kind, data.labels, settings.classifier).from_bytes(weights, exclude=["vocab"])
+
+
+def held_out_scores(docs: list, fields: dict[str, FieldData], settings: TrainSettings) -> dict[str, np.ndarray]:
+    """Each field's classifier scores of every item from a model trained without its fold."""
+    jobs = [(name, k) for name, data in fields.items() for k in range(settings.folds)]
+    out = {name: np.zeros(data.target.shape) for name, data in fields.items()}
+    results = on_cores(_fold_scores, jobs, docs, fields, settings)
     for name, k, probs in results:
         out[name][fields[name].folds == k] = probs
     return out
@@ -306,10 +332,8 @@ def train(labelled: LabelledSet, taxonomy: Taxonomy, inputs: Sequence[str], mode
     if not cards:
         raise TrainingError("the rules extractor does as well as a learned model on every field with enough "
                             "labels: " + "; ".join(f"{k}: {v}" for k, v in not_learned.items() if k in fields))
-    for name in cards:
-        data = fields[name]
-        report(f"training {name} on all {len(data.rows):,} items")
-        fit(nlp, name, data.kind, data.labels, [docs[i] for i in data.rows], data.target, settings.classifier)
+    report(f"training {', '.join(cards)} on all their items")
+    final_classifiers(nlp, docs, {name: fields[name] for name in cards}, settings)
     card = ModelCard(id=model_id, created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                      taxonomy_id=taxonomy.ref, fields=cards, not_learned=not_learned, cv_only=cv_only,
                      examples=len(docs), inputs=list(inputs), data_sha256=data_hash(labelled),
