@@ -127,7 +127,8 @@ def field_data(name: str, labelled: LabelledSet, settings: TrainSettings) -> Fie
     """The field's training data, or why it cannot be learned."""
     rows = [i for i, t in enumerate(labelled.texts) if name in t.labels]
     if len(rows) < settings.min_examples:
-        return f"{len(rows)} labelled items, fewer than {settings.min_examples}"
+        return (f"{len(rows):,} labelled item{'s' if len(rows) != 1 else ''}, fewer than {settings.min_examples}"
+                if rows else "no labelled item")
     targets = [target_of(name, labelled.texts[i].labels[name]) for i in rows]
     kind = field_kind(name)
     if kind == "multilabel":
