@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from bench_extract import reference_loop_seconds  # noqa: E402  (this folder is on the path when run as a script)
 from extractor.extractors import make_extractor
 from extractor.extractors.learned.features import item_words
 from extractor.extractors.learned.model import SHIPPED_MODEL
@@ -52,15 +53,6 @@ def timed(work: Callable[[], Any]) -> tuple[float, Any]:
     started = time.perf_counter()
     result = work()
     return time.perf_counter() - started, result
-
-
-def reference_loop_seconds() -> float:
-    """Seconds for a fixed pure-Python loop (lower: the machine was faster), as bench_extract.py prints."""
-    started = time.perf_counter()
-    total = 0
-    for i in range(10_000_000):
-        total += i
-    return round(time.perf_counter() - started, 2)
 
 
 def time_parts(learned: Any, groups: list[list[FeedbackItem]]) -> dict[str, float]:

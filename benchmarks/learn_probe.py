@@ -50,6 +50,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 
 from extractor.extractors import make_extractor  # noqa: E402  (imports spaCy lean, before spacy below)
 from extractor.evaluation.metrics import accuracy, macro_f1  # noqa: E402
+from extractor.learning.train import stratified_folds as train_folds  # noqa: E402
 from extractor.pipeline import label_item  # noqa: E402
 from extractor.schema import FeedbackItem, polarity  # noqa: E402
 from extractor.taxonomy import default_taxonomy  # noqa: E402
@@ -185,14 +186,8 @@ class DocMaker:
 
 
 def stratified_folds(labels: Sequence[str], k: int = FOLDS, seed: int = SEED) -> np.ndarray:
-    """Fold number of each item: each class shuffled and dealt round-robin over k folds."""
-    rng = np.random.RandomState(seed)
-    folds = np.zeros(len(labels), dtype=int)
-    for cls in sorted(set(labels)):
-        idx = np.array([i for i, y in enumerate(labels) if y == cls])
-        rng.shuffle(idx)
-        folds[idx] = np.arange(len(idx)) % k
-    return folds
+    """Fold number of each item: each class shuffled and dealt round-robin over k folds (journey train's)."""
+    return train_folds(labels, k, seed)
 
 
 def new_model(lang: str, vocab: Vocab, classes: Sequence[str], ngram: int):

@@ -68,13 +68,9 @@ def train(
     texts = _input_texts(inputs or [], text_field, id_field)
     found = read_labelled(labelled, tax, texts)
     say = (lambda message: None) if quiet else (lambda message: typer.echo(message, err=True))
-    say(f"{len(found.texts):,} labelled texts from {len(labelled)} file(s)"
-        + (f"; {len(found.skipped):,} line(s) left out" if found.skipped else ""))
-    for line in found.skipped[:10]:
-        say(f"  {line}")
-    if len(found.skipped) > 10:
-        say(f"  ... and {len(found.skipped) - 10:,} more")
-    settings = TrainSettings(folds=folds or default_folds(len(found.texts)), min_examples=min_examples, fields=chosen, workers=workers,
+    _say_read(say, found, len(labelled))
+    settings = TrainSettings(folds=folds or default_folds(len(found.texts)), min_examples=min_examples, fields=chosen,
+                             workers=workers,
                              classifier=ClassifierSettings(hash_rows=hash_rows, epochs=epochs, words=not cues_only))
     model = train_model(found, tax, [str(p) for p in labelled], _model_id(out, found), settings, say)
     model.save(out)
@@ -82,6 +78,16 @@ def train(
         json_out.write_text(model.card.model_dump_json(indent=2) + "\n", encoding="utf-8")
     if not quiet:
         _print_card(model.card, out)
+
+
+def _say_read(say, found, files: int) -> None:
+    """How many labelled texts were read, and the first lines left out (file, line, reason)."""
+    say(f"{len(found.texts):,} labelled texts from {files} file(s)"
+        + (f"; {len(found.skipped):,} line(s) left out" if found.skipped else ""))
+    for line in found.skipped[:10]:
+        say(f"  {line}")
+    if len(found.skipped) > 10:
+        say(f"  ... and {len(found.skipped) - 10:,} more")
 
 
 def _input_texts(inputs: list[Path], text_field: str | None, id_field: str | None) -> dict[str, str]:
