@@ -1,6 +1,6 @@
 """Build the learned model shipped in the package, from text whose licence allows shipping derived weights.
 
-    .venv/bin/python evals/learn/shipped.py [--data ../shared/data] [--work /tmp/shipped-data] [--out DIR]
+    .venv/bin/python evals/learn/shipped.py [--data ../shared/data] [--work DIR] [--out DIR]
 
 What it is trained on, and why (figures: `journey eval ../shared/gold/dev.jsonl -x learned --learned-model DIR`
 against the rules, and the card's cross-validated figures per input file; the closing note of issue 19 has them):
@@ -23,6 +23,7 @@ import argparse
 import json
 import random
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -87,7 +88,8 @@ def write(path: Path, items) -> int:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--work", type=Path, default=Path("/tmp/shipped-data"))
+    ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "journey-shipped-data",
+                    help="where the label files go (outside the repository: they hold the datasets' text)")
     ap.add_argument("--out", type=Path, default=SHIPPED)
     ap.add_argument("--goemotions", type=int, default=GOEMOTIONS_ITEMS)
     ap.add_argument("--sets", default="", help="shared sets to add (comma list of banking77, cfpb, goemotions)")

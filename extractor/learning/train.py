@@ -23,7 +23,7 @@ from ..evaluation.calibration import expected_calibration_error, reliability_tab
 from ..evaluation.metrics import binary_f1, macro_f1, set_f1
 from ..extractors.learned.features import item_doc
 from ..extractors.learned.model import (FLAG_CLASSES, LIST_THRESHOLD, SENTIMENT_CLASSES, FieldCard, FieldScore, LearnedModel,
-                                        ModelCard, field_kind, raw_scores, rules_indicator, target_of, value_of)
+                                        ModelCard, field_kind, raw_scores, rules_indicators, target_of, value_of)
 from ..extractors.rules import RulesExtractor
 from ..labelling.labelled import LabelledSet
 from ..language import detect_language
@@ -315,7 +315,7 @@ def train(labelled: LabelledSet, taxonomy: Taxonomy, inputs: Sequence[str], mode
     cards: dict[str, FieldCard] = {}
     cv_only = {}
     for name, data in fields.items():
-        rules_ind = np.vstack([rules_indicator(name, data.labels, verdicts[i][name]) for i in data.rows])
+        rules_ind = rules_indicators(name, data.labels, [verdicts[i][name] for i in data.rows])
         measured = measure(data, held_out[name], rules_ind, [target_of(name, verdicts[i][name]) for i in data.rows],
                            [labelled.texts[i].origin.rsplit(":", 1)[0] for i in data.rows])
         score = measured.score

@@ -160,13 +160,8 @@ def value_of(name: str, labels: Sequence[str], probs: np.ndarray, threshold: flo
     return labels[best], confidence
 
 
-def rules_indicator(name: str, labels: Sequence[str], rules_value: Any) -> np.ndarray:
-    """1 for each label the rules extractor gave this item, else 0."""
-    return rules_indicators(name, labels, [rules_value])[0]
-
-
 def rules_indicators(name: str, labels: Sequence[str], rules_values: Sequence[Any]) -> np.ndarray:
-    """`rules_indicator` of each item (items x labels), in one array."""
+    """1 for each label the rules extractor gave each item, else 0 (items x labels)."""
     rows = []
     for value in rules_values:
         given = target_of(name, value)
