@@ -17,7 +17,7 @@ LEARNED_DEV_GATES := --min stage.macro_f1=0.3636 --min touchpoints.micro_f1=0.89
                      --min evidence_grounded=1.0
 EXTERNAL_GATES := --min airline_sentiment.rules.macro_f1=0.65 --min allegro_polarity.rules.accuracy=0.85
 
-.PHONY: demo test eval baselines bench cassettes local-model record-local clean
+.PHONY: demo test eval baselines bench wheels cassettes local-model record-local clean
 
 $(BIN)/journey: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -128,6 +128,13 @@ record-local: $(BIN)/journey
 
 bench: $(BIN)/journey
 	$(BIN)/python benchmarks/bench_extract.py
+
+# The wheels as released: one pure Python (any platform), one with the rules extractor compiled by mypyc for this
+# platform and Python (setup.py; needs a C compiler; pip installs mypy in the build environment).
+wheels: $(BIN)/journey
+	rm -rf build && $(BIN)/python -m pip wheel --no-deps --quiet -w dist .
+	rm -rf build && JOURNEY_MYPYC=1 $(BIN)/python -m pip wheel --no-deps --quiet -w dist .
+	@ls dist/*.whl
 
 clean:
 	rm -rf out .pytest_cache

@@ -211,6 +211,13 @@ def print_report(rows: list[dict], baselines: list[dict], startup: dict[str, flo
         print(f"{label:30} {seconds:.3f} s (best of 5)")
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}; reference loop (10M additions) "
           f"{reference[0]} s before, {reference[1]} s after")
+    print(f"build: {build()}")
+
+
+def build() -> str:
+    """What `journey --version` says of the command timed here: compiled with mypyc or pure Python."""
+    done = subprocess.run([JOURNEY, "--version"], capture_output=True, text=True)
+    return done.stdout.strip() or done.stderr.strip()
 
 
 def parse_args() -> argparse.Namespace:
@@ -258,7 +265,8 @@ def main() -> None:
     print_report(rows, baselines, startup, reference, workers)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps({"extract": rows, "workers": workers, "spacy_baseline": baselines,
-                                                   "startup_s": startup, "reference_loop_s": reference}, indent=2))
+                                                   "startup_s": startup, "reference_loop_s": reference,
+                                                   "build": build()}, indent=2))
 
 
 if __name__ == "__main__":

@@ -24,8 +24,9 @@ def _run(cmd: list[str], cwd: Path, env: dict | None = None, timeout: float = 60
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
-    """The `journey` command of a fresh venv that holds the wheel built from this checkout (and its dependencies, at
-    the versions of the test environment, from pip's cache when it has them)."""
+    """The `journey` command of a fresh venv that holds the wheel built from this checkout as it is released, its
+    rules extractor compiled with mypyc (`JOURNEY_MYPYC=1`, setup.py), and its dependencies, at the versions of the
+    test environment, from pip's cache when it has them. The rest of the suite runs the pure-Python checkout."""
     work = tmp_path_factory.mktemp("wheel")
     source = work / "source"  # a copy, so building leaves nothing behind in the checkout
     for name in ("extractor", "prompts"):
@@ -33,7 +34,7 @@ def installed(tmp_path_factory) -> Path:
     for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy2(ROOT / name, source / name)
     built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"), str(source)],
-                 cwd=work)
+                 cwd=work, env={**os.environ, "JOURNEY_MYPYC": "1"}, timeout=900)
     assert built.returncode == 0, built.stderr[-3000:]
     wheel = next((work / "dist").glob("journey_extractor-*.whl"))
     frozen = _run([sys.executable, "-m", "pip", "freeze", "--exclude-editable"], cwd=work)
@@ -95,3 +96,36 @@ def test_mask_from_the_installed_wheel_finds_names_with_its_shipped_lists(instal
     shown = json.loads(done.stdout)
     assert shown["text"] == "Dziękuję Pani [NAME], paczka ma dotrzeć na [ADDRESS]."
     assert [m["kind"] for m in shown["masked"]] == ["NAME", "ADDRESS"]
+
+
+def test_the_wheel_runs_the_compiled_rules_extractor(installed, tmp_path):
+    done = _run([str(installed), "--version"], cwd=tmp_path, env=_user_env(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "rules extractor compiled with mypyc (2 of 2 modules)" in done.stdout
+    where = _run([str(installed.with_name("python")), "-c",
+                  "import extractor.extractors.rules.extractor as m, extractor.extractors.rules.cues as c;"
+                  "print(m.__file__); print(c.__file__)"], cwd=tmp_path, env=_user_env(tmp_path))
+    assert where.returncode == 0, where.stderr
+    assert [Path(line).suffix for line in where.stdout.split()] == [".so", ".so"]
+
+
+def _records(journey: Path, inputs: list[Path], extractor: str, out: Path, cwd: Path) -> list[str]:
+    done = _run([str(journey), "extract", *map(str, inputs), "-x", extractor, "--workers", "2", "--quiet",
+                 "--out", str(out)], cwd=cwd, env=_user_env(cwd))
+    assert done.returncode == 0, done.stderr
+    return out.read_text(encoding="utf-8").splitlines()
+
+
+@pytest.mark.parametrize("extractor", ["rules", "learned"])
+def test_the_compiled_wheel_gives_the_records_of_the_pure_python_checkout(installed, tmp_path, extractor):
+    """Every record, byte for byte, over the bundled corpus and, when ../shared is beside us, all its real data (125k
+    items: every language, source and length the compiled loop meets)."""
+    inputs = sorted((ROOT / "corpora").glob("*.jsonl")) + sorted((ROOT / "corpora").glob("*.csv"))
+    inputs += sorted((ROOT.parent / "shared" / "data").glob("*.jsonl"))
+    pure = Path(sys.executable).with_name("journey")  # this checkout, plain Python
+    assert "pure Python" in _run([str(pure), "--version"], cwd=tmp_path, env=_user_env(tmp_path)).stdout
+    compiled = _records(installed, inputs, extractor, tmp_path / "compiled.jsonl", tmp_path)
+    plain = _records(pure, inputs, extractor, tmp_path / "pure.jsonl", tmp_path)
+    assert len(compiled) == len(plain) > 300
+    differ = next((n for n, (a, b) in enumerate(zip(compiled, plain)) if a != b), None)
+    assert differ is None, f"record {differ} differs:\ncompiled {compiled[differ]}\npure     {plain[differ]}"

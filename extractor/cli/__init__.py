@@ -18,6 +18,27 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        import extractor
+
+        from ..build import build_description
+
+        typer.echo(f"journey-extractor {extractor.__version__}, python {sys.version.split()[0]}: "
+                   f"{build_description()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                 help="Show the version and whether the rules extractor runs compiled, and exit."),
+) -> None:
+    """Turn customer feedback (reviews, tickets, surveys, posts) into customer-journey records."""
+
+
 from . import agree as _agree  # noqa: E402,F401  (registers commands)
 from . import eval as _eval  # noqa: E402,F401
 from . import extract as _extract  # noqa: E402,F401

@@ -123,7 +123,6 @@ class WordInfo:
     contrast: bool = False
     sentence_end: bool = False
     clause_end: bool = False
-    inert: bool = False
 
 
 _MISSING = WordInfo("")
@@ -202,10 +201,11 @@ class CueIndex:
                 self._flags[flag].add(tokens[0][0])
         self._cache.clear()
 
-    def _analyse(self, lower: str) -> WordInfo:
+    def _analyse(self, lower: str) -> WordInfo | None:
+        """What one word form means to matching, or None when it means nothing (most new words: checked first)."""
         folded = fold(lower)
-        info = WordInfo(folded)
-        starts = list(self._exact.get(folded, ()))
+        starts = self._exact.get(folded)
+        starts = list(starts) if starts else []
         if self._stem_lengths is None:
             self._stem_lengths = sorted({len(stem) for stem in self._stems})
         for k in self._stem_lengths:
@@ -214,18 +214,22 @@ class CueIndex:
             cues = self._stems.get(folded[:k])
             if cues:
                 starts += cues
-        info.starts = CueStarts.of(starts)
-        info.negator = folded in self.negators
-        info.intensifier = folded in self._flags["intensifier"]
-        info.diminisher = folded in self._flags["diminisher"]
-        info.contrast = folded in self._flags["contrast"]
-        stripped = lower.strip(" \t")
-        info.sentence_end = folded in SENTENCE_END or "\n" in lower or (
-            bool(stripped) and set(stripped) <= {".", "!", "?", "…"})
-        info.clause_end = folded in CLAUSE_END
-        info.inert = not (info.starts or info.negator or info.intensifier or info.diminisher or info.contrast
-                          or info.sentence_end or info.clause_end)
-        return info
+        flags = self._flags
+        negator, contrast = folded in self.negators, folded in flags["contrast"]
+        intensifier, diminisher = folded in flags["intensifier"], folded in flags["diminisher"]
+        clause_end = folded in CLAUSE_END
+        if folded.isalnum():  # a plain word or number ends no sentence
+            if not (starts or negator or contrast or intensifier or diminisher or clause_end):
+                return None
+            sentence_end = False
+        else:
+            stripped = lower.strip(" \t")
+            sentence_end = folded in SENTENCE_END or "\n" in lower or (
+                bool(stripped) and set(stripped) <= {".", "!", "?", "…"})
+            if not (starts or negator or contrast or intensifier or diminisher or clause_end or sentence_end):
+                return None
+        return WordInfo(folded, CueStarts.of(starts), negator, intensifier, diminisher, contrast, sentence_end,
+                        clause_end)
 
     def infos(self, keys: list[int], strings) -> list[WordInfo | None]:
         """The analysis of each token (None for words that mean nothing to matching), by lowercase hash."""
@@ -240,8 +244,7 @@ class CueIndex:
                     self.tokenizer = self._new_tokenizer()  # keys stay valid: string hashes are stable
             for i, k in enumerate(keys):
                 if found[i] is _MISSING:
-                    info = self._analyse(strings[k])
-                    found[i] = cache[k] = None if info.inert else info
+                    found[i] = cache[k] = self._analyse(strings[k])
         return found
 
     def folded(self, key: int, strings) -> str:

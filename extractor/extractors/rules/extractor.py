@@ -12,6 +12,7 @@ import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any, Sequence
 
 from . import spacy_lean  # noqa: F401 - first: imports spaCy without its CLI
 from spacy.attrs import IDX, LENGTH, LOWER
@@ -130,7 +131,8 @@ class RulesExtractor(OneByOne):
         index = CueIndex(lambda: lean_tokenizer(lang), [n for lex in lexicons for n in lex.negators],
                          [w for lex in lexicons for w in lex.stopwords])
         tax = self.taxonomy
-        groups = [(STAGE, tax.stages), (TOUCHPOINT, tax.touchpoints), (EMOTION, tax.emotions), (PAIN_POINT, tax.pain_points)]
+        groups: list[tuple[str, Sequence[Any]]] = [(STAGE, tax.stages), (TOUCHPOINT, tax.touchpoints),
+                                                   (EMOTION, tax.emotions), (PAIN_POINT, tax.pain_points)]
         for kind, labels in groups:
             for label in labels:
                 for lg in langs:
@@ -324,24 +326,27 @@ class RulesExtractor(OneByOne):
         """The hits of one text added up: polarity, emotion and stage-cue weights, labels in text order."""
         t = _Tally()
         for h in hits:
-            if h.kind == POLARITY:
-                t.polarity += h.value * h.weight
+            kind, label = h.kind, h.label
+            if label is None:  # polarity and moment-of-truth cues name no label
+                if kind == POLARITY:
+                    t.polarity += h.value * h.weight
+                else:
+                    t.label_hits += 1
+                    t.moment = t.moment or kind == MOMENT
                 continue
             t.label_hits += 1
-            if h.kind == EMOTION:
-                t.emotions[h.label] += h.weight
-                t.polarity += EMOTION_POLARITY * self._valence[h.label] * h.weight
-            elif h.kind == PAIN_POINT:
-                t.pain_weight[h.label] += h.weight
-                if h.label not in t.pain_points:
-                    t.pain_points.append(h.label)
-            elif h.kind == TOUCHPOINT:
-                if h.label not in t.touchpoints:
-                    t.touchpoints.append(h.label)
-            elif h.kind == STAGE:
-                t.stage_cues[h.label] += h.weight
-            elif h.kind == MOMENT:
-                t.moment = True
+            if kind == EMOTION:
+                t.emotions[label] += h.weight
+                t.polarity += EMOTION_POLARITY * self._valence[label] * h.weight
+            elif kind == PAIN_POINT:
+                t.pain_weight[label] += h.weight
+                if label not in t.pain_points:
+                    t.pain_points.append(label)
+            elif kind == TOUCHPOINT:
+                if label not in t.touchpoints:
+                    t.touchpoints.append(label)
+            elif kind == STAGE:
+                t.stage_cues[label] += h.weight
         for weight in t.pain_weight.values():
             # one problem described in detail ("scratched... scratches... scratched again") counts with diminishing weight
             t.polarity += PAIN_POLARITY * math.sqrt(weight)
@@ -357,8 +362,9 @@ class RulesExtractor(OneByOne):
             # diminishing: a long story full of usage words should not outvote one clear "third order"
             scores[label] += STAGE_CUE_WEIGHT * math.sqrt(weight)
         for tp in t.touchpoints:
-            if self._tp_stage.get(tp):
-                scores[self._tp_stage[tp]] += STAGE_HINT_WEIGHT
+            tp_stage = self._tp_stage.get(tp)
+            if tp_stage:
+                scores[tp_stage] += STAGE_HINT_WEIGHT
         for pp in t.pain_points:
             hint = self._pain[pp].stage
             if hint:
@@ -374,7 +380,7 @@ class RulesExtractor(OneByOne):
                 scores = {e: w * (OPPOSED_EMOTION_DAMP if self._valence[e] * sentiment < 0 else 1.0)
                           for e, w in scores.items()}
             return max(scores, key=scores.__getitem__), True
-        hinted = [self._pain[p].emotion for p in pain_points if self._pain[p].emotion]
+        hinted = [emotion for p in pain_points if (emotion := self._pain[p].emotion)]
         if hinted:
             return max(hinted, key=hinted.count), False
         if abs(sentiment) < 0.25:
@@ -392,8 +398,8 @@ class RulesExtractor(OneByOne):
         default_tp = self.taxonomy.default_touchpoint if self.taxonomy.default_touchpoint in touchpoints else None
         best_polar: tuple[float, int] | None = None
         for c, chits in sorted(by_clause.items()):
-            tps = list(dict.fromkeys(h.label for h in chits if h.kind == TOUCHPOINT))
-            pains = list(dict.fromkeys(h.label for h in chits if h.kind == PAIN_POINT))
+            tps = list(dict.fromkeys(h.label for h in chits if h.kind == TOUCHPOINT and h.label is not None))
+            pains = list(dict.fromkeys(h.label for h in chits if h.kind == PAIN_POINT and h.label is not None))
             emotions = [h for h in chits if h.kind == EMOTION]
             stages = [h for h in chits if h.kind == STAGE]
             labelled = tps or pains or emotions or stages or any(h.kind == MOMENT for h in chits)
@@ -417,16 +423,16 @@ class RulesExtractor(OneByOne):
             if not pairs:
                 pairs.append((default_tp, None))
             evidence = self.clause_evidence(text, an, c)  # one quote per clause, shared by its events
-            for tp, pain in pairs:
+            for ev_tp, pain in pairs:
                 ev_stage = stages[0].label if stages else (
-                    (self._pain[pain].stage if pain else None) or (self._tp_stage.get(tp) if tp else None)
+                    (self._pain[pain].stage if pain else None) or (self._tp_stage.get(ev_tp) if ev_tp else None)
                     or self.taxonomy.default_stage)
                 ev_emotion = emotion or (self._pain[pain].emotion if pain else None)
-                events.append(dict(stage=ev_stage, touchpoint=tp, emotion=ev_emotion, pain_point=pain,
-                                           evidence=evidence))
+                events.append(dict(stage=ev_stage, touchpoint=ev_tp, emotion=ev_emotion, pain_point=pain,
+                                   evidence=evidence))
         if not events and best_polar is not None and default_tp:
             events.append(dict(stage=stage, touchpoint=default_tp, emotion=None, pain_point=None,
-                                       evidence=self.clause_evidence(text, an, best_polar[1])))
+                               evidence=self.clause_evidence(text, an, best_polar[1])))
         return events
 
     def clause_spans(self, text: str, lang: str | None) -> list[tuple[int, int]]:
