@@ -12,7 +12,7 @@
 import os
 import sys
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 COMPILED = ["extractor/extractors/rules/cues.py", "extractor/extractors/rules/extractor.py"]
 MYPYC = os.environ.get("JOURNEY_MYPYC", "") == "1"
@@ -31,7 +31,9 @@ if MYPYC:
                                         opt_level="3", group_name="journey_extractor")
 
 setup(
-    packages=find_packages(include=["extractor", "extractor.*"]) + ["extractor.prompts"],
+    # namespace packages too: the shipped model's and the name lists' data folders are package data
+    packages=find_namespace_packages(include=["extractor", "extractor.*"], exclude=["*.__pycache__"])
+    + ["extractor.prompts"],
     package_dir={"extractor.prompts": "prompts"},
     setup_requires=["mypy>=1.10"] if MYPYC else [],
     **extra,

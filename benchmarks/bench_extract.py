@@ -2,7 +2,7 @@
 spaCy's blank pipeline + sentencizer over the same texts in the same run.
 
     .venv/bin/python benchmarks/bench_extract.py [--data ../shared/data] [--extractor rules,learned]
-        [--learned-model DIR] [--workers N] [--json FILE]
+        [--learned-model DIR] [--workers N] [--json [FILE]]
 
 For each extractor (`--extractor`, repeatable or a comma list; default rules), runs the real command in a
 subprocess over every data file and over one file holding all of them twice (to show that peak memory stays
@@ -18,12 +18,15 @@ processes as `journey extract` uses. Its seconds count only the `nlp.pipe` loop 
 (the pipe's own worker processes started inside it, and the docs they send back, included): not the process
 start, the imports, reading or parsing the files. So the ratio journey / spaCy understates journey (it is timed
 doing more). The baseline runs before and after the journey runs, and its faster run counts. Prints a table
-and, with --json, writes the numbers. Also times `journey --help` and `journey label` (per extractor).
+and, with --json, prints one JSON object with every figure on stdout (the table then goes to stderr), or with
+--json FILE writes it there. Also times `journey --help` and `journey label` (per extractor).
 """
 
 from __future__ import annotations
 
 import argparse
+import builtins
+import functools
 import json
 import os
 import subprocess
@@ -191,7 +194,8 @@ def with_ratios(rows: list[dict], baselines: list[dict]) -> None:
 
 
 def print_report(rows: list[dict], baselines: list[dict], startup: dict[str, float], reference: list[float],
-                 workers: int) -> None:
+                 workers: int, build_line: str, stream=sys.stdout) -> None:
+    print = functools.partial(builtins.print, file=stream)  # noqa: A001 - the table to stdout, or stderr with --json
     ratios = [f"x spaCy {b['n_process']}p" for b in baselines]
     print(f"{'extractor':9} {'input':27} {'items':>9} {'records':>9} {'errors':>7} {'seconds':>8} {'items/s':>8} "
           f"{'RSS MB':>8} {'PSS MB':>8} " + " ".join(f"{r:>12}" for r in ratios))
@@ -211,7 +215,7 @@ def print_report(rows: list[dict], baselines: list[dict], startup: dict[str, flo
         print(f"{label:30} {seconds:.3f} s (best of 5)")
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}; reference loop (10M additions) "
           f"{reference[0]} s before, {reference[1]} s after")
-    print(f"build: {build()}")
+    print(f"build: {build_line}")
 
 
 def build() -> str:
@@ -228,7 +232,9 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--learned-model", help="model folder for -x learned (default: the model shipped in the "
                     "package)")
     ap.add_argument("--workers", type=int, default=0, help="passed on to `journey extract` (0: automatic)")
-    ap.add_argument("--json", dest="json_out")
+    ap.add_argument("--json", dest="json_out", nargs="?", const="-", metavar="FILE",
+                    help="print one JSON object with every figure on stdout (the table goes to stderr), or with "
+                    "FILE write it there")
     ap.add_argument("--spacy-baseline", type=int, metavar="N_PROCESS", help=argparse.SUPPRESS)
     ap.add_argument("files", nargs="*", help=argparse.SUPPRESS)  # the baseline subprocess's files
     return ap.parse_args()
@@ -262,12 +268,16 @@ def main() -> None:
     reference.append(reference_loop_seconds())
     startup = startup_seconds(extractors, args.learned_model)
     with_ratios(rows, baselines)
-    print_report(rows, baselines, startup, reference, workers)
+    build_line = build()
+    to_stdout = args.json_out == "-"
+    print_report(rows, baselines, startup, reference, workers, build_line, sys.stderr if to_stdout else sys.stdout)
     if args.json_out:
-        Path(args.json_out).write_text(json.dumps({"extract": rows, "workers": workers, "spacy_baseline": baselines,
-                                                   "startup_s": startup, "reference_loop_s": reference,
-                                                   "build": build()}, indent=2))
-
+        figures = json.dumps({"extract": rows, "workers": workers, "spacy_baseline": baselines, "startup_s": startup,
+                              "reference_loop_s": reference, "build": build_line}, indent=2)
+        if to_stdout:
+            print(figures)
+        else:
+            Path(args.json_out).write_text(figures + "\n", encoding="utf-8")
 
 if __name__ == "__main__":
     main()
