@@ -1,0 +1,49 @@
+"""A table as Parquet through pyarrow: typed columns (string, double, int64, bool; lists as list<string>), written a
+row group at a time, so memory stays flat however many records there are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from .columns import Column
+
+ROW_GROUP = 50_000
+
+
+def arrow_schema(columns: Sequence[Column]):
+    import pyarrow as pa
+
+    types = {"str": pa.string(), "float": pa.float64(), "int": pa.int64(), "bool": pa.bool_(),
+             "list": pa.list_(pa.string()), "texts": pa.list_(pa.string())}
+    return pa.schema([pa.field(c.name, types[c.kind]) for c in columns])
+
+
+class ParquetTable:
+    """Rows of `columns` streamed to a Parquet file in row groups of ROW_GROUP rows."""
+
+    def __init__(self, path: Path, columns: Sequence[Column]):
+        import pyarrow.parquet as pq
+
+        self.schema = arrow_schema(columns)
+        self.writer = pq.ParquetWriter(str(path), self.schema, compression="zstd")
+        self.pending: list[Sequence[Any]] = []
+
+    def write(self, rows: Sequence[Sequence[Any]]) -> None:
+        self.pending.extend(rows)
+        if len(self.pending) >= ROW_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if not self.pending:
+            return
+        values = list(zip(*self.pending))
+        arrays = [pa.array(column, type=field.type) for column, field in zip(values, self.schema)]
+        self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
+        self.pending = []
+
+    def close(self) -> None:
+        self._flush()
+        self.writer.close()
