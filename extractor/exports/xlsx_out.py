@@ -22,7 +22,6 @@ from .columns import Column
 
 MAX_ROWS = 1_048_576  # an Excel sheet's rows, its header included
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -39,10 +38,15 @@ def column_letters(n: int) -> str:
     return letters
 
 
-def text_cell(ref: str, text: str) -> str:
+def escaped(text: str) -> str:
+    """Text as XML character data: &, < and > escaped, characters XML cannot hold left out."""
     if ILLEGAL.search(text):
         text = ILLEGAL.sub("", text)
-    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text.translate(ESCAPES)}</t></is></c>'
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def text_cell(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escaped(text)}</t></is></c>'
 
 
 def cell(ref: str, value: Any) -> str:
@@ -125,7 +129,7 @@ class XlsxBook:
         numbers = range(1, len(self.sheets) + 1)
         overrides = "".join(f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{sheet_type}"/>'
                             for n in numbers)
-        names = "".join(f'<sheet name="{s.title.translate(ESCAPES)}" sheetId="{n}" r:id="rId{n}"/>'
+        names = "".join(f'<sheet name="{escaped(s.title)}" sheetId="{n}" r:id="rId{n}"/>'
                         for n, s in zip(numbers, self.sheets))
         links = "".join(f'<Relationship Id="rId{n}" Type="{REL}/worksheet" Target="worksheets/sheet{n}.xml"/>'
                         for n in numbers)
