@@ -165,6 +165,19 @@ def test_xlsx_writes_formula_like_texts_as_text_cells(records_file, tmp_path):
     assert {c.data_type for c in cells} == {"s"}  # text, never "f" (a formula)
 
 
+def test_a_sheet_past_excels_row_limit_is_a_usage_error_and_leaves_nothing(records_file, tmp_path, monkeypatch):
+    import tempfile
+
+    from extractor.errors import UsageError
+    from extractor.exports import xlsx_out
+
+    monkeypatch.setattr(xlsx_out, "MAX_ROWS", 50)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(UsageError, match="sheet 'records': more than 49 rows, Excel's limit"):
+        export_records([records_file], tmp_path / "out.xlsx", "xlsx", [])
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_label_holding_the_separator_is_refused_and_named(corpus_records, tmp_path):
     records = load(corpus_records)[:3]
     records[1]["touchpoints"] = ["delivery|phone"]

@@ -44,13 +44,28 @@ def events_path(out: Path) -> Path:
     return out.with_name(f"{out.stem}.events{out.suffix}")
 
 
-def _open_tables(fmt: str, out: Path):
-    """(records table, events table, finish, files) for the format."""
+@dataclass
+class _Tables:
+    """The two tables being written, how to finish the file(s), and how to give up on them after an error."""
+
+    records: Any
+    events: Any
+    files: list[Path]
+    finish: Callable[[], None] = lambda: None
+    abort: Callable[[], None] = lambda: None
+
+    def close(self) -> None:
+        self.records.close()
+        self.events.close()
+
+
+def _open_tables(fmt: str, out: Path) -> _Tables:
     if fmt == "xlsx":
         from .xlsx_out import XlsxBook
 
         book = XlsxBook(out)
-        return book.sheet("records", RECORD_COLUMNS), book.sheet("events", EVENT_COLUMNS), book.save, [out]
+        return _Tables(book.sheet("records", RECORD_COLUMNS), book.sheet("events", EVENT_COLUMNS), [out],
+                       book.save, book.discard)
     if fmt == "csv":
         from .csv_out import CsvTable as Table
     else:
@@ -61,7 +76,7 @@ def _open_tables(fmt: str, out: Path):
     except BaseException:
         records.close()
         raise
-    return records, events, lambda: None, [out, events_path(out)]
+    return _Tables(records, events, [out, events_path(out)])
 
 
 def export_records(paths: Iterable[Path], out: Path, fmt: str, skipped: list[SkippedLine],
@@ -70,26 +85,28 @@ def export_records(paths: Iterable[Path], out: Path, fmt: str, skipped: list[Ski
     written to `out` in `fmt`; `tick(records so far)` after each batch."""
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        records_table, events_table, finish, files = _open_tables(fmt, out)
+        tables = _open_tables(fmt, out)
     except OSError as exc:
         raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
-    result = ExportResult(files=files)
+    result = ExportResult(files=tables.files)
     try:
         batch: list[dict[str, Any]] = []
         for record in read_records(paths, skipped):
             batch.append(record)
             if len(batch) == BATCH:
-                _write_batch(batch, records_table, events_table, result, tick)
+                _write_batch(batch, tables, result, tick)
                 batch = []
-        _write_batch(batch, records_table, events_table, result, tick)
-    finally:
-        records_table.close()
-        events_table.close()
-    finish()
+        _write_batch(batch, tables, result, tick)
+        tables.close()
+        tables.finish()
+    except BaseException:
+        tables.close()
+        tables.abort()
+        raise
     return result
 
 
-def _write_batch(batch: list[dict[str, Any]], records_table, events_table, result: ExportResult,
+def _write_batch(batch: list[dict[str, Any]], tables: _Tables, result: ExportResult,
                  tick: Callable[[int], None] | None) -> None:
     rows, events = [], []
     for record in batch:
@@ -100,8 +117,8 @@ def _write_batch(batch: list[dict[str, Any]], records_table, events_table, resul
             continue
         rows.append(row)
         events.extend(event_rows(record))
-    records_table.write(rows)
-    events_table.write(events)
+    tables.records.write(rows)
+    tables.events.write(events)
     result.records += len(rows)
     result.events += len(events)
     if tick is not None:

@@ -37,13 +37,15 @@ class ParquetTable:
     def _flush(self) -> None:
         import pyarrow as pa
 
-        if not self.pending:
+        rows, self.pending = self.pending, []
+        if not rows:
             return
-        values = list(zip(*self.pending))
+        values = list(zip(*rows))
         arrays = [pa.array(column, type=field.type) for column, field in zip(values, self.schema)]
         self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
-        self.pending = []
 
     def close(self) -> None:
-        self._flush()
-        self.writer.close()
+        try:
+            self._flush()
+        finally:
+            self.writer.close()
