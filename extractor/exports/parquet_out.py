@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
+from ..errors import UsageError
+from ..records import RECORDS_HINT
 from .columns import Column
 
 ROW_GROUP = 50_000
@@ -17,6 +19,17 @@ def arrow_schema(columns: Sequence[Column]):
     types = {"str": pa.string(), "float": pa.float64(), "int": pa.int64(), "bool": pa.bool_(),
              "list": pa.list_(pa.string()), "texts": pa.list_(pa.string())}
     return pa.schema([pa.field(c.name, types[c.kind]) for c in columns])
+
+
+def typed_array(values: Sequence[Any], field):
+    """A column's values as an Arrow array of its type; a value that does not fit (a hand-edited record) is a
+    UsageError naming the column."""
+    import pyarrow as pa
+
+    try:
+        return pa.array(values, type=field.type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as exc:
+        raise UsageError(f"column '{field.name}': a value is not {field.type} ({exc}); {RECORDS_HINT}") from None
 
 
 class ParquetTable:
@@ -41,7 +54,7 @@ class ParquetTable:
         if not rows:
             return
         values = list(zip(*rows))
-        arrays = [pa.array(column, type=field.type) for column, field in zip(values, self.schema)]
+        arrays = [typed_array(column, field) for column, field in zip(values, self.schema)]
         self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
 
     def close(self) -> None:

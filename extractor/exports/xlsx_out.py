@@ -9,6 +9,7 @@ out; numbers are numbers and booleans booleans."""
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import tempfile
@@ -50,14 +51,15 @@ def text_cell(ref: str, text: str) -> str:
 
 
 def cell(ref: str, value: Any) -> str:
-    """One cell's XML: text, boolean, number, or nothing for None."""
+    """One cell's XML: text, boolean, number, or nothing for None (NaN and infinities, which a sheet's number
+    cannot hold, as text)."""
     if value is None:
         return ""
     if isinstance(value, str):
         return text_cell(ref, value)
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, (int, float)):
+    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
         return f'<c r="{ref}"><v>{value!r}</v></c>'
     return text_cell(ref, str(value))
 
