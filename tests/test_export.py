@@ -40,7 +40,8 @@ def records_file(corpus_records, tmp_path_factory) -> Path:
     llm, learned, formulas = records[0], records[1], records[2]
     llm["llm"] = {"outcome": "repaired", "problems": ["stage: 'x|y' is not a stage", "a, b; \"c\""],
                   "model": "gpt-4o-mini", "prompt_id": "journey-v16"}
-    llm.update(extractor="llm", model="gpt-4o-mini", prompt_id="journey-v16", customer_goal="zażółć gęślą jaźń")
+    llm.update(extractor="llm", model="gpt-4o-mini", prompt_id="journey-v16",
+               customer_goal="zażółć gęślą jaźń")
     learned["learned"] = {"model": "m-1", "fields": {"stage": 0.81, "moment_of_truth": 0.9}}
     formulas["customer_goal"] = FORMULAS[0]
     formulas["customer_id"] = FORMULAS[1]

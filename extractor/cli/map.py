@@ -15,8 +15,8 @@ SHOWN_SKIPS = 10
 RecordsArg = Annotated[list[Path], typer.Argument(help="Records files written by `journey extract` (- for stdin).",
                                                   show_default=False)]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Report file: .html (self-contained, opens offline), "
-                                      ".md (for a wiki or a ticket), .json (the data, for other tools) or .xlsx (the data's tables, a sheet "
-                                      "each).")]
+                                      ".md (for a wiki or a ticket), .json (the data, for other tools) or .xlsx "
+                                      "(the data's tables, a sheet each).")]
 LangOpt = Annotated[str, typer.Option("--lang", help="Language of the report's labels: en or pl.")]
 TitleOpt = Annotated[Optional[str], typer.Option(help="Report title (default: 'Customer journey map' in the "
                                                  "report's language).", show_default=False)]

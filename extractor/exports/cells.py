@@ -10,6 +10,7 @@ from typing import Any, Callable, Sequence
 
 from .columns import SEPARATOR, Column
 
+Converter = Callable[[Any], Any]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -18,20 +19,32 @@ def guarded(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def cell_converters(columns: Sequence[Column], text: Callable[[str], str]) -> list[Callable[[Any], Any]]:
-    """One converter per column: lists joined with SEPARATOR, free-text lists as a JSON array, texts through
-    `text`; numbers, booleans and None as they are (each writer spells those)."""
+def cell_converters(columns: Sequence[Column], text: Callable[[str], str] | None) -> list[tuple[int, Converter]]:
+    """(column index, converter) for each column whose values need one: lists joined with SEPARATOR, free-text
+    lists as a JSON array, texts through `text` (no converter for them when `text` is None); numbers, booleans
+    and None stay as they are (each writer spells those)."""
+    guard = text or str
+
     def joined(value: Any) -> Any:
-        return text(SEPARATOR.join(value)) if isinstance(value, list) else value
+        return guard(SEPARATOR.join(value)) if isinstance(value, list) else value
 
     def as_json(value: Any) -> Any:
-        return text(json.dumps(value, ensure_ascii=False)) if isinstance(value, list) else value
+        return guard(json.dumps(value, ensure_ascii=False)) if isinstance(value, list) else value
 
     def plain(value: Any) -> Any:
-        return text(value) if isinstance(value, str) else value
+        return guard(value) if isinstance(value, str) else value
 
-    return [{"list": joined, "texts": as_json}.get(c.kind, plain) for c in columns]
+    found: list[tuple[int, Converter]] = []
+    for i, column in enumerate(columns):
+        convert = {"list": joined, "texts": as_json}.get(column.kind, plain if text is not None else None)
+        if convert is not None:
+            found.append((i, convert))
+    return found
 
 
-def converted(row: Sequence[Any], converters: Sequence[Callable[[Any], Any]]) -> list[Any]:
-    return [convert(value) for convert, value in zip(converters, row)]
+def converted(row: Sequence[Any], converters: Sequence[tuple[int, Converter]]) -> list[Any]:
+    """The row's cells, each converted by its column's converter."""
+    cells = list(row)
+    for i, convert in converters:
+        cells[i] = convert(cells[i])
+    return cells

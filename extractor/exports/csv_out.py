@@ -8,7 +8,7 @@ import csv
 from pathlib import Path
 from typing import Any, Sequence
 
-from .cells import cell_converters, guarded
+from .cells import cell_converters, converted, guarded
 from .columns import Column
 
 ENCODING = "utf-8-sig"
@@ -36,7 +36,7 @@ class CsvTable:
         converters, flags = self.converters, self.flags
         out = []
         for row in rows:
-            cells = [convert(value) for convert, value in zip(converters, row)]
+            cells = converted(row, converters)
             for i in flags:
                 cells[i] = _spelled(cells[i])
             out.append(cells)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any, Sequence
 
 from ..errors import UsageError
-from .cells import cell_converters
+from .cells import cell_converters, converted
 from .columns import Column
 
 MAX_ROWS = 1_048_576  # an Excel sheet's rows, its header included
@@ -69,7 +69,7 @@ class XlsxSheet:
 
     def __init__(self, title: str, file: IO[str], columns: Sequence[Column]):
         self.title, self.file = title, file
-        self.converters = cell_converters(columns, str)
+        self.converters = cell_converters(columns, None)  # texts as they are
         self.letters = [column_letters(i) for i in range(len(columns))]
         self.rows = 0
         file.write(f'{XML}<worksheet xmlns="{MAIN}"><sheetData>')
@@ -77,8 +77,8 @@ class XlsxSheet:
 
     def write_row(self, values: Sequence[Any]) -> None:
         self.rows += 1
-        n = self.rows
-        cells = "".join(cell(f"{letter}{n}", value) for letter, value in zip(self.letters, values))
+        n = str(self.rows)
+        cells = "".join([cell(letter + n, value) for letter, value in zip(self.letters, values) if value is not None])
         self.file.write(f'<row r="{n}">{cells}</row>')
 
     def write(self, rows: Sequence[Sequence[Any]]) -> None:
@@ -87,7 +87,7 @@ class XlsxSheet:
                              "or parquet instead, or fewer records per workbook")
         converters = self.converters
         for row in rows:
-            self.write_row([convert(value) for convert, value in zip(converters, row)])
+            self.write_row(converted(row, converters))
 
     def close(self) -> None:
         """Nothing to do: the book ends and zips its sheets on save."""
