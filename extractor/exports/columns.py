@@ -10,6 +10,7 @@ events: one row per event of a record: its item_id, its index in the record's ev
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin
 
 from ..schema import LABEL_FIELDS, Evidence, JourneyEvent, JourneyRecord, LearnedOutcome, LLMOutcome
@@ -26,7 +27,7 @@ class Column:
 
 def kind_of(annotation: Any) -> Kind:
     """The column kind of a pydantic field's annotation (Optional[...] unwrapped)."""
-    if get_origin(annotation) is Union:
+    if get_origin(annotation) in (Union, UnionType):
         annotation = next(a for a in get_args(annotation) if a is not type(None))
     if get_origin(annotation) is list:
         return "list"
@@ -73,7 +74,7 @@ def record_row(record: dict[str, Any]) -> list[Any]:
         if name == "llm":
             row += [value.get(key) if isinstance(value, dict) else None for key in _LLM_KEYS]
         elif name == "learned":
-            fields = value.get("fields") or {} if isinstance(value, dict) else {}
+            fields = (value.get("fields") or {}) if isinstance(value, dict) else {}
             row.append(value.get("model") if isinstance(value, dict) else None)
             row += [fields.get(field) for field in LABEL_FIELDS]
         elif name != "events":
