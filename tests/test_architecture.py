@@ -27,9 +27,10 @@ ALLOWED: dict[str, set[str]] = {
     "summary": CORE,
     "journeymap": CORE,
     "analyses": CORE | {"store"},
+    "exports": CORE,
     "serve": CORE | {"ingest", "evaluation", "store", "labelling", "extractors", "pipeline", "summary", "analyses"},
     "cli": CORE | {"ingest", "evaluation", "store", "labelling", "extractors", "pipeline", "summary", "journeymap",
-                   "analyses", "serve", "learning"},
+                   "analyses", "serve", "learning", "exports"},
     "__main__": {"cli"},
     "__init__": set(),
 }

@@ -354,7 +354,7 @@ def test_map_command_errors_say_what_to_do(tmp_path):
     records = tmp_path / "r.jsonl"
     records.write_text(json.dumps(rec("a", FIRST)) + "\n", encoding="utf-8")
     cases = [
-        (["map", str(records), "--out", str(tmp_path / "m.pdf")], "use .html, .md or .json"),
+        (["map", str(records), "--out", str(tmp_path / "m.pdf")], "use .html, .md, .json or .xlsx"),
         (["map", str(records), "--out", str(tmp_path / "m.json"), "--lang", "de"], "en or pl"),
         (["map", str(records), "--out", str(tmp_path / "m.json"), "--since", "soon"], "YYYY-MM-DD"),
         (["map", str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "m.json")], "journey extract"),

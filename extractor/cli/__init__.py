@@ -41,6 +41,7 @@ def _options(
 
 from . import agree as _agree  # noqa: E402,F401  (registers commands)
 from . import eval as _eval  # noqa: E402,F401
+from . import export as _export  # noqa: E402,F401
 from . import extract as _extract  # noqa: E402,F401
 from . import label as _label  # noqa: E402,F401
 from . import labelstudio as _labelstudio  # noqa: E402,F401

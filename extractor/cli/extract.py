@@ -19,8 +19,10 @@ from .options import (CustomerFieldOpt, EncodingOpt, ExtractorOpt, FormatOpt, Id
                       LearnedModelOpt, MaxCharsOpt, QuietOpt, SegmentFieldOpt, SourceFieldOpt, SourceOpt, TaxonomyOpt,
                       TextFieldOpt, TimeFieldOpt, read_options)
 
-OutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="Write records here (JSON Lines); default stdout.",
-                                                show_default=False)]
+OutOpt = Annotated[Optional[Path], typer.Option(
+    "--out", "-o", help="Write records here (JSON Lines); default stdout. A .csv, .parquet or .xlsx name writes "
+    "the records as JSON Lines beside it (NAME.jsonl, which --resume, map and summary read) and, at the end, as "
+    "that table with its events table (as `journey export` does).", show_default=False)]
 ErrorsOpt = Annotated[Optional[Path], typer.Option(
     "--errors", help="Write bad rows here (JSON Lines: file, line, reason); default OUT.errors.jsonl "
     "or ./journey-errors.jsonl, created only when there are errors.", show_default=False)]
@@ -208,6 +210,7 @@ def run_extract(a: ExtractArgs) -> None:
                            source_field=a.source_field, lang_field=a.lang_field, segment_field=a.segment_field,
                            source=a.source, max_chars=a.max_chars)
     _check_outputs(a)
+    table = _table_out(a)
     tax = load_taxonomy(a.taxonomy)
     flags = _llm_flags(a)
     examples_store = default_store(a.store, a.chroma_url, a.collection) if a.extractor == "llm" else None
@@ -231,6 +234,8 @@ def run_extract(a: ExtractArgs) -> None:
                     a.batch_failed)
     inner = reuse.inner if reuse is not None else extractor  # the extractor behind the reuse of stored labels
     stats, wrote_errors = _label_all(a, extractor, inner, readers, done, errors_path, flags)
+    if table is not None:
+        _export_table(a, table)
     _conclude(a, stats, inner, reuse, errors_path if wrote_errors else None)
     if a.writes_store and reuse is None:
         _write_back(a.inputs, options, a.out, a.store, a.chroma_url, a.collection, a.quiet)
@@ -244,6 +249,35 @@ def _check_outputs(a: ExtractArgs) -> None:
         raise UsageError("--resume needs --out: the records file to continue")
     if a.writes_store and (a.out is None or "-" in a.inputs):
         raise UsageError("writing labels to the store needs --out (the records) and files, not stdin")
+
+
+def _table_out(a: ExtractArgs) -> Path | None:
+    """With --out NAME.csv|.parquet|.xlsx: that table, and --out becomes NAME.jsonl, the records the run writes
+    (and --resume continues); None for any other --out."""
+    from ..exports import FORMATS
+
+    if a.out is None or a.out.suffix.lower() not in FORMATS:
+        return None
+    table, a.out = a.out, a.out.with_suffix(".jsonl")
+    return table
+
+
+def _export_table(a: ExtractArgs, table: Path) -> None:
+    """The run's records file (all of it, after --resume too) exported to the table --out named."""
+    import time
+
+    from ..exports import export_records, format_of
+    from ..records import SkippedLine
+    from .export import counter, report_export
+    from .render import make_console
+
+    assert a.out is not None
+    err = make_console(stderr=True)
+    skipped: list[SkippedLine] = []
+    started = time.perf_counter()
+    with counter(err, "exporting") as tick:
+        result = export_records([a.out], table, format_of(table), skipped, tick)
+    report_export(err, result, skipped, time.perf_counter() - started, a.quiet)
 
 
 def _check_batch(a: ExtractArgs) -> None:

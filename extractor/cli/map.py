@@ -9,13 +9,14 @@ import typer
 
 from . import app
 
-FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".json": "json"}
+FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".json": "json", ".xlsx": "xlsx"}
 SHOWN_SKIPS = 10
 
 RecordsArg = Annotated[list[Path], typer.Argument(help="Records files written by `journey extract` (- for stdin).",
                                                   show_default=False)]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Report file: .html (self-contained, opens offline), "
-                                      ".md (for a wiki or a ticket) or .json (for other tools).")]
+                                      ".md (for a wiki or a ticket), .json (the data, for other tools) or .xlsx "
+                                      "(the data's tables, a sheet each).")]
 LangOpt = Annotated[str, typer.Option("--lang", help="Language of the report's labels: en or pl.")]
 TitleOpt = Annotated[Optional[str], typer.Option(help="Report title (default: 'Customer journey map' in the "
                                                  "report's language).", show_default=False)]
@@ -84,7 +85,7 @@ def _report_kind(out: Path) -> str:
 
     kind = FORMATS.get(out.suffix.lower())
     if kind is None:
-        raise UsageError(f"--out {out}: unknown report format '{out.suffix}'; use .html, .md or .json")
+        raise UsageError(f"--out {out}: unknown report format '{out.suffix}'; use .html, .md, .json or .xlsx")
     return kind
 
 
@@ -148,6 +149,12 @@ def _report(err, out: Path, journey_map, skipped: list, seconds: float) -> None:
 def _write(out: Path, kind: str, journey_map) -> None:
     from ..errors import UsageError
 
+    if kind == "xlsx":
+        from ..exports import write_workbook
+        from ..journeymap.tables import map_tables
+
+        write_workbook(map_tables(journey_map), out)
+        return
     if kind == "html":
         from ..journeymap.html import render_html
 
