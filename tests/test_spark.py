@@ -132,6 +132,9 @@ def test_label_dataframe_gives_a_user_frame_the_records_of_the_same_rows_in_a_fi
     assert [r.origin for r in got] == [f"{frame_src}:{n}" for n in range(1, len(rows) + 1)]
     assert [r.item_id for r in got] == [r["id"] for r in ordered]
 
+    columns = engine.record_columns(session.createDataFrame(got)).collect()
+    assert [row.asDict(recursive=True) for row in columns] == [json.loads(line) for line in records]
+
 
 def test_label_dataframe_names_a_missing_column(session):
     frame = session.createDataFrame([("a", "hello")], "id string, body string")
