@@ -30,7 +30,7 @@ WorkersOpt = Annotated[int, typer.Option(help="Processes that label in parallel;
                                          "over 4 MB one per core, at most 4; else 1).", min=0)]
 EngineOpt = Annotated[str, typer.Option(
     "--engine", help="Where the labelling runs: [b]local[/b] (this machine's processes, see --workers) or "
-    "[b]spark[/b] (Apache Spark, --spark-master; needs pip install 'journey-extractor[spark]' and Java 17+). "
+    "[b]spark[/b] (Apache Spark, --spark-master; needs pip install 'journey-extractor\\[spark]' and Java 17+). "
     "Same records, same order, same --resume either way.")]
 SparkMasterOpt = Annotated[str, typer.Option(
     "--spark-master", help="With --engine spark: the Spark master URL (local[2], local[*], yarn, "
