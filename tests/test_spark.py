@@ -157,3 +157,10 @@ def test_the_llm_extractor_is_refused_on_spark_with_the_way_to_do_it(tmp_path):
                        "-x", "llm", "--base-url", "http://127.0.0.1:9/v1")
     assert done.returncode == 2
     assert "--batch-api" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_bad_master_url_is_refused_before_spark_starts(tmp_path):
+    out = tmp_path / "r.jsonl"
+    done = run_journey("extract", CORPORA[0], "--out", str(out), "--engine", "spark", "--spark-master", "lcoal[2]")
+    assert done.returncode == 2 and "not a Spark master URL" in done.stderr
+    assert "Exception" not in done.stderr and not out.exists()

@@ -288,8 +288,9 @@ def _check_engine(a: ExtractArgs) -> None:
                          "(README: 'Archive scale on Spark')")
     if a.reuse_duplicates is not None:
         raise UsageError("--reuse-near-duplicates needs one store client: use it without --engine spark")
-    from ..engines.spark import require_spark
+    from ..engines.spark import check_master, require_spark
 
+    check_master(a.spark_master)
     require_spark()
 
 

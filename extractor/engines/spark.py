@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import uuid
@@ -56,8 +57,19 @@ def require_spark() -> None:
                            "or set JAVA_HOME")
 
 
+MASTER_URL = re.compile(r"local(\[(\d+|\*)(,\d+)?\])?|local-cluster\[.+\]|yarn|(spark|k8s|mesos)://.+")
+
+
+def check_master(master: str) -> None:
+    """A master URL Spark takes, checked before the JVM starts (it would print its own stack trace)."""
+    if not MASTER_URL.fullmatch(master):
+        raise UsageError(f"--spark-master {master!r} is not a Spark master URL: use local[2], local[*], yarn, "
+                         "spark://HOST:7077 or k8s://https://HOST:PORT")
+
+
 def spark_session(master: str = "local[*]", app_name: str = "journey-extract"):
     """A SparkSession (the running one if there is one), quiet on the console; workers use this Python."""
+    check_master(master)
     require_spark()
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")  # its notes on pandas versions
