@@ -52,8 +52,9 @@ def lines(path: Path) -> list[str]:
 
 def bad_rows(path: Path) -> str:
     """An input with rows that are not items: empty text, too long (with --max-chars 300), not JSON."""
-    rows = [{"id": "ok-1", "text": "The parcel never arrived and the hotline does not answer."}, {"id": "e", "text": ""},
-            {"id": "long", "text": "Paczka nie dotarła. " * 20}, {"id": "ok-2", "text": "Kurier był miły, zwrot szybki."}]
+    rows = [{"id": "ok-1", "text": "The parcel never arrived and the hotline does not answer."},
+            {"id": "e", "text": ""}, {"id": "long", "text": "Paczka nie dotarła. " * 20},
+            {"id": "ok-2", "text": "Kurier był miły, zwrot szybki."}]
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows[:2]) + "\n{not json\n"
                     + "\n".join(json.dumps(r, ensure_ascii=False) for r in rows[2:]) + "\n", encoding="utf-8")
     return str(path)

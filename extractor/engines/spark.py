@@ -12,12 +12,12 @@ partition a batch at a time; nothing is pickled per row but the row itself.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import shutil
 import sys
-import uuid
 import warnings
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -94,19 +94,27 @@ class ExtractorSpec:
     name: str = "rules"
     taxonomy: Taxonomy = field(default_factory=load_taxonomy)
     learned_model: str | None = None
-    key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def __post_init__(self) -> None:
         if self.name not in SPARK_EXTRACTORS:
             raise UsageError(f"the Spark engine runs the {', '.join(SPARK_EXTRACTORS)} extractors, not "
                              f"{self.name!r}; for the llm extractor at scale see README: 'Archive scale on Spark'")
 
+    @property
+    def key(self) -> str:
+        """What the extractor is made of: the same key, the same extractor (so jobs in one session share it)."""
+        content = f"{self.name}\n{self.learned_model}\n{self.taxonomy.model_dump_json()}"
+        return hashlib.blake2b(content.encode("utf-8"), digest_size=16).hexdigest()
+
     def build(self) -> Extractor:
-        """This worker's extractor, built on first use and kept for the worker's next tasks."""
-        extractor = _BUILT.get(self.key)
+        """This worker's extractor, built on first use and kept for the worker's next tasks (the last one only)."""
+        key = self.key
+        extractor = _BUILT.get(key)
         if extractor is None:
             model = Path(self.learned_model) if self.learned_model else None
-            extractor = _BUILT[self.key] = make_extractor(self.name, self.taxonomy, learned_model=model)
+            extractor = make_extractor(self.name, self.taxonomy, learned_model=model)
+            _BUILT.clear()
+            _BUILT[key] = extractor
         return extractor
 
 
@@ -162,27 +170,27 @@ class FrameColumns:
     name: str
 
 
+FrameRow = tuple[str | None, str, str | None, str | None]  # item_id, origin, record, error
+
+
 def label_rows_of_frame(spec: ExtractorSpec, frame: FrameColumns,
-                        rows: Iterable[tuple[Any, int]]) -> Iterator[tuple[str | None, str, str | None, str | None]]:
+                        rows: Iterable[tuple[Any, int]]) -> Iterator[FrameRow]:
     """A partition of (Row, index) pairs as (item_id, origin, record JSON, error JSON) rows, in order."""
     builder = ItemBuilder(frame.name, frame.options, json_escapes=False)
     builder.use_fields(list(frame.columns), None)
     extractor = spec.build()
-    tagged = []
-    for row, index in rows:
-        read = builder.from_record(index + 1, row.asDict())
-        if isinstance(read, InputError):
-            tagged.append(("error", frame.name, read.to_dict()))
-        else:
-            tagged.append(("item", frame.name, read.__dict__))
-    for batch in batches(tagged, extractor.batch_rows):
+    tagged = ((("error", frame.name, read.to_dict()) if isinstance(read, InputError) else
+               ("item", frame.name, read.__dict__))
+              for read in (builder.from_record(index + 1, row.asDict()) for row, index in rows))
+    for batch in batches(tagged, extractor.batch_rows):  # a batch at a time: memory flat in the partition's size
         yield from _frame_rows(batch, label_rows(extractor, batch))
 
 
-def _frame_rows(batch: list[tuple], labelled: LabelledBatch) -> Iterator[tuple[str | None, str, str | None, str | None]]:
+def _frame_rows(batch: list[tuple], labelled: LabelledBatch) -> Iterator[FrameRow]:
+    """A labelled batch as `label_dataframe`'s rows: the record line of each item, or its error line."""
     block, outcomes = labelled
     records = iter(block.split("\n"))  # JSON lines never hold a raw newline
-    for (kind, file, payload), (outcome, _, error) in zip(batch, outcomes):
+    for (_, _, payload), (outcome, _, error) in zip(batch, outcomes):
         if outcome == "record":
             yield payload["item_id"], payload["origin"], next(records), None
         else:
