@@ -124,10 +124,20 @@ BATCH = 256
 _WORKER_EXTRACTOR: Extractor | None = None  # set in the parent before forking workers
 
 
-def _label_batch(batch: list[tuple]) -> tuple[str, list[tuple]]:
-    """Worker side: label a batch. Returns the record lines joined (one write, one pickle) and one
-    (kind, file, error payload or None) row per input row, in order."""
-    extractor = _WORKER_EXTRACTOR
+LabelledBatch = tuple[str, list[tuple]]
+# How a run's batches of tagged rows get labelled, in input order: in this process or forked ones by default,
+# or on an engine (engines/spark.py) that applies `label_rows` elsewhere.
+Labeller = Callable[[Iterator[list[tuple]]], Iterator[LabelledBatch]]
+
+
+def _label_batch(batch: list[tuple]) -> LabelledBatch:
+    """Worker side: label a batch with the extractor set before forking."""
+    return label_rows(_WORKER_EXTRACTOR, batch)
+
+
+def label_rows(extractor: Extractor, batch: list[tuple]) -> LabelledBatch:
+    """Label a batch of tagged rows (`tagged_rows`). Returns the record lines joined (one write, one pickle) and
+    one (kind, file, error payload or None) row per input row, in order: what every engine of a run computes."""
     if extractor.batched:
         return _label_many(extractor, batch)
     lines: list[str] = []
@@ -173,7 +183,7 @@ def _label_many(extractor, batch: list[tuple]) -> tuple[str, list[tuple]]:
     return ("\n".join(lines) + "\n" if lines else ""), rows
 
 
-def _tagged_rows(sources, done: set[str], stats: RunStats, progress: ProgressFn | None) -> Iterator[tuple]:
+def tagged_rows(sources, done: set[str], stats: RunStats, progress: ProgressFn | None) -> Iterator[tuple]:
     """Every input row as (kind, file, payload): an item to label, a bad row to write as an error, or one that
     `done` already holds (skipped); counts what is read and ticks the progress every BATCH rows."""
     for file, rows in sources:
@@ -217,20 +227,24 @@ def run_extraction(
     done: set[str] | None = None,
     progress: ProgressFn | None = None,
     workers: int = 1,
+    labeller: Labeller | None = None,
 ) -> RunStats:
     """Label every item of every source; every input row ends as one record line or one error line.
 
     `sources` yields (file, iterable of FeedbackItem or error objects with `to_dict()`). Items whose
     origin is in `done` (from an interrupted run) are skipped. With `workers` > 1 the labelling runs
-    in forked processes; records are still written in input order by this process.
+    in forked processes; a `labeller` (an engine such as Spark) labels the batches elsewhere. Either way records
+    are written in input order by this process.
     """
     global _WORKER_EXTRACTOR
     stats = RunStats()
     started = time.perf_counter()
     _WORKER_EXTRACTOR = extractor
-    rows = batches(_tagged_rows(sources, done or set(), stats, progress), extractor.batch_rows)
+    rows = batches(tagged_rows(sources, done or set(), stats, progress), extractor.batch_rows)
     pool = None
-    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+    if labeller is not None:
+        results = labeller(rows)
+    elif workers > 1 and "fork" in multiprocessing.get_all_start_methods():
         extractor.warm_up()
         pool = multiprocessing.get_context("fork").Pool(workers)
         results = _bounded_imap(pool, rows, ahead=4 * workers)

@@ -23,6 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "labelling": CORE | {"ingest"},
     "extractors": CORE | {"store", "labelling"},
     "pipeline": CORE | {"ingest", "extractors"},
+    "engines": CORE | {"ingest", "extractors", "pipeline"},
     "learning": CORE | {"labelling", "evaluation", "extractors"},
     "summary": CORE,
     "journeymap": CORE,
@@ -30,7 +31,7 @@ ALLOWED: dict[str, set[str]] = {
     "exports": CORE,
     "serve": CORE | {"ingest", "evaluation", "store", "labelling", "extractors", "pipeline", "summary", "analyses"},
     "cli": CORE | {"ingest", "evaluation", "store", "labelling", "extractors", "pipeline", "summary", "journeymap",
-                   "analyses", "serve", "learning", "exports"},
+                   "analyses", "serve", "learning", "exports", "engines"},
     "__main__": {"cli"},
     "__init__": set(),
 }

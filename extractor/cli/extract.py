@@ -30,6 +30,13 @@ ResumeOpt = Annotated[bool, typer.Option("--resume", help="Continue an interrupt
                                          "or the errors file, append the rest.")]
 WorkersOpt = Annotated[int, typer.Option(help="Processes that label in parallel; 0 = automatic (for inputs "
                                          "over 4 MB one per core, at most 4; else 1).", min=0)]
+EngineOpt = Annotated[str, typer.Option(
+    "--engine", help="Where the labelling runs: [b]local[/b] (this machine's processes, see --workers) or "
+    "[b]spark[/b] (Apache Spark, --spark-master; needs pip install 'journey-extractor\\[spark]' and Java 17+). "
+    "Same records, same order, same --resume either way.")]
+SparkMasterOpt = Annotated[str, typer.Option(
+    "--spark-master", help="With --engine spark: the Spark master URL (local[2], local[*], yarn, "
+    "spark://host:7077, k8s://...).")]
 ToStoreOpt = Annotated[bool, typer.Option("--to-store", help="Also write each record's labels onto its item in the "
                                           "feedback store (adding items not yet ingested), for filtered search; "
                                           "needs --out.")]
@@ -93,6 +100,8 @@ class ExtractArgs:
     encoding: Optional[str]
     max_chars: int
     workers: int
+    engine: str
+    spark_master: str
     quiet: bool
     to_store: bool
     reuse_duplicates: Optional[float]
@@ -156,6 +165,8 @@ def extract(
     encoding: EncodingOpt = None,
     max_chars: MaxCharsOpt = 100_000,
     workers: WorkersOpt = 0,
+    engine: EngineOpt = "local",
+    spark_master: SparkMasterOpt = "local[*]",
     quiet: QuietOpt = False,
     to_store: ToStoreOpt = False,
     reuse_duplicates: ReuseDuplicatesOpt = None,
@@ -216,6 +227,7 @@ def run_extract(a: ExtractArgs) -> None:
     examples_store = default_store(a.store, a.chroma_url, a.collection) if a.extractor == "llm" else None
     extractor = extractor_from_flags(a.extractor, tax, flags, examples_store, a.dry_run, learned_model=a.learned_model)
     _check_batch(a)
+    _check_engine(a)
     if a.dry_run:
         _dry_run(extractor, open_readers(a.inputs, options), a.by_batch)
         return
@@ -296,6 +308,36 @@ def _check_batch(a: ExtractArgs) -> None:
         raise UsageError("--batch-api fills the answer cache: it cannot run with --no-cache or --cassette")
 
 
+def _check_engine(a: ExtractArgs) -> None:
+    """--engine spark fits the rest: an extractor Spark runs, no store on the side; pyspark and Java are there."""
+    from ..errors import UsageError
+
+    if a.engine not in ("local", "spark"):
+        raise UsageError(f"--engine {a.engine!r}: use local or spark")
+    if a.engine == "local" or a.dry_run:
+        return
+    if a.extractor == "llm":
+        raise UsageError("--engine spark runs the rules, keyword and learned extractors; label a sample with "
+                         "--extractor llm --batch-api, `journey train` on it, then -x learned --engine spark "
+                         "(README: 'Archive scale on Spark')")
+    if a.reuse_duplicates is not None:
+        raise UsageError("--reuse-near-duplicates needs one store client: use it without --engine spark")
+    from ..engines.spark import check_master, require_spark
+
+    check_master(a.spark_master)
+    require_spark()
+
+
+def _labeller(a: ExtractArgs, extractor):
+    """The Spark labeller for --engine spark (None: this machine's processes)."""
+    if a.engine != "spark":
+        return None
+    from ..engines.spark import ExtractorSpec, SparkLabeller, spark_session
+
+    spec = ExtractorSpec(extractor.name, extractor.taxonomy, str(a.learned_model) if a.learned_model else None)
+    return SparkLabeller(spark_session(a.spark_master), spec)
+
+
 def _llm_flags(a: ExtractArgs) -> LLMFlags:
     return LLMFlags(a.model, a.base_url, a.llm_config, a.items_per_request, a.concurrency, a.rpm, a.few_shot,
                     a.no_mask, a.no_cache, a.max_cost, a.price_input, a.price_output, a.cassette, a.record_mode,
@@ -318,11 +360,12 @@ def _label_all(a: ExtractArgs, extractor, inner, readers, done: set[str], errors
     err_file = _LazyFile(errors_path, mode)
     total_bytes = sum(r.size or 0 for r in readers)
     workers = 1 if inner.name == "llm" else a.workers  # llm: one process, the requests are concurrent already
+    labeller = _labeller(a, extractor)
     try:
         with model_session(inner, flags), progress_bar(not a.quiet and sys.stderr.isatty(), total_bytes,
                                                           readers) as tick:
             stats = run_extraction(((r.path, r) for r in readers), extractor, out_file, err_file, done=done,
-                                   progress=tick, workers=workers or default_workers(total_bytes))
+                                   progress=tick, workers=workers or default_workers(total_bytes), labeller=labeller)
     except KeyboardInterrupt:
         out_file.flush()
         err_file.flush()

@@ -1,0 +1,1 @@
+"""Distributed engines that run the single-machine extraction elsewhere: `spark` (Apache Spark, PySpark)."""
