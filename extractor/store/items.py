@@ -72,6 +72,7 @@ class ItemTable:
         if "row" not in {c[1] for c in self._db.execute("PRAGMA table_info(facets)")}:  # a table made before rows
             self._db.execute("ALTER TABLE facets ADD COLUMN row INTEGER")
         self.vector_path = self.folder / f"journey-vectors.{collection}.f32"
+        self._mapped: np.ndarray | None = None  # the vector file, mapped once (its pages stay in the OS's cache)
         self._count_facets()
 
     def _count_facets(self) -> None:
@@ -86,8 +87,8 @@ class ItemTable:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("INSERT OR REPLACE INTO facet_counts SELECT collection, '', key, value, count(*) FROM "
                              "facets WHERE collection = ? GROUP BY key, value", (self.collection,))
-            self._db.execute("INSERT OR REPLACE INTO facet_counts SELECT collection, '', ?, ?, count(*) FROM items "
-                             "WHERE collection = ?", (WHOLE, WHOLE, self.collection))
+            self._db.execute("INSERT OR REPLACE INTO facet_counts SELECT ?, '', ?, ?, count(*) FROM items "
+                             "WHERE collection = ?", (self.collection, WHOLE, WHOLE, self.collection))
 
     # -- writing ------------------------------------------------------------------------------------------
 
@@ -205,29 +206,38 @@ class ItemTable:
             pairs.append((key, facet))
         if part and part != NO_LANGUAGE and self.partitioned:
             pairs.append((PART_KEY, json.dumps(part)))
-        return pairs
+        return list(dict.fromkeys(pairs))
 
     def matching(self, clauses: Sequence[tuple[str, Any]], part: str | None = None) -> list[str]:
         """The ids whose metadata has every (key, value) of `clauses` (keys must be indexed), in one partition
         when `part` is given (items of the "und" partition are filtered in Python by the caller)."""
-        pairs = self._facet_clauses(clauses, part)
-        sql = " INTERSECT ".join(["SELECT id FROM facets WHERE collection = ? AND key = ? AND value = ?"] * len(pairs))
-        return [row[0] for row in self._db.execute(sql, [x for pair in pairs for x in (self.collection, *pair)])]
+        return [row[0] for row in self._match("id", self._facet_clauses(clauses, part))]
+
+    def _match(self, column: str, pairs: Sequence[tuple[str, str]]) -> sqlite3.Cursor:
+        """`column` of the facet rows of the first pair whose item has the other pairs too (an indexed lookup per
+        row: no temporary set of a large facet, such as a language's); the smallest facet is read first."""
+        sizes = dict(((key, value), n) for key, value, n in self._db.execute(
+            "SELECT key, value, sum(n) FROM facet_counts WHERE collection = ? GROUP BY key, value", (self.collection,)))
+        pairs = sorted(pairs, key=lambda pair: sizes.get(pair, 0))
+        also = " AND EXISTS (SELECT 1 FROM facets g WHERE g.collection = f.collection AND g.key = ? AND g.value = ? " \
+               "AND g.id = f.id)"
+        sql = f"SELECT f.{column} FROM facets f WHERE f.collection = ? AND f.key = ? AND f.value = ?" + also * (len(pairs) - 1)
+        return self._db.execute(sql, [self.collection, *pairs[0], *(x for pair in pairs[1:] for x in pair)])
 
     def matching_rows(self, clauses: Sequence[tuple[str, Any]], part: str | None = None) -> np.ndarray:
         """The rowids (vector places) of the items matching every clause, ascending (partitioned stores)."""
-        pairs = self._facet_clauses(clauses, part)
-        sql = " INTERSECT ".join(["SELECT row FROM facets WHERE collection = ? AND key = ? AND value = ?"] * len(pairs))
-        rows = np.fromiter((r[0] for r in self._db.execute(sql, [x for p in pairs for x in (self.collection, *p)])
-                            if r[0] is not None), dtype=np.int64)
+        rows = np.fromiter((r[0] for r in self._match("row", self._facet_clauses(clauses, part)) if r[0] is not None),
+                           dtype=np.int64)
         return np.sort(rows)
 
     def vectors(self, rows: np.ndarray, dim: int) -> np.ndarray:
         """The vectors kept at these rowids (zeros for a place never written)."""
         if not self.vector_path.exists() or not len(rows):
             return np.zeros((len(rows), dim), dtype=np.float32)
-        kept = np.memmap(self.vector_path, dtype=np.float32, mode="r")
-        kept = kept[: len(kept) // dim * dim].reshape(-1, dim)
+        kept = self._mapped
+        if kept is None or kept.shape[1] != dim or int(rows[-1]) >= len(kept):  # not mapped yet, or grown since
+            kept = np.memmap(self.vector_path, dtype=np.float32, mode="r")
+            kept = self._mapped = kept[: len(kept) // dim * dim].reshape(-1, dim)
         inside = rows < len(kept)
         out = np.zeros((len(rows), dim), dtype=np.float32)
         out[inside] = kept[rows[inside]]
@@ -239,8 +249,8 @@ class ItemTable:
         rows = [int(r) for r in rows]
         for start in range(0, len(rows), _IN_CHUNK):
             part = rows[start:start + _IN_CHUNK]
-            found.update(self._db.execute(f"SELECT rowid, id FROM items WHERE collection = ? AND rowid IN "
-                                          f"({','.join('?' * len(part))})", [self.collection, *part]))
+            found.update(self._db.execute(f"SELECT rowid, id FROM items WHERE rowid IN ({','.join('?' * len(part))}) "
+                                          "AND +collection = ?", [*part, self.collection]))  # by rowid, not by index
         return found
 
     def having(self, ids: Sequence[str], clauses: Sequence[tuple[str, Any]]) -> set[str]:
