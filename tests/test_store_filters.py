@@ -50,7 +50,7 @@ def corpus(n: int = 240, seed: int = 3) -> list[tuple[FeedbackItem, dict]]:
 
 ALL_FILTERS = [filters(lang="pl"), filters(lang="en"), filters(stage="delivery"), filters(emotion="joy"),
                filters(emotion="anger"), filters(touchpoint="courier"), filters(pain_point="billing_error"),
-               filters(pain_point="late_delivery"), filters(source="ticket"), {"segment": "smb"},
+               filters(pain_point="late_delivery"), filters(source="ticket"), filters(segment="smb"),
                filters(lang="pl", stage="support"), filters(emotion="joy", touchpoint="app")]
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,7 @@ EXACT_MAX = 1000  # a store without its own vectors (made before partitions) ans
 EXACT_ROWS = 20_000  # a filter matching at most this many items is answered exactly from the item table's vectors
 # (at 100k items, ~1 us an item to find its vector's place and ~0.5 us to read it: 20,000 in ~30 ms)
 POSTFILTER_MAX = 3000  # neighbours fetched at most to find enough matches of a filter (100k items: 19 ms)
+RELIST_S = 10.0  # a partitioned store looks for languages added by another process at most this often
 OVERFETCH = (10, 50)  # on a server: unfiltered neighbours fetched per wanted hit, tried in turn
 # HNSW settings of new collections, measured on 100,000 real items (ids and vectors only, Chroma alone): an
 # ef_construction of 32 adds 3,040 items/s for a recall@10 of 0.89, 48 about 2,400/s for 0.91, 64 2,270/s for
@@ -140,6 +142,7 @@ class FeedbackStore:
         self.client = client
         self.partitioned = items is not None and items.partitioned
         self._parts: dict[str, Any] = {} if self.partitioned else {UNPARTITIONED: collection}
+        self._listed_at = -RELIST_S  # when Chroma's collections were last listed (time.monotonic)
 
     # -- opening ----------------------------------------------------------------------------------
 
@@ -225,7 +228,8 @@ class FeedbackStore:
 
     def partitions(self) -> dict[str, Any]:
         """partition -> its Chroma collection ({"": the collection} when the store is not partitioned)."""
-        if self.partitioned:
+        if self.partitioned and time.monotonic() - self._listed_at >= RELIST_S:
+            self._listed_at = time.monotonic()
             prefix = self.collection.name + "."
             for name in self._collection_names():
                 if name.startswith(prefix) and name[len(prefix):] not in self._parts:
@@ -692,10 +696,12 @@ def _chunks(items: Iterable[FeedbackItem], size: int, stats: IngestStats) -> Ite
 
 
 def filters(*, stage: str | None = None, touchpoint: str | None = None, pain_point: str | None = None,
-            lang: str | None = None, source: str | None = None, emotion: str | None = None) -> dict[str, Any] | None:
+            lang: str | None = None, source: str | None = None, emotion: str | None = None,
+            segment: str | None = None) -> dict[str, Any] | None:
     """A Chroma `where` clause from label filters (all must hold)."""
     clauses: list[dict[str, Any]] = []
-    for key, value in (("stage", stage), ("lang", lang), ("source", source), ("emotion", emotion)):
+    for key, value in (("stage", stage), ("lang", lang), ("source", source), ("emotion", emotion),
+                       ("segment", segment)):
         if value:
             clauses.append({key: value})
     if touchpoint:
