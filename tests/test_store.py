@@ -261,11 +261,14 @@ def test_another_embedding_config_is_refused(location):
 def test_texts_and_metadata_live_in_the_item_table_when_embedded_and_in_chroma_on_a_server(location):
     store = location.open()
     store.ingest(topic_items())
-    raw = store.collection.get(include=["metadatas"])
     if location.mode == "embedded":
-        assert set(raw["metadatas"]) == {None}  # Chroma gets ids and vectors only: its metadata slows ingest
+        parts = store.partitions()  # one collection per language
+        assert set(parts) == {lang for lang, _ in TOPICS.values()}
+        for col in parts.values():  # Chroma gets ids and vectors only: its metadata slows ingest
+            assert set(col.get(include=["metadatas"])["metadatas"]) == {None}
         assert (location.path / FILENAME).is_file()
     else:
+        raw = store.collection.get(include=["metadatas"])
         assert {m["item_id"]: m["text"] for m in raw["metadatas"]} == {key: text for key, (_, text) in TOPICS.items()}
     reopened = location.open()  # a new handle finds texts and metadata where they were kept
     hits = reopened.search("parcel", len(TOPICS))

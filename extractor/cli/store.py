@@ -141,6 +141,8 @@ def search(
     emotion: Annotated[Optional[str], typer.Option(help="Only items with this emotion.")] = None,
     lang: Annotated[Optional[str], typer.Option(help="Only items in this language (en, pl).")] = None,
     source: Annotated[Optional[str], typer.Option(help="Only items from this source (review, ticket, ...).")] = None,
+    segment: Annotated[Optional[str], typer.Option(help="Only items of this customer segment (read with "
+                                                        "--segment-field when ingested).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per hit (id, score, text, metadata).")]
     = False,
     store: StoreOpt = None,
@@ -152,7 +154,7 @@ def search(
 
     target = open_store(store, chroma_url, collection, create=False)
     where = filters(stage=stage, touchpoint=touchpoint, pain_point=pain_point, lang=lang, source=source,
-                    emotion=emotion)
+                    emotion=emotion, segment=segment)
     hits = target.search(query, k, where)
     if as_json:
         for h in hits:

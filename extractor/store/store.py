@@ -6,12 +6,22 @@ nothing. Every item has a text and metadata: source, language, customer, time an
 labels as flat fields (`stage`, `emotion`, `tp_<id>`, `pp_<id>` booleans), so search can filter by any label.
 On a server both live in Chroma's metadata; an embedded store gives Chroma only ids and vectors and keeps texts
 and metadata in its item table beside Chroma (see items.py: much faster ingest and filters).
+
+An embedded store keeps one Chroma collection per language (`{collection}.{lang}`; the collection named
+`collection` holds only the embedding's configuration), so a language filter is a plain query of one smaller
+index. Another filter is answered from the item table's counts: exactly (comparing the query with the vector of
+each match, which the item table keeps too) when it matches at most EXACT_ROWS items; otherwise, per language,
+from the nearest neighbours, fetched until enough of them match (up to POSTFILTER_MAX), and exactly again when
+they hold too few. A store made before languages had their own collections (layout "item-table@1") keeps its one
+collection, and its exact searches read vectors from Chroma (EXACT_MAX) or restrict Chroma's query to the ids.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,16 +32,21 @@ import numpy as np
 
 from ..errors import UsageError
 from ..schema import FeedbackItem
-from .items import FILENAME, ItemTable
+from .items import FILENAME, UNPARTITIONED, ItemTable, part_of
 
 DEFAULT_PATH = Path(".journey") / "store"
 DEFAULT_COLLECTION = "feedback"
 MAX_BATCH = 5000  # Chroma refuses `add` batches above about 5,400 items
 ENV_PATH, ENV_URL = "JOURNEY_STORE", "JOURNEY_CHROMA_URL"
 TP_PREFIX, PP_PREFIX = "tp_", "pp_"
-LAYOUT_KEY, ITEM_TABLE = "journey_layout", "item-table@1"  # collection metadata: texts and metadata in items.py
-EXACT_MAX = 2000  # a filter matching at most this many items is answered exactly, by comparing with each
-OVERFETCH = (10, 50)  # unfiltered neighbours fetched per wanted hit, tried in turn (100k items: 9 ms, 40 ms)
+LAYOUT_KEY = "journey_layout"  # collection metadata: texts and metadata in items.py...
+ITEM_TABLE, PARTITIONED = "item-table@1", "item-table@2"  # ... and (2) one collection per language
+EXACT_MAX = 1000  # a store without its own vectors (made before partitions) answers this many matches exactly
+EXACT_ROWS = 20_000  # a filter matching at most this many items is answered exactly from the item table's vectors
+# (at 100k items, ~1 us an item to find its vector's place and ~0.5 us to read it: 20,000 in ~30 ms)
+POSTFILTER_MAX = 3000  # neighbours fetched at most to find enough matches of a filter (100k items: 19 ms)
+RELIST_S = 10.0  # a partitioned store looks for languages added by another process at most this often
+OVERFETCH = (10, 50)  # on a server: unfiltered neighbours fetched per wanted hit, tried in turn
 # HNSW settings of new collections, measured on 100,000 real items (ids and vectors only, Chroma alone): an
 # ef_construction of 32 adds 3,040 items/s for a recall@10 of 0.89, 48 about 2,400/s for 0.91, 64 2,270/s for
 # 0.94, Chroma's 100 about 1,700/s for 0.96. End to end (embedding and item table in a second process) 32 gave
@@ -79,7 +94,7 @@ class Hit:
 
 def item_metadata(item: FeedbackItem) -> dict[str, Any]:
     md: dict[str, Any] = {"item_id": item.item_id, "source": item.source}
-    for key in ("lang", "customer_id", "created_at", "origin"):
+    for key in ("lang", "customer_id", "created_at", "segment", "origin"):
         value = getattr(item, key, None)
         if value is not None:
             md[key] = value
@@ -119,11 +134,15 @@ def resolve_location(path: str | Path | None, url: str | None) -> tuple[str, str
 class FeedbackStore:
     """One Chroma collection of feedback items with a fixed embedding."""
 
-    def __init__(self, collection, embedding, where: str, items: ItemTable | None = None):
-        self.collection = collection
+    def __init__(self, collection, embedding, where: str, items: ItemTable | None = None, client=None):
+        self.collection = collection  # partitioned: only the embedding's configuration; else every item
         self.embedding = embedding
         self.where = where
         self.items = items  # None: texts and metadata are in Chroma's metadata (a server)
+        self.client = client
+        self.partitioned = items is not None and items.partitioned
+        self._parts: dict[str, Any] = {} if self.partitioned else {UNPARTITIONED: collection}
+        self._listed_at = -RELIST_S  # when Chroma's collections were last listed (time.monotonic)
 
     # -- opening ----------------------------------------------------------------------------------
 
@@ -167,23 +186,25 @@ class FeedbackStore:
             elif stored.get("config") not in (None, embedding.get_config()):
                 raise StoreError(f"collection {collection!r} at {where} was embedded with {stored.get('name')} "
                                  f"{stored.get('config')}, not {embedding.get_config()}; use another --collection")
-            table = (existing.metadata or {}).get(LAYOUT_KEY) == ITEM_TABLE
+            layout = (existing.metadata or {}).get(LAYOUT_KEY)
+            table = layout in (ITEM_TABLE, PARTITIONED)
             if table and kind == "url":
                 raise StoreError(f"collection {collection!r} was made by an embedded store and keeps its texts in "
                                  f"that store folder ({FILENAME}); open it with --store FOLDER, or ingest into another "
                                  "--collection on the server")
-            items = ItemTable(where, collection) if table else None
-            return cls(client.get_collection(collection, embedding_function=embedding), embedding, where, items)
+            items = ItemTable(where, collection, partitioned=layout == PARTITIONED) if table else None
+            return cls(client.get_collection(collection, embedding_function=embedding), embedding, where, items, client)
         if not create:
             raise StoreError(f"no collection {collection!r} at {where}: run `journey ingest` first")
         embedding = embedding or HashingEmbedding()
         try:
             col = client.create_collection(collection, embedding_function=embedding,
-                                           metadata={LAYOUT_KEY: ITEM_TABLE} if kind == "path" else None,
+                                           metadata={LAYOUT_KEY: PARTITIONED} if kind == "path" else None,
                                            configuration={"hnsw": dict(HNSW)})
         except Exception as exc:  # noqa: BLE001
             raise StoreError(f"cannot create collection {collection!r} at {where}: {exc}") from None
-        return cls(col, embedding, where, ItemTable(where, collection) if kind == "path" else None)
+        items = ItemTable(where, collection, partitioned=True) if kind == "path" else None
+        return cls(col, embedding, where, items, client)
 
     @staticmethod
     def _existing(client, name: str):
@@ -201,7 +222,59 @@ class FeedbackStore:
             raise StoreError(f"collection {name!r} cannot be opened: {exc}") from None
 
     def count(self) -> int:
-        return self.collection.count()
+        return sum(col.count() for col in self.partitions().values())
+
+    # -- partitions (one collection per language, embedded) ---------------------------------------
+
+    def partitions(self) -> dict[str, Any]:
+        """partition -> its Chroma collection ({"": the collection} when the store is not partitioned)."""
+        if self.partitioned and time.monotonic() - self._listed_at >= RELIST_S:
+            self._listed_at = time.monotonic()
+            prefix = self.collection.name + "."
+            for name in self._collection_names():
+                if name.startswith(prefix) and name[len(prefix):] not in self._parts:
+                    self.part_collection(name[len(prefix):])
+        return dict(self._parts)
+
+    def _collection_names(self) -> list[str]:
+        return [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
+
+    def part_collection(self, part: str, create: bool = False):
+        """The collection of one partition (None when it does not exist and `create` is False)."""
+        if not self.partitioned or part in self._parts:
+            return self._parts.get(part, self.collection if not self.partitioned else None)
+        name = f"{self.collection.name}.{part}"
+        if create:
+            col = self.client.get_or_create_collection(name, embedding_function=self.embedding,
+                                                       configuration={"hnsw": dict(HNSW)})
+        elif name in self._collection_names():
+            col = self.client.get_collection(name, embedding_function=self.embedding)
+        else:
+            return None
+        self._parts[part] = col
+        return col
+
+    def _by_part(self, metas: Sequence[Mapping[str, Any]]) -> dict[str, list[int]]:
+        """partition -> positions of the items with these metadata."""
+        groups: dict[str, list[int]] = {}
+        for j, md in enumerate(metas):
+            groups.setdefault(part_of(md) if self.partitioned else UNPARTITIONED, []).append(j)
+        return groups
+
+    def _present(self, ids: Sequence[str], metas: Sequence[Mapping[str, Any]]) -> set[str]:
+        """Those of `ids` that already have a vector (looked up in their partition's collection)."""
+        present: set[str] = set()
+        for part, at in self._by_part(metas).items():
+            col = self.part_collection(part)
+            if col is not None:
+                present.update(col.get(ids=[ids[j] for j in at], include=[])["ids"])
+        return present
+
+    def _add_vectors(self, ids: Sequence[str], embeddings, metas: Sequence[Mapping[str, Any]]) -> None:
+        """Add ids and vectors to their partitions' collections (embedded: the item table has the rest)."""
+        vectors = np.asarray(embeddings, dtype=np.float32)
+        for part, at in self._by_part(metas).items():
+            self.part_collection(part, create=True).add(ids=[ids[j] for j in at], embeddings=vectors[at])
 
     # -- writing ----------------------------------------------------------------------------------
 
@@ -215,26 +288,12 @@ class FeedbackStore:
         """
         stats = IngestStats()
         batch = max(1, min(batch, MAX_BATCH))
-        pending: deque = deque()
+        pending: deque = deque()  # (ids, texts, metas, embeddings or their async result), not yet in Chroma
         pool = None
         use_pool = (os.cpu_count() or 1) > 1 if parallel is None else parallel
-
-        def write(job) -> None:
-            ids, texts, metas, result = job
-            embeddings = result.get() if hasattr(result, "get") else result
-            if self.items is None:
-                self.collection.add(ids=ids, embeddings=embeddings,
-                                    metadatas=[dict(m, text=t) for m, t in zip(metas, texts)])
-            else:  # the item table already has these rows (see `_add` for why first)
-                self.collection.add(ids=ids, embeddings=embeddings)
-            stats.added += len(ids)
-            stats.batches += 1
-
         try:
             for chunk in _chunks(items, batch, stats):
-                present = set(self.collection.get(ids=list(chunk), include=[])["ids"])
-                stats.present += len(present)
-                new = [key for key in chunk if key not in present]
+                new = self._new_ids(chunk, pending, stats)
                 if new:
                     texts = [chunk[k][0] for k in new]
                     metas = [chunk[k][1] for k in new]
@@ -244,20 +303,39 @@ class FeedbackStore:
                     if pool is not None:
                         result = pool.apply_async(_embed_and_keep, (texts, rows))
                     else:
-                        if rows is not None:
-                            self.items.put(rows)
                         result = self.embedding(texts)
+                        if rows is not None:
+                            self.items.put(rows, result)
                     pending.append((new, texts, metas, result))
                 while len(pending) > (1 if pool is not None else 0):
-                    write(pending.popleft())
+                    self._write_job(pending.popleft(), stats)
                 if progress:
                     progress(stats.read)
             while pending:
-                write(pending.popleft())
+                self._write_job(pending.popleft(), stats)
         finally:
             if pool is not None:
                 pool.terminate()
         return stats
+
+    def _new_ids(self, chunk: Mapping[str, tuple[str, dict]], pending: deque, stats: IngestStats) -> list[str]:
+        """The ids of a batch that are neither stored nor in a batch still being written."""
+        keys = list(chunk)
+        present = self._present(keys, [chunk[k][1] for k in keys])
+        for job in pending:  # at most one batch: written before the next one is checked
+            present.update(k for k in job[0] if k in chunk)
+        stats.present += len(present)
+        return [key for key in keys if key not in present]
+
+    def _write_job(self, job, stats: IngestStats) -> None:
+        ids, texts, metas, result = job
+        embeddings = result.get() if hasattr(result, "get") else result
+        if self.items is None:
+            self.collection.add(ids=ids, embeddings=embeddings, metadatas=[dict(m, text=t) for m, t in zip(metas, texts)])
+        else:  # the item table already has these rows (see `_add` for why first)
+            self._add_vectors(ids, embeddings, metas)
+        stats.added += len(ids)
+        stats.batches += 1
 
     def update_labels(self, pairs: Iterable[tuple[FeedbackItem, Mapping[str, Any]]], batch: int = 2000) -> int:
         """Write the journey labels of records back onto their items (adding items not yet stored)."""
@@ -267,7 +345,7 @@ class FeedbackStore:
         def flush() -> int:
             ids = [content_id(item.item_id, item.text) for item, _ in chunk]
             metas = [dict(item_metadata(item), **label_metadata(rec)) for item, rec in chunk]
-            present = set(self.collection.get(ids=ids, include=[])["ids"])
+            present = self._present(ids, metas)
             stored = self._stored(sorted(present))
             # an update merges keys: flags of labels the new record no longer has are set to False
             meta_of = dict(zip(ids, metas))
@@ -303,8 +381,8 @@ class FeedbackStore:
         if self.items is None:
             self.collection.add(ids=ids, embeddings=embeddings, metadatas=[dict(m, text=t) for m, t in zip(metas, texts)])
             return
-        self.items.put(zip(ids, texts, metas))
-        self.collection.add(ids=ids, embeddings=embeddings)
+        self.items.put(zip(ids, texts, metas), embeddings)
+        self._add_vectors(ids, embeddings, metas)
 
     def _stored(self, ids: Sequence[str], chroma_metadatas: Sequence[Mapping | None] | None = None
                 ) -> dict[str, tuple[str, dict]]:
@@ -330,70 +408,154 @@ class FeedbackStore:
         return self.nearest(self.embedding([query])[0], k, where)
 
     def nearest(self, vector: Sequence[float], k: int = 10, where: Mapping[str, Any] | None = None) -> list[Hit]:
-        """The k nearest items, optionally filtered (a Chroma `where`). With a filter, the nearest 10 x k items are
-        fetched unfiltered and filtered here first. When they hold too few matches, an embedded store restricts the
-        query to the ids its item table finds (about 25 ms plus 1 us a matching item at 100k items); on a server,
-        50 x k neighbours are tried, then Chroma's own filter, whose cost grows with the items it matches (about
-        7 us each: 300 ms for a language filter at 100k items)."""
+        """The k nearest items, optionally filtered (a Chroma `where`; see the module's note for how an embedded
+        store answers a filter). On a server the nearest 10 x k, then 50 x k items are fetched unfiltered and
+        filtered here; when they hold too few matches, Chroma's own filter answers, whose cost grows with the items
+        it matches (about 7 us each: 300 ms for a language filter at 100k items)."""
         query = np.asarray(vector, dtype=np.float32)
+        if self.items is not None:
+            scored = self._filtered(query, k, where) if where else [
+                pair for col in self.partitions().values() for pair in self._ann(col, query, k)]
+            best = dict(sorted(scored, key=lambda pair: pair[1]))  # an id found twice keeps its best score
+            return self._hits(sorted(best.items(), key=lambda pair: -pair[1])[:k])
         if not where:
             return self._query(query, k)
-        # Embedded, the item table's ids make a restricted query cheap, so one overfetch is tried, not two.
-        for factor in (OVERFETCH[:1] if self.items is not None else OVERFETCH) if _simple(where) else ():
+        for factor in OVERFETCH if _simple(where) else ():
             hits = [h for h in self._query(query, k * factor) if _matches(h.metadata, where)]
             if len(hits) >= k:
                 return hits[:k]
-        if self.items is None:
-            hits = self._query(query, k, where=where)
-            return hits if len(hits) >= k else self._exact(query, k, where=where) or hits
-        clauses = _clauses(where) if _simple(where) else []
-        if clauses and all(self.items.indexed(key) for key, _ in clauses):
-            allowed = self.items.matching(clauses)
-        else:  # operators, or a key the index leaves out (free text, ids): every row is read
-            allowed = [i for i, (_, md) in self.items.get(self._all_ids()).items() if _matches(md, where)]
-        if not allowed:
-            return []
-        if len(allowed) <= EXACT_MAX:
-            return self._exact(query, k, ids=allowed)
-        hits = self._query(query, min(k, len(allowed)), ids=allowed)
-        return hits if len(hits) >= min(k, len(allowed)) else self._exact(query, k, ids=allowed) or hits
+        hits = self._query(query, k, where=where)
+        return hits if len(hits) >= k else self._exact(query, k, where=where) or hits
 
-    def _exact(self, query: np.ndarray, k: int, *, ids: list[str] | None = None,
-               where: Mapping[str, Any] | None = None) -> list[Hit]:
-        """Exact nearest neighbours among the items given by ids or a filter (at most EXACT_MAX of them; [] when
-        there are more). Chroma's filtered HNSW search can return fewer hits than there are matches when the
-        matches are few and far from the query; comparing with every match cannot."""
-        include = ["embeddings"] if self.items is not None else ["embeddings", "metadatas"]
+    # -- searching an embedded store: (id, score) pairs, texts read for the final hits only -------
+
+    def _filtered(self, query: np.ndarray, k: int, where: Mapping[str, Any]) -> list[tuple[str, float]]:
+        """The k best (id, score) pairs matching `where`, from each partition the filter can match."""
+        assert self.items is not None
+        clauses = _clauses(where) if _simple(where) else []
+        if not clauses or not all(self.items.indexed(key) for key, _ in clauses):
+            # operators, or a key the index leaves out (free text, ids): every row is read
+            allowed = [i for i, (_, md) in self.items.get(self._all_ids()).items() if _matches(md, where)]
+            return [pair for col in self.partitions().values() for pair in self._restricted(col, query, k, allowed)]
+        counts = {part: (m, size) for part, (m, size) in self.items.counts(clauses).items() if m}
+        scored: list[tuple[str, float]] = []
+        whole = [part for part, (m, size) in counts.items() if m >= size]  # e.g. a language filter
+        for part in whole:
+            scored += self._ann(self.part_collection(part), query, k) if self.part_collection(part) else []
+        rest = {part: counts[part] for part in counts if part not in whole}
+        if self.partitioned and rest and sum(m for m, _ in rest.values()) <= EXACT_ROWS:
+            return scored + self._exact_rows(query, k, self.items.matching_rows(clauses))
+        for part, (matching, size) in rest.items():
+            col = self.part_collection(part)
+            if matching and col is not None:
+                scored += self._search_part(col, part, query, k, clauses, matching, size)
+        return scored
+
+    def _search_part(self, col, part: str, query: np.ndarray, k: int, clauses: list[tuple[str, Any]],
+                     matching: int, size: int) -> list[tuple[str, float]]:
+        """The k best matches in one partition, `matching` of its `size` items matching the clauses (at most)."""
+        assert self.items is not None
+        if matching >= size:  # every item of the partition matches (a language filter, in a partitioned store)
+            return self._ann(col, query, k)
+        if self.partitioned and matching <= EXACT_ROWS:
+            return self._exact_rows(query, k, self.items.matching_rows(clauses, part))
+        if not self.partitioned and matching <= EXACT_MAX:
+            return self._exact_ids(col, query, k, self.items.matching(clauses, part))
+        n = min(POSTFILTER_MAX, max(10 * k, math.ceil(3 * k * size / matching)))
+        while True:
+            found = self._ann(col, query, n)
+            kept = self.items.having([i for i, _ in found], clauses)
+            pairs = [pair for pair in found if pair[0] in kept]
+            if len(pairs) >= k or len(found) < n:
+                return pairs[:k]
+            if n >= POSTFILTER_MAX:
+                break
+            n = min(POSTFILTER_MAX, n * 4)
+        if self.partitioned:
+            return self._exact_rows(query, k, self.items.matching_rows(clauses, part))
+        return self._restricted(col, query, k, self.items.matching(clauses, part))
+
+    def _restricted(self, col, query: np.ndarray, k: int, ids: list[str]) -> list[tuple[str, float]]:
+        """The k best of `ids` in one collection: exactly when they are few, else by Chroma's restricted query
+        (which can return fewer hits than there are matches; exactly again then, if they are few enough)."""
+        if len(ids) <= EXACT_MAX:
+            return self._exact_ids(col, query, k, ids)
+        pairs = self._ann(col, query, k, ids)
+        return pairs if len(pairs) >= k else self._exact_ids(col, query, k, ids) or pairs
+
+    def _ann(self, col, query: np.ndarray, n: int, ids: list[str] | None = None) -> list[tuple[str, float]]:
+        """The n nearest (id, cosine similarity) pairs of one collection, from its HNSW index."""
         try:
-            got = self.collection.get(ids=ids, where=dict(where) if where else None, include=include,
-                                      limit=None if ids is not None else EXACT_MAX + 1)
+            result = col.query(query_embeddings=[query], n_results=n, ids=ids, include=["distances"])
+        except Exception as exc:  # noqa: BLE001 - an empty collection or a Chroma error
+            if col.count() == 0:
+                return []
+            raise StoreError(f"search failed: {exc}") from None
+        return [(hid, 1.0 - float(dist)) for hid, dist in zip(result["ids"][0], result["distances"][0])]
+
+    def _exact_ids(self, col, query: np.ndarray, k: int, ids: list[str]) -> list[tuple[str, float]]:
+        """The k best of `ids` (those in this collection), comparing the query with each of their vectors."""
+        if not ids:
+            return []
+        try:
+            got = col.get(ids=ids, include=["embeddings"])
+        except Exception as exc:  # noqa: BLE001
+            raise StoreError(f"search failed: {exc}") from None
+        if not got["ids"]:
+            return []
+        scores = _cosines(np.asarray(got["embeddings"], dtype=np.float32), query)
+        return [(got["ids"][j], float(scores[j])) for j in np.argsort(-scores, kind="stable")[:k]]
+
+    def _exact_rows(self, query: np.ndarray, k: int, rows: np.ndarray, chunk: int = EXACT_ROWS
+                    ) -> list[tuple[str, float]]:
+        """The k best of the items at these rowids, comparing the query with each of their kept vectors (read
+        `chunk` at a time)."""
+        assert self.items is not None
+        best_rows, best_scores = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        for start in range(0, len(rows), chunk):
+            part = rows[start:start + chunk]
+            scores = _cosines(self.items.vectors(part, len(query)), query)
+            best_rows, best_scores = np.concatenate([best_rows, part]), np.concatenate([best_scores, scores])
+            order = np.argsort(-best_scores, kind="stable")[:k]
+            best_rows, best_scores = best_rows[order], best_scores[order]
+        ids = self.items.ids_of(best_rows.tolist())
+        return [(ids[int(r)], float(score)) for r, score in zip(best_rows, best_scores) if int(r) in ids]
+
+    def _hits(self, scored: Sequence[tuple[str, float]]) -> list[Hit]:
+        stored = self._stored([i for i, _ in scored])
+        return [Hit(hid, score, *stored.get(hid, ("", {}))) for hid, score in scored]
+
+    # -- searching a server (texts and metadata in Chroma) -----------------------------------------
+
+    def _exact(self, query: np.ndarray, k: int, *, where: Mapping[str, Any]) -> list[Hit]:
+        """Exact nearest neighbours among the items matching a filter (at most EXACT_MAX of them; [] when there
+        are more). Chroma's filtered HNSW search can return fewer hits than there are matches when the matches are
+        few and far from the query; comparing with every match cannot."""
+        try:
+            got = self.collection.get(where=dict(where), include=["embeddings", "metadatas"], limit=EXACT_MAX + 1)
         except Exception as exc:  # noqa: BLE001
             raise StoreError(f"search failed: {exc}") from None
         if not got["ids"] or len(got["ids"]) > EXACT_MAX:
             return []
-        matrix = np.asarray(got["embeddings"], dtype=np.float32)
-        norms = np.linalg.norm(matrix, axis=1) * (float(np.linalg.norm(query)) or 1.0)
-        scores = (matrix @ query) / np.where(norms == 0, 1.0, norms)
+        scores = _cosines(np.asarray(got["embeddings"], dtype=np.float32), query)
         order = np.argsort(-scores, kind="stable")[:k]
         found = [got["ids"][j] for j in order]
-        metas = None if self.items is not None else [got["metadatas"][j] for j in order]
-        stored = self._stored(found, metas)
+        stored = self._stored(found, [got["metadatas"][j] for j in order])
         return [Hit(hid, float(scores[j]), *stored.get(hid, ("", {}))) for hid, j in zip(found, order)]
 
     def _all_ids(self) -> list[str]:
-        return self.collection.get(include=[])["ids"]
+        return [i for col in self.partitions().values() for i in col.get(include=[])["ids"]]
 
-    def _query(self, query, k: int, where: Mapping[str, Any] | None = None, ids: list[str] | None = None) -> list[Hit]:
-        include = ["distances"] if self.items is not None else ["metadatas", "distances"]
+    def _query(self, query, k: int, where: Mapping[str, Any] | None = None) -> list[Hit]:
         try:
             result = self.collection.query(query_embeddings=[query], n_results=k, where=dict(where) if where else None,
-                                           ids=ids, include=include)
+                                           include=["metadatas", "distances"])
         except Exception as exc:  # noqa: BLE001 - an empty collection or a server error
             if self.count() == 0:
                 return []
             raise StoreError(f"search failed: {exc}") from None
         found = result["ids"][0]
-        stored = self._stored(found, None if self.items is not None else result["metadatas"][0])
+        stored = self._stored(found, result["metadatas"][0])
         return [Hit(hid, 1.0 - float(dist), *stored.get(hid, ("", {})))
                 for hid, dist in zip(found, result["distances"][0])]
 
@@ -405,23 +567,24 @@ class FeedbackStore:
     def iter_vectors(self, batch: int = 5000) -> Iterator[tuple[list[str], list[list[float]], list[dict]]]:
         """Every stored item with its embedding and its metadata (`text` included), in batches (for duplicates and
         themes)."""
-        offset, n = 0, self.count()
-        while offset < n:
-            include = ["embeddings"] if self.items is not None else ["embeddings", "metadatas"]
-            got = self.collection.get(limit=batch, offset=offset, include=include)
-            if not got["ids"]:
-                break
-            stored = self._stored(got["ids"], got.get("metadatas") if self.items is None else None)
-            metas = []
-            for i in got["ids"]:
-                text, md = stored.get(i, ("", {}))
-                metas.append(dict(md, text=text))
-            yield got["ids"], got["embeddings"], metas
-            offset += len(got["ids"])
+        include = ["embeddings"] if self.items is not None else ["embeddings", "metadatas"]
+        for col in self.partitions().values():
+            offset, n = 0, col.count()
+            while offset < n:
+                got = col.get(limit=batch, offset=offset, include=include)
+                if not got["ids"]:
+                    break
+                stored = self._stored(got["ids"], got.get("metadatas") if self.items is None else None)
+                metas = []
+                for i in got["ids"]:
+                    text, md = stored.get(i, ("", {}))
+                    metas.append(dict(md, text=text))
+                yield got["ids"], got["embeddings"], metas
+                offset += len(got["ids"])
 
 
 _WORKER_EMBEDDING = None
-_WORKER_TABLE: tuple[str, str] | ItemTable | None = None  # (folder, collection) until the worker opens it
+_WORKER_TABLE: tuple[str, str, bool] | ItemTable | None = None  # ItemTable arguments until the worker opens it
 
 
 def _embedding_pool(embedding, items: ItemTable | None):
@@ -433,18 +596,25 @@ def _embedding_pool(embedding, items: ItemTable | None):
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
     _WORKER_EMBEDDING = embedding
-    _WORKER_TABLE = (str(items.folder), items.collection) if items is not None else None
+    _WORKER_TABLE = (str(items.folder), items.collection, items.partitioned) if items is not None else None
     return multiprocessing.get_context("fork").Pool(1)
 
 
 def _embed_and_keep(texts: list[str], rows: list[tuple[str, str, dict]] | None):
     global _WORKER_TABLE
+    vectors = np.asarray(_WORKER_EMBEDDING(texts), dtype=np.float32)
     if rows is not None:
         if isinstance(_WORKER_TABLE, tuple):
             _WORKER_TABLE = ItemTable(*_WORKER_TABLE)
         assert isinstance(_WORKER_TABLE, ItemTable)
-        _WORKER_TABLE.put(rows)
-    return np.asarray(_WORKER_EMBEDDING(texts), dtype=np.float32)
+        _WORKER_TABLE.put(rows, vectors)
+    return vectors
+
+
+def _cosines(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Cosine similarity of each row of `matrix` with `query` (0 for a zero vector)."""
+    norms = np.linalg.norm(matrix, axis=1) * (float(np.linalg.norm(query)) or 1.0)
+    return (matrix @ query) / np.where(norms == 0, 1.0, norms)
 
 
 def _simple(where: Mapping[str, Any]) -> bool:
@@ -508,17 +678,15 @@ def _rebuild(stored: Mapping[str, Any], collection: str):
 
 
 def _chunks(items: Iterable[FeedbackItem], size: int, stats: IngestStats) -> Iterator[dict[str, tuple[str, dict]]]:
-    """Items as {store id: (text, metadata)} batches; an item repeated within the input is counted once
-    (the set of this run's ids costs about 100 bytes an item)."""
+    """Items as {store id: (text, metadata)} batches; an item repeated within a batch is counted once (repeats
+    across batches are found in the store or in the batch being written, so memory does not grow with the input)."""
     chunk: dict[str, tuple[str, dict]] = {}
-    seen: set[str] = set()  # ids of this run: a batch still being written is not yet visible in Chroma
     for item in items:
         stats.read += 1
         key = content_id(item.item_id, item.text)
-        if key in seen:
+        if key in chunk:
             stats.present += 1
             continue
-        seen.add(key)
         chunk[key] = (item.text, item_metadata(item))
         if len(chunk) >= size:
             yield chunk
@@ -528,10 +696,12 @@ def _chunks(items: Iterable[FeedbackItem], size: int, stats: IngestStats) -> Ite
 
 
 def filters(*, stage: str | None = None, touchpoint: str | None = None, pain_point: str | None = None,
-            lang: str | None = None, source: str | None = None, emotion: str | None = None) -> dict[str, Any] | None:
+            lang: str | None = None, source: str | None = None, emotion: str | None = None,
+            segment: str | None = None) -> dict[str, Any] | None:
     """A Chroma `where` clause from label filters (all must hold)."""
     clauses: list[dict[str, Any]] = []
-    for key, value in (("stage", stage), ("lang", lang), ("source", source), ("emotion", emotion)):
+    for key, value in (("stage", stage), ("lang", lang), ("source", source), ("emotion", emotion),
+                       ("segment", segment)):
         if value:
             clauses.append({key: value})
     if touchpoint:

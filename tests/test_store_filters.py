@@ -1,0 +1,164 @@
+"""Filtered search of an embedded store at any scale: every way a filter is answered (a language's own collection,
+exact over the item table's vectors, post-filtered neighbours, and the last resort) gives what brute force over
+every stored vector gives, for every kind of filter; a store made before languages had their own collections still
+opens and answers the same way; ingest keeps nothing per item across batches."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+
+import chromadb
+import numpy as np
+import pytest
+from chromadb.config import Settings
+
+from extractor.schema import FeedbackItem
+from extractor.store import store as store_module
+from extractor.store.embedding import HashingEmbedding
+from extractor.store.items import FILENAME, ItemTable
+from extractor.store.store import ITEM_TABLE, LAYOUT_KEY, FeedbackStore, filters, item_metadata
+
+pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.\d+\.\d+\.\d+$", r"localhost$"])
+
+WORDS = {"en": "parcel courier late refund card payment app login crash price delivery broken support agent "
+               "waited hours never arrived charged twice discount shop order".split(),
+         "pl": "paczka kurier spóźniony zwrot karta płatność aplikacja logowanie cena dostawa zepsuty obsługa "
+               "konsultant czekałem godzin nigdy dotarła podwójnie rabat sklep zamówienie".split()}
+STAGES, EMOTIONS = ["purchase", "delivery", "support"], ["anger", "joy", "neutral"]
+TOUCHPOINTS, PAIN_POINTS = ["app", "courier", "website"], ["late_delivery", "billing_error", "login_problem"]
+QUERIES = ["parcel never arrived courier late", "charged twice refund", "paczka nigdy nie dotarła", "app crash login"]
+K = 5
+
+
+def corpus(n: int = 240, seed: int = 3) -> list[tuple[FeedbackItem, dict]]:
+    """n items (en and pl, three sources and segments) with varied labels, some rare."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        lang = "pl" if i % 3 == 0 else "en"
+        text = " ".join(rng.choice(WORDS[lang]) for _ in range(rng.randint(3, 9))) + f" {i}"
+        item = FeedbackItem(item_id=f"i{i}", text=text, lang=lang, source=rng.choice(["review", "ticket", "survey"]),
+                            segment=rng.choice(["smb", "enterprise"]))
+        record = {"stage": rng.choice(STAGES), "emotion": "joy" if i % 37 == 0 else rng.choice(["anger", "neutral"]),
+                  "sentiment": rng.uniform(-1, 1), "moment_of_truth": i % 5 == 0,
+                  "touchpoints": rng.sample(TOUCHPOINTS, rng.randint(0, 2)),
+                  "pain_points": ["billing_error"] if i % 29 == 0 else rng.sample(PAIN_POINTS[::2], rng.randint(0, 1))}
+        out.append((item, record))
+    return out
+
+
+ALL_FILTERS = [filters(lang="pl"), filters(lang="en"), filters(stage="delivery"), filters(emotion="joy"),
+               filters(emotion="anger"), filters(touchpoint="courier"), filters(pain_point="billing_error"),
+               filters(pain_point="late_delivery"), filters(source="ticket"), filters(segment="smb"),
+               filters(lang="pl", stage="support"), filters(emotion="joy", touchpoint="app")]
+
+
+def brute_force(store: FeedbackStore, query: str, where: dict) -> list[tuple[str, float]]:
+    """The K best (id, similarity) pairs among every stored item matching `where` (equality clauses)."""
+    q = np.asarray(store.embedding([query])[0], dtype=np.float32)
+    clauses = [c for part in where.get("$and", [where]) for c in part.items()]
+    scored = []
+    for ids, vectors, metas in store.iter_vectors(batch=50):
+        for i, v, md in zip(ids, vectors, metas):
+            if all(md.get(key) == value for key, value in clauses):
+                v = np.asarray(v, dtype=np.float32)
+                scored.append((i, float(v @ q / (np.linalg.norm(v) * np.linalg.norm(q)))))
+    return sorted(scored, key=lambda pair: -pair[1])[:K]
+
+
+def assert_same_as_brute_force(store: FeedbackStore) -> None:
+    for where in ALL_FILTERS:
+        for query in QUERIES:
+            expected = brute_force(store, query, where)
+            hits = store.search(query, K, where)
+            assert len(hits) == len(expected), (where, query)
+            assert [h.score for h in hits] == pytest.approx([s for _, s in expected], abs=1e-5), (where, query)
+            clauses = [c for part in where.get("$and", [where]) for c in part.items()]
+            assert all(h.metadata.get(key) == value for h in hits for key, value in clauses)
+            assert all(h.text for h in hits)
+
+
+@pytest.fixture(scope="module")
+def labelled_store(tmp_path_factory) -> FeedbackStore:
+    store = FeedbackStore.open(path=tmp_path_factory.mktemp("filters") / "store")
+    pairs = corpus()
+    store.ingest([item for item, _ in pairs], batch=50)
+    store.update_labels(pairs, batch=70)
+    return store
+
+
+def test_each_language_has_its_own_collection_and_the_counts_follow_labels(labelled_store):
+    parts = labelled_store.partitions()
+    assert set(parts) == {"en", "pl"}
+    assert parts["pl"].count() == 80 and parts["en"].count() == 160
+    counts = labelled_store.items.counts([("emotion", "joy")])
+    assert sum(n for n, _ in counts.values()) == len([i for i in range(240) if i % 37 == 0])
+    assert {part: size for part, (_, size) in counts.items()} == {"en": 160, "pl": 80}
+
+
+def test_filtered_search_equals_brute_force_exact_path(labelled_store):
+    assert_same_as_brute_force(labelled_store)  # at this size every label filter is answered exactly
+
+
+@pytest.mark.parametrize("postfilter_max", [3000, 20])
+def test_filtered_search_equals_brute_force_through_post_filtered_neighbours(labelled_store, monkeypatch,
+                                                                           postfilter_max):
+    # no exact answer up front: neighbours are fetched and filtered, and (20) too few of them send the search
+    # to the exact last resort
+    monkeypatch.setattr(store_module, "EXACT_ROWS", 0)
+    monkeypatch.setattr(store_module, "POSTFILTER_MAX", postfilter_max)
+    assert_same_as_brute_force(labelled_store)
+
+
+def test_labels_rewritten_keep_vectors_and_counts_right(labelled_store, tmp_path):
+    store = FeedbackStore.open(path=tmp_path / "store")
+    pairs = corpus(60, seed=9)
+    store.ingest([item for item, _ in pairs])
+    store.update_labels(pairs)
+    store.update_labels([(item, dict(rec, emotion="joy", pain_points=["billing_error"])) for item, rec in pairs[:10]])
+    counts = store.items.counts([("emotion", "joy")])
+    assert sum(n for n, _ in counts.values()) == 10 + sum(rec["emotion"] == "joy" for _, rec in pairs[10:])
+    assert_same_as_brute_force(store)
+    assert store.count() == 60 and FeedbackStore.open(path=tmp_path / "store").count() == 60
+
+
+def old_layout_store(folder, pairs) -> None:
+    """A store as made before languages had their own collections: one collection, an item table without facet
+    counts, rowids or vectors."""
+    embedding = HashingEmbedding()
+    client = chromadb.PersistentClient(path=str(folder), settings=Settings(anonymized_telemetry=False))
+    col = client.create_collection("feedback", embedding_function=embedding, metadata={LAYOUT_KEY: ITEM_TABLE},
+                                   configuration={"hnsw": dict(store_module.HNSW)})
+    items = [item for item, _ in pairs]
+    ids = [store_module.content_id(item.item_id, item.text) for item in items]
+    metas = [dict(item_metadata(item), **store_module.label_metadata(rec)) for item, rec in pairs]
+    table = ItemTable(folder, "feedback")
+    table.put(zip(ids, [item.text for item in items], metas))
+    table.close()
+    col.add(ids=ids, embeddings=embedding([item.text for item in items]))
+    with sqlite3.connect(folder / FILENAME) as db:
+        db.execute("DROP TABLE facet_counts")
+        db.execute("ALTER TABLE facets DROP COLUMN row")
+
+
+def test_a_store_made_before_partitions_opens_and_answers_filters_the_same(tmp_path, monkeypatch):
+    folder = tmp_path / "old"
+    pairs = corpus(90, seed=5)
+    old_layout_store(folder, pairs)
+    store = FeedbackStore.open(path=folder)
+    assert not store.partitioned and set(store.partitions()) == {""} and store.count() == 90
+    assert_same_as_brute_force(store)
+    monkeypatch.setattr(store_module, "EXACT_MAX", 0)  # Chroma's restricted query, then the exact check of it
+    assert_same_as_brute_force(store)
+    more = corpus(100, seed=6)[90:]
+    store.ingest([item for item, _ in more])
+    assert FeedbackStore.open(path=folder).count() == 100 and set(store.partitions()) == {""}
+
+
+def test_ingest_finds_repeats_across_batches_without_a_set_of_every_id(tmp_path):
+    store = FeedbackStore.open(path=tmp_path / "store")
+    items = [item for item, _ in corpus(30)]
+    stats = store.ingest(items + items[:7] + items[5:12], batch=4)
+    assert (stats.read, stats.added, stats.present) == (44, 30, 14)
+    assert store.count() == 30
