@@ -6,7 +6,8 @@ and the Label Studio config all take them from there (`LABEL_FIELDS`, `TAXONOMY_
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal, get_origin
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -27,6 +28,22 @@ class FeedbackItem(BaseModel):
     created_at: str | None = None
     segment: str | None = Field(default=None, description="customer segment, from --segment-field")
     origin: str | None = Field(default=None, description="where the item was read: 'file:line'")
+
+
+def value_type(annotation: Any) -> Any:
+    """A field's annotation without its wrappers, for code that derives columns from the contract:
+    Annotated[T, ...] and Optional[T] (T | None) give T; a union of several types is returned as it is."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, UnionType):
+            present = [arg for arg in get_args(annotation) if arg is not type(None)]
+            if len(present) != 1:
+                return annotation
+            annotation = present[0]
+        else:
+            return annotation
 
 
 @dataclass(frozen=True)

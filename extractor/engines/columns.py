@@ -3,14 +3,12 @@ field added there is a column here without a second declaration."""
 
 from __future__ import annotations
 
-import types
-import typing
 from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 
 from ..errors import JourneyError
-from ..schema import JourneyRecord
+from ..schema import JourneyRecord, value_type
 
 _SCALARS = {str: "STRING", int: "BIGINT", float: "DOUBLE", bool: "BOOLEAN"}
 
@@ -18,14 +16,9 @@ _SCALARS = {str: "STRING", int: "BIGINT", float: "DOUBLE", bool: "BOOLEAN"}
 def spark_type(annotation: Any) -> str:
     """The Spark SQL type of a field's annotation: scalars, Literal (as its values' type), optional values
     (nullable anyway), lists, dicts and nested models."""
+    annotation = value_type(annotation)
     origin, args = get_origin(annotation), get_args(annotation)
-    if origin is typing.Annotated:
-        return spark_type(args[0])
-    if origin in (typing.Union, types.UnionType):
-        present = [arg for arg in args if arg is not type(None)]
-        if len(present) == 1:
-            return spark_type(present[0])
-    elif origin is Literal:
+    if origin is Literal:
         return spark_type(type(args[0]))
     elif origin is list:
         return f"ARRAY<{spark_type(args[0])}>"

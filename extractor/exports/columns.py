@@ -10,10 +10,9 @@ events: one row per event of a record: its item_id, its index in the record's ev
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import UnionType
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, get_origin
 
-from ..schema import LABEL_FIELDS, Evidence, JourneyEvent, JourneyRecord, LearnedOutcome, LLMOutcome
+from ..schema import LABEL_FIELDS, Evidence, JourneyEvent, JourneyRecord, LearnedOutcome, LLMOutcome, value_type
 
 Kind = Literal["str", "float", "int", "bool", "list", "texts"]  # list: of ids, joined; texts: free text, JSON
 SEPARATOR = "|"  # taxonomy ids match ^[a-z][a-z0-9_]*$ (taxonomy/model.py), so no label contains it
@@ -27,8 +26,7 @@ class Column:
 
 def kind_of(annotation: Any) -> Kind:
     """The column kind of a pydantic field's annotation (Optional[...] unwrapped)."""
-    if get_origin(annotation) in (Union, UnionType):
-        annotation = next(a for a in get_args(annotation) if a is not type(None))
+    annotation = value_type(annotation)
     if get_origin(annotation) is list:
         return "list"
     if annotation is bool:
