@@ -4,8 +4,8 @@ Chroma's embedded (SQLite) metadata segment made ingest about 1.7x slower (40,00
 2,500 items/s with ids and vectors only, 1,490 with four small metadata fields), and a filtered query there costs
 about 7 us per matching item (a language filter matching 28,000 of 100,000 items: 185 ms). An embedded store
 therefore gives Chroma only ids and vectors and keeps everything else here, in `journey-items.sqlite3` in the store
-folder: one row per item (text and metadata as JSON) and one row per filterable value (a facet), so a filter is
-an indexed lookup whose ids restrict the Chroma query. A Chroma server keeps the metadata itself, where every
+folder: one row per item (text and metadata as JSON) and one row per filterable value (a facet, keyed by partition,
+key, value and item), so the items of one partition with one value are one range of the facets' primary key. A Chroma server keeps the metadata itself, where every
 client can read it.
 """
 
@@ -51,7 +51,8 @@ class ItemTable:
     `facet_counts` keeps how many items of each partition have each facet (and, under WHOLE, how many it holds),
     so a search can choose how to answer a filter before reading any id. A partitioned store also keeps each
     item's vector (float32) in a file beside the table, at the item's rowid, and each facet row carries that
-    rowid: the vectors of the items matching a filter are then read in one pass, for an exact search. A table of
+    rowid and the item's partition: the vectors of the items of a partition matching a filter are then one range
+    scan and one pass over the file, for an exact search. A table of
     a store made before partitions (`partitioned=False`) keeps neither, counts under the partition "", and counts
     its facets once on opening."""
 
@@ -67,13 +68,41 @@ class ItemTable:
         # a rowid table: texts are large rows, which WITHOUT ROWID tables store badly (3.5x slower inserts here)
         self._db.execute("CREATE TABLE IF NOT EXISTS items (collection TEXT NOT NULL, id TEXT NOT NULL, "
                          "text TEXT NOT NULL, metadata TEXT NOT NULL, UNIQUE (collection, id))")
-        self._db.execute("CREATE TABLE IF NOT EXISTS facets (collection TEXT NOT NULL, key TEXT NOT NULL, "
-                         "value TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (collection, key, value, id)) WITHOUT ROWID")
-        if "row" not in {c[1] for c in self._db.execute("PRAGMA table_info(facets)")}:  # a table made before rows
-            self._db.execute("ALTER TABLE facets ADD COLUMN row INTEGER")
+        self._facets_by_part()
         self.vector_path = self.folder / f"journey-vectors.{collection}.f32"
         self._mapped: np.ndarray | None = None  # the vector file, mapped once (its pages stay in the OS's cache)
+        self._writes = 0  # transactions written through this connection (see generation)
         self._count_facets()
+
+    def _facets_by_part(self) -> None:
+        """Create the facets table: one row per (partition, key, value, item), with the item's rowid, so the items
+        of one partition with one value are a range of the primary key. A table made before partitions were part
+        of that key is rebuilt once (its rows' partitions read from their items' metadata)."""
+        create = ("CREATE TABLE {} (collection TEXT NOT NULL, part TEXT NOT NULL, key TEXT NOT NULL, "
+                  "value TEXT NOT NULL, id TEXT NOT NULL, row INTEGER, PRIMARY KEY (collection, part, key, value, id)) "
+                  "WITHOUT ROWID")
+        columns = {c[1] for c in self._db.execute("PRAGMA table_info(facets)")}
+        if not columns:
+            self._db.execute(create.format("facets"))
+            return
+        if "part" in columns:
+            return
+        row = "f.row" if "row" in columns else "NULL"  # rowids (and partitions) came with partitioned stores
+        lang = "json_extract(metadata, '$.lang')"
+        valid = f"typeof({lang}) = 'text' AND ({lang} GLOB '[a-z][a-z]' OR {lang} GLOB '[a-z][a-z][a-z]')"  # part_of
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("DROP TABLE IF EXISTS facets_by_part")
+            self._db.execute(create.format("facets_by_part"))
+            self._db.execute("CREATE TEMP TABLE row_parts (row INTEGER PRIMARY KEY, part TEXT NOT NULL)")
+            self._db.execute(f"INSERT INTO row_parts SELECT rowid, CASE WHEN {valid} THEN {lang} ELSE ? END FROM items",
+                             (NO_LANGUAGE,))
+            self._db.execute(f"INSERT INTO facets_by_part SELECT f.collection, CASE WHEN {row} IS NULL THEN '' ELSE "
+                             f"coalesce(p.part, ?) END, f.key, f.value, f.id, {row} FROM facets f "
+                             f"LEFT JOIN row_parts p ON p.row = {row}", (NO_LANGUAGE,))
+            self._db.execute("DROP TABLE row_parts")
+            self._db.execute("DROP TABLE facets")
+            self._db.execute("ALTER TABLE facets_by_part RENAME TO facets")
 
     def _count_facets(self) -> None:
         """Create facet_counts; count the facets of a table that has none yet (made before counts existed)."""
@@ -121,13 +150,20 @@ class ItemTable:
             self._db.execute("BEGIN")
             self._write([(i, found[i][0], m) for i, m in metadata.items() if i in found], found)
 
+    def generation(self) -> tuple[int, int]:
+        """Changes whenever the table does: SQLite's data_version (commits by other connections, such as the ingest
+        worker's) and this connection's own writes."""
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0]), self._writes
+
     def _write(self, rows: Sequence[tuple[str, str, Mapping[str, Any]]],
                old: Mapping[str, tuple[str, Mapping[str, Any]]]) -> dict[str, int]:
         """Write rows (replacing `old` ones and their facets); id -> rowid of the rows when partitioned."""
-        stale = [(self.collection, key, facet, i) for i, _, _ in rows if i in old
+        self._writes += 1
+        stale = [(self.collection, self._part(old[i][1]), key, facet, i) for i, _, _ in rows if i in old
                  for key, facet in self._facets_of(old[i][1])]
         if stale:
-            self._db.executemany("DELETE FROM facets WHERE collection = ? AND key = ? AND value = ? AND id = ?", stale)
+            self._db.executemany("DELETE FROM facets WHERE collection = ? AND part = ? AND key = ? AND value = ? "
+                                 "AND id = ?", stale)
         self._add_counts(rows, old)
         values = ((self.collection, i, t, json.dumps(dict(m), ensure_ascii=False)) for i, t, m in rows)
         rowids: dict[str, int] = {}
@@ -139,8 +175,9 @@ class ItemTable:
         else:
             self._db.executemany("INSERT OR REPLACE INTO items (collection, id, text, metadata) VALUES (?, ?, ?, ?)",
                                  values)
-        self._db.executemany("INSERT OR IGNORE INTO facets (collection, key, value, id, row) VALUES (?, ?, ?, ?, ?)",
-                             ((self.collection, key, facet, i, rowids.get(i)) for i, _, md in rows
+        self._db.executemany("INSERT OR IGNORE INTO facets (collection, part, key, value, id, row) "
+                             "VALUES (?, ?, ?, ?, ?, ?)",
+                             ((self.collection, self._part(md), key, facet, i, rowids.get(i)) for i, _, md in rows
                               for key, facet in self._facets_of(md)))
         return rowids
 
@@ -194,8 +231,8 @@ class ItemTable:
     def indexed(self, key: str) -> bool:
         return key not in UNINDEXED
 
-    def _facet_clauses(self, clauses: Sequence[tuple[str, Any]], part: str | None) -> list[tuple[str, str]]:
-        """(key, facet) pairs of the clauses, with the partition's own clause when a partition is asked for."""
+    def _facet_clauses(self, clauses: Sequence[tuple[str, Any]]) -> list[tuple[str, str]]:
+        """(key, facet) pairs of the clauses."""
         if not clauses:
             raise ValueError("no clauses")
         pairs = []
@@ -204,29 +241,43 @@ class ItemTable:
             if facet is None or not self.indexed(key):
                 raise ValueError(f"{key!r} cannot be filtered through the index")
             pairs.append((key, facet))
-        if part and part != NO_LANGUAGE and self.partitioned:
-            pairs.append((PART_KEY, json.dumps(part)))
         return list(dict.fromkeys(pairs))
+
+    def _parts(self, part: str | None) -> list[str]:
+        """The partitions a lookup covers: the one asked for, else every partition of this collection."""
+        if not self.partitioned:
+            return [UNPARTITIONED]
+        if part is not None:
+            return [part]
+        return [row[0] for row in self._db.execute("SELECT part FROM facet_counts WHERE collection = ? AND key = ? "
+                                                   "AND value = ? AND n > 0", (self.collection, WHOLE, WHOLE))]
 
     def matching(self, clauses: Sequence[tuple[str, Any]], part: str | None = None) -> list[str]:
         """The ids whose metadata has every (key, value) of `clauses` (keys must be indexed), in one partition
-        when `part` is given (items of the "und" partition are filtered in Python by the caller)."""
-        return [row[0] for row in self._match("id", self._facet_clauses(clauses, part))]
+        when `part` is given."""
+        return [row[0] for row in self._match("id", self._facet_clauses(clauses), part)]
 
-    def _match(self, column: str, pairs: Sequence[tuple[str, str]]) -> sqlite3.Cursor:
-        """`column` of the facet rows of the first pair whose item has the other pairs too (an indexed lookup per
-        row: no temporary set of a large facet, such as a language's); the smallest facet is read first."""
+    def _match(self, column: str, pairs: Sequence[tuple[str, str]], part: str | None) -> Iterator[tuple[Any]]:
+        """`column` of the facet rows of the first pair whose item has the other pairs too, partition by partition
+        (a range of the primary key, and an indexed lookup per row for the other pairs); the pair with the fewest
+        items is read first."""
+        parts = self._parts(part)
+        marks = ",".join("?" * len(parts))
         sizes = dict(((key, value), n) for key, value, n in self._db.execute(
-            "SELECT key, value, sum(n) FROM facet_counts WHERE collection = ? GROUP BY key, value", (self.collection,)))
+            f"SELECT key, value, sum(n) FROM facet_counts WHERE collection = ? AND part IN ({marks}) GROUP BY key, value",
+            (self.collection, *parts)))
         pairs = sorted(pairs, key=lambda pair: sizes.get(pair, 0))
-        also = " AND EXISTS (SELECT 1 FROM facets g WHERE g.collection = f.collection AND g.key = ? AND g.value = ? " \
-               "AND g.id = f.id)"
-        sql = f"SELECT f.{column} FROM facets f WHERE f.collection = ? AND f.key = ? AND f.value = ?" + also * (len(pairs) - 1)
-        return self._db.execute(sql, [self.collection, *pairs[0], *(x for pair in pairs[1:] for x in pair)])
+        also = " AND EXISTS (SELECT 1 FROM facets g WHERE g.collection = f.collection AND g.part = f.part AND g.key = ? " \
+               "AND g.value = ? AND g.id = f.id)"
+        sql = (f"SELECT f.{column} FROM facets f WHERE f.collection = ? AND f.part = ? AND f.key = ? AND f.value = ?"
+               + also * (len(pairs) - 1))
+        others = [x for pair in pairs[1:] for x in pair]
+        for one in parts:
+            yield from self._db.execute(sql, [self.collection, one, *pairs[0], *others])
 
     def matching_rows(self, clauses: Sequence[tuple[str, Any]], part: str | None = None) -> np.ndarray:
         """The rowids (vector places) of the items matching every clause, ascending (partitioned stores)."""
-        rows = np.fromiter((r[0] for r in self._match("row", self._facet_clauses(clauses, part)) if r[0] is not None),
+        rows = np.fromiter((r[0] for r in self._match("row", self._facet_clauses(clauses), part) if r[0] is not None),
                            dtype=np.int64)
         return np.sort(rows)
 
@@ -238,10 +289,24 @@ class ItemTable:
         if kept is None or kept.shape[1] != dim or int(rows[-1]) >= len(kept):  # not mapped yet, or grown since
             kept = np.memmap(self.vector_path, dtype=np.float32, mode="r")
             kept = self._mapped = kept[: len(kept) // dim * dim].reshape(-1, dim)
+        if int(rows.max()) < len(kept):  # the usual case: every place written (one copy, no mask)
+            return kept[rows]
         inside = rows < len(kept)
         out = np.zeros((len(rows), dim), dtype=np.float32)
         out[inside] = kept[rows[inside]]
         return out
+
+    def last_row(self) -> int:
+        """The largest committed rowid (-1 when the table is empty): every vector at or below it is final."""
+        found = self._db.execute("SELECT max(rowid) FROM items").fetchone()[0]
+        return -1 if found is None else int(found)
+
+    def parts_of_rows(self, start: int, end: int) -> Iterator[tuple[int, str]]:
+        """(rowid, partition) of this collection's items with start <= rowid < end."""
+        for row, lang in self._db.execute("SELECT rowid, json_extract(metadata, '$.lang') FROM items "
+                                          "WHERE rowid >= ? AND rowid < ? AND +collection = ?",
+                                          (start, end, self.collection)):
+            yield row, self._part({"lang": lang})
 
     def ids_of(self, rows: Sequence[int]) -> dict[int, str]:
         """rowid -> store id."""
@@ -253,25 +318,27 @@ class ItemTable:
                                           "AND +collection = ?", [*part, self.collection]))  # by rowid, not by index
         return found
 
-    def having(self, ids: Sequence[str], clauses: Sequence[tuple[str, Any]]) -> set[str]:
-        """Those of `ids` whose metadata has every (key, value) of `clauses` (an indexed lookup per id)."""
-        pairs = self._facet_clauses(clauses, None)
+    def having(self, ids: Sequence[str], clauses: Sequence[tuple[str, Any]], part: str | None = None) -> set[str]:
+        """Those of `ids` (in partition `part`, when given) whose metadata has every (key, value) of `clauses` (an
+        indexed lookup per id)."""
         kept = set(ids)
-        for key, facet in pairs:
+        parts = self._parts(part)
+        for key, facet in self._facet_clauses(clauses):
             found: set[str] = set()
             candidates = list(kept)
             for start in range(0, len(candidates), _IN_CHUNK):
-                part = candidates[start:start + _IN_CHUNK]
-                found.update(row[0] for row in self._db.execute(
-                    f"SELECT id FROM facets WHERE collection = ? AND key = ? AND value = ? AND id IN "
-                    f"({','.join('?' * len(part))})", [self.collection, key, facet, *part]))
+                chunk = candidates[start:start + _IN_CHUNK]
+                for one in parts:
+                    found.update(row[0] for row in self._db.execute(
+                        f"SELECT id FROM facets WHERE collection = ? AND part = ? AND key = ? AND value = ? AND id IN "
+                        f"({','.join('?' * len(chunk))})", [self.collection, one, key, facet, *chunk]))
             kept = found
         return kept
 
     def counts(self, clauses: Sequence[tuple[str, Any]]) -> dict[str, tuple[int, int]]:
         """partition -> (items matching at most, items it holds): for each partition, the smallest count of the
         clauses' facets (exact for one clause, an upper bound for several)."""
-        pairs = self._facet_clauses(clauses, None)
+        pairs = self._facet_clauses(clauses)
         rows = self._db.execute("SELECT part, key, value, n FROM facet_counts WHERE collection = ?", (self.collection,))
         wanted = set(pairs)
         sizes: dict[str, int] = {}

@@ -8,11 +8,14 @@ On a server both live in Chroma's metadata; an embedded store gives Chroma only 
 and metadata in its item table beside Chroma (see items.py: much faster ingest and filters).
 
 An embedded store keeps one Chroma collection per language (`{collection}.{lang}`; the collection named
-`collection` holds only the embedding's configuration), so a language filter is a plain query of one smaller
-index. Another filter is answered from the item table's counts: exactly (comparing the query with the vector of
-each match, which the item table keeps too) when it matches at most EXACT_ROWS items; otherwise, per language,
-from the nearest neighbours, fetched until enough of them match (up to POSTFILTER_MAX), and exactly again when
-they hold too few. A store made before languages had their own collections (layout "item-table@1") keeps its one
+`collection` holds only the embedding's configuration), and the item table keeps every vector too. A search
+compares the query with every item exactly, by columns (scan.py), when the query has few enough nonzero
+dimensions for the store's size (the offline embedding's queries, up to millions of items); a filter matching
+at most EXACT_ROWS items is answered from their vectors alone; a larger one walks the scan's best items in order
+until enough of them match. A query too costly for the scan (a dense embedding, or a long text in a large store)
+goes to Chroma's HNSW index: a language filter is a plain query of that language's index, and another filter
+the nearest neighbours, fetched until enough of them match (up to POSTFILTER_MAX), and exactly again when they
+hold too few. A store made before languages had their own collections (layout "item-table@1") keeps its one
 collection, and its exact searches read vectors from Chroma (EXACT_MAX) or restrict Chroma's query to the ids.
 """
 
@@ -33,6 +36,7 @@ import numpy as np
 from ..errors import UsageError
 from ..schema import FeedbackItem
 from .items import FILENAME, UNPARTITIONED, ItemTable, part_of
+from .scan import ColumnScan
 
 DEFAULT_PATH = Path(".journey") / "store"
 DEFAULT_COLLECTION = "feedback"
@@ -51,8 +55,11 @@ OVERFETCH = (10, 50)  # on a server: unfiltered neighbours fetched per wanted hi
 # ef_construction of 32 adds 3,040 items/s for a recall@10 of 0.89, 48 about 2,400/s for 0.91, 64 2,270/s for
 # 0.94, Chroma's 100 about 1,700/s for 0.96. End to end (embedding and item table in a second process) 32 gave
 # 2,330 items/s and 40 2,120: 32 keeps the 2,000 items/s budget with a margin for a busy machine. A larger batch
-# and sync threshold cut index rebuilds and flushes.
-HNSW = {"space": "cosine", "ef_construction": 32, "ef_search": 150, "batch_size": 5000, "sync_threshold": 50000}
+# and sync threshold cut index rebuilds and flushes. Searches of the offline embedding mostly use the column scan
+# instead (exact); at 1,000,000 items a query-time ef_search of 500 lifts the index's own recall@10 for the queries
+# that still reach it (measured 0.61 at 150, 0.89 at 3,000, 24 ms; more neighbours per node, 32, cost 30% of
+# ingest there).
+HNSW = {"space": "cosine", "ef_construction": 32, "ef_search": 500, "batch_size": 5000, "sync_threshold": 50000}
 
 
 class StoreError(UsageError):
@@ -143,6 +150,7 @@ class FeedbackStore:
         self.partitioned = items is not None and items.partitioned
         self._parts: dict[str, Any] = {} if self.partitioned else {UNPARTITIONED: collection}
         self._listed_at = -RELIST_S  # when Chroma's collections were last listed (time.monotonic)
+        self._scan: ColumnScan | None = None  # built on the first search that can use it
 
     # -- opening ----------------------------------------------------------------------------------
 
@@ -414,7 +422,10 @@ class FeedbackStore:
         it matches (about 7 us each: 300 ms for a language filter at 100k items)."""
         query = np.asarray(vector, dtype=np.float32)
         if self.items is not None:
-            scored = self._filtered(query, k, where) if where else [
+            scan = self._column_scan(query)
+            if scan is not None and not where:
+                return self._hits(self._scanned(scan.best(query, k)))
+            scored = self._filtered(query, k, where, scan) if where else [
                 pair for col in self.partitions().values() for pair in self._ann(col, query, k)]
             best = dict(sorted(scored, key=lambda pair: pair[1]))  # an id found twice keeps its best score
             return self._hits(sorted(best.items(), key=lambda pair: -pair[1])[:k])
@@ -429,7 +440,26 @@ class FeedbackStore:
 
     # -- searching an embedded store: (id, score) pairs, texts read for the final hits only -------
 
-    def _filtered(self, query: np.ndarray, k: int, where: Mapping[str, Any]) -> list[tuple[str, float]]:
+    def _column_scan(self, query: np.ndarray) -> ColumnScan | None:
+        """The store's column copy of its vectors, up to date, when comparing the query with every item that way
+        is cheap enough (see scan.py); else None."""
+        if not self.partitioned or self.items is None:
+            return None
+        if self._scan is None or self._scan.dim != len(query):
+            self._scan = ColumnScan(self.items, len(query))
+        if not self._scan.affordable(query):
+            return None
+        self._scan.refresh()
+        return self._scan
+
+    def _scanned(self, pairs: Sequence[tuple[int, float]]) -> list[tuple[str, float]]:
+        """(row, score) pairs of a column scan as (id, score) pairs."""
+        assert self.items is not None
+        ids = self.items.ids_of([row for row, _ in pairs])
+        return [(ids[row], score) for row, score in pairs if row in ids]
+
+    def _filtered(self, query: np.ndarray, k: int, where: Mapping[str, Any], scan: ColumnScan | None = None
+                  ) -> list[tuple[str, float]]:
         """The k best (id, score) pairs matching `where`, from each partition the filter can match."""
         assert self.items is not None
         clauses = _clauses(where) if _simple(where) else []
@@ -440,6 +470,9 @@ class FeedbackStore:
         counts = {part: (m, size) for part, (m, size) in self.items.counts(clauses).items() if m}
         scored: list[tuple[str, float]] = []
         whole = [part for part, (m, size) in counts.items() if m >= size]  # e.g. a language filter
+        if scan is not None and (whole or sum(m for m, _ in counts.values()) > EXACT_ROWS):
+            mask = None if len(whole) == len(counts) else scan.matching(clauses)
+            return self._scanned(scan.best(query, k, list(counts), mask))
         for part in whole:
             scored += self._ann(self.part_collection(part), query, k) if self.part_collection(part) else []
         rest = {part: counts[part] for part in counts if part not in whole}
@@ -464,7 +497,7 @@ class FeedbackStore:
         n = min(POSTFILTER_MAX, max(10 * k, math.ceil(3 * k * size / matching)))
         while True:
             found = self._ann(col, query, n)
-            kept = self.items.having([i for i, _ in found], clauses)
+            kept = self.items.having([i for i, _ in found], clauses, part)
             pairs = [pair for pair in found if pair[0] in kept]
             if len(pairs) >= k or len(found) < n:
                 return pairs[:k]
