@@ -23,3 +23,26 @@ def test_bench_extract_json_is_one_object_on_stdout(tmp_path):
     assert {b["n_process"] for b in figures["spacy_baseline"]} == {1}
     assert "pure Python" in figures["build"]
     assert "x spaCy 1p" in done.stderr  # the table, beside the JSON
+
+
+def test_bench_store_json_times_language_filters_with_queries_in_their_language(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("social.jsonl", "tickets.jsonl"):
+        (data / name).write_text((ROOT / "corpora" / name).read_text(encoding="utf-8"), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_store.py"), "--data", str(data),
+                           "--sizes", "400", "--modes", "embedded", "--queries", "8", "--recall-queries", "4",
+                           "--json"], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = json.loads(done.stdout)
+    (result,) = figures["results"]
+    assert (result["size"], result["count"], result["added"]) == (400, 400, 400)
+    rows = [result["search"], *result["filtered"]]
+    by_language = {row["filter"]["lang"]: row for row in rows if row["budget"] and row["filter"]
+                   and "lang" in row["filter"]}
+    assert {lang: row["queries"] for lang, row in by_language.items()} == {"en": "en", "pl": "pl"}
+    unbudgeted = [row for row in rows if not row["budget"]]
+    assert [(row["filter"], row["queries"]) for row in unbudgeted] == [({"lang": "pl"}, "all")]
+    assert all(0.0 <= row["recall_at_10"] <= 1.0 and row["n"] == 8 for row in rows)
+    assert result["worst_filtered"]["p95_ms"] == max(row["p95_ms"] for row in rows[1:] if row["budget"])
+    assert "lang=pl (pl queries)" in done.stderr

@@ -14,9 +14,11 @@ import pytest
 from chromadb.config import Settings
 
 from extractor.schema import FeedbackItem
+from extractor.store import scan as scan_module
 from extractor.store import store as store_module
 from extractor.store.embedding import HashingEmbedding
 from extractor.store.items import FILENAME, ItemTable
+from extractor.store.scan import ColumnScan
 from extractor.store.store import ITEM_TABLE, LAYOUT_KEY, FeedbackStore, filters, item_metadata
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.\d+\.\d+\.\d+$", r"localhost$"])
@@ -101,14 +103,65 @@ def test_filtered_search_equals_brute_force_exact_path(labelled_store):
     assert_same_as_brute_force(labelled_store)  # at this size every label filter is answered exactly
 
 
+def test_filtered_search_equals_brute_force_through_the_column_scan(labelled_store, monkeypatch):
+    # no exact answer from the matching rows: every item is scored by columns, and the best are checked against
+    # the filter in order
+    monkeypatch.setattr(store_module, "EXACT_ROWS", 0)
+    calls = []
+    monkeypatch.setattr(ColumnScan, "best", lambda self, *a, **kw: calls.append(a) or BEST(self, *a, **kw))
+    assert_same_as_brute_force(labelled_store)
+    assert len(calls) == len(ALL_FILTERS) * len(QUERIES)  # every filtered search went through it
+
+
+BEST = ColumnScan.best
+
+
 @pytest.mark.parametrize("postfilter_max", [3000, 20])
 def test_filtered_search_equals_brute_force_through_post_filtered_neighbours(labelled_store, monkeypatch,
                                                                            postfilter_max):
-    # no exact answer up front: neighbours are fetched and filtered, and (20) too few of them send the search
-    # to the exact last resort
+    # a query too costly for the column scan (a dense embedding, or a long text at scale) goes to Chroma's HNSW
+    # index: neighbours are fetched and filtered, and (20) too few of them send the search to the exact last resort
+    monkeypatch.setattr(scan_module, "SCAN_BUDGET", 0)
     monkeypatch.setattr(store_module, "EXACT_ROWS", 0)
     monkeypatch.setattr(store_module, "POSTFILTER_MAX", postfilter_max)
+    monkeypatch.setattr(ColumnScan, "best", lambda *a, **kw: pytest.fail("the column scan was used"))
     assert_same_as_brute_force(labelled_store)
+
+
+def test_the_column_scan_takes_in_items_added_since_and_leaves_out_other_collections(tmp_path):
+    folder = tmp_path / "store"
+    pairs = corpus(60, seed=21)
+    store = FeedbackStore.open(path=folder)
+    store.ingest([item for item, _ in pairs[:30]])
+    other = FeedbackStore.open(path=folder, collection="other")
+    other.ingest([FeedbackItem(item_id=f"o{i}", text="parcel never arrived courier late", lang="en") for i in range(5)])
+    assert store.search(QUERIES[0], K) and store._scan is not None and store._scan.rows > 0
+    store.ingest([item for item, _ in pairs[30:]])
+    store.update_labels(pairs)
+    assert_same_as_brute_force(store)
+    hits = store.search("parcel never arrived courier late", 60)
+    assert len(hits) == 60 and not any(h.metadata["item_id"].startswith("o") for h in hits)
+    assert {h.metadata["item_id"] for h in other.search("parcel never arrived courier late", 10)} == {
+        f"o{i}" for i in range(5)}
+
+
+def test_the_column_scan_sees_labels_rewritten_here_and_by_another_process(tmp_path, monkeypatch):
+    monkeypatch.setattr(store_module, "EXACT_ROWS", 0)  # every label filter goes through the scan's row masks
+    folder = tmp_path / "store"
+    pairs = corpus(80, seed=23)
+    store = FeedbackStore.open(path=folder)
+    store.ingest([item for item, _ in pairs])
+    store.update_labels(pairs)
+    joy = filters(emotion="joy")
+    before = {h.metadata["item_id"] for h in store.search(QUERIES[0], 80, joy)}
+    store.update_labels([(item, dict(rec, emotion="joy")) for item, rec in pairs[:10]])  # this connection
+    here = {h.metadata["item_id"] for h in store.search(QUERIES[0], 80, joy)}
+    assert here == before | {item.item_id for item, _ in pairs[:10]}
+    elsewhere = FeedbackStore.open(path=folder)  # its own SQLite connection, as another process has
+    elsewhere.update_labels([(item, dict(rec, emotion="anger")) for item, rec in pairs[:20]])
+    assert {h.metadata["item_id"] for h in store.search(QUERIES[0], 80, joy)} == here - {
+        item.item_id for item, _ in pairs[:20]}
+    assert_same_as_brute_force(store)
 
 
 def test_labels_rewritten_keep_vectors_and_counts_right(labelled_store, tmp_path):
@@ -139,7 +192,17 @@ def old_layout_store(folder, pairs) -> None:
     col.add(ids=ids, embeddings=embedding([item.text for item in items]))
     with sqlite3.connect(folder / FILENAME) as db:
         db.execute("DROP TABLE facet_counts")
-        db.execute("ALTER TABLE facets DROP COLUMN row")
+        facets_without_partitions(db, keep_rows=False)
+
+
+def facets_without_partitions(db: sqlite3.Connection, keep_rows: bool) -> None:
+    """The facets table as it was before partitions were part of its key (and, unless keep_rows, before rowids)."""
+    row = ", row INTEGER" if keep_rows else ""
+    db.execute(f"CREATE TABLE facets_old (collection TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, "
+               f"id TEXT NOT NULL{row}, PRIMARY KEY (collection, key, value, id)) WITHOUT ROWID")
+    db.execute(f"INSERT INTO facets_old SELECT collection, key, value, id{', row' if keep_rows else ''} FROM facets")
+    db.execute("DROP TABLE facets")
+    db.execute("ALTER TABLE facets_old RENAME TO facets")
 
 
 def test_a_store_made_before_partitions_opens_and_answers_filters_the_same(tmp_path, monkeypatch):
@@ -154,6 +217,23 @@ def test_a_store_made_before_partitions_opens_and_answers_filters_the_same(tmp_p
     more = corpus(100, seed=6)[90:]
     store.ingest([item for item, _ in more])
     assert FeedbackStore.open(path=folder).count() == 100 and set(store.partitions()) == {""}
+
+
+def test_a_partitioned_store_made_before_facets_had_partitions_is_rebuilt_once_and_answers_the_same(tmp_path):
+    folder = tmp_path / "store"
+    pairs = corpus(120, seed=11)
+    store = FeedbackStore.open(path=folder)
+    store.ingest([item for item, _ in pairs])
+    store.update_labels(pairs)
+    store.items.close()
+    with sqlite3.connect(folder / FILENAME) as db:
+        facets = sorted(db.execute("SELECT collection, part, key, value, id, row FROM facets"))
+        facets_without_partitions(db, keep_rows=True)
+    reopened = FeedbackStore.open(path=folder)
+    with sqlite3.connect(folder / FILENAME) as db:
+        assert sorted(db.execute("SELECT collection, part, key, value, id, row FROM facets")) == facets
+    assert {part for _, part, *_ in facets} == {"en", "pl"}
+    assert_same_as_brute_force(reopened)
 
 
 def test_ingest_finds_repeats_across_batches_without_a_set_of_every_id(tmp_path):
