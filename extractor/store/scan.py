@@ -13,6 +13,7 @@ extended with the rows added since, before each search; it holds as much memory 
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Sequence
 
 import numpy as np
@@ -38,6 +39,7 @@ class ColumnScan:
         self.rows = 0  # rows covered: 0 .. rows-1
         self._masks: dict[tuple, np.ndarray] = {}  # partitions' and filters' rows (see _keep, matching)
         self._generation: tuple[int, int] | None = None
+        self._lock = threading.RLock()  # one thread at a time grows the copy or builds a mask
 
     def part_of(self, row: int) -> str | None:
         """The partition of a covered row (None for a hole)."""
@@ -49,6 +51,10 @@ class ColumnScan:
 
     def refresh(self) -> None:
         """Take in the rows committed since the last refresh."""
+        with self._lock:
+            self._refresh()
+
+    def _refresh(self) -> None:
         self._current()
         top = self.items.last_row() + 1
         if top <= self.rows:
@@ -88,6 +94,10 @@ class ColumnScan:
     def matching(self, clauses: Sequence[tuple[str, Any]]) -> np.ndarray:
         """Which rows match every (key, value) clause, from the item table's facets; kept until the table
         changes (labels written, items added, here or by another process)."""
+        with self._lock:
+            return self._matching(clauses)
+
+    def _matching(self, clauses: Sequence[tuple[str, Any]]) -> np.ndarray:
         self._current()
         key = ("clauses", tuple(sorted((k, repr(v)) for k, v in clauses)))
         if key not in self._masks:
@@ -118,13 +128,16 @@ class ColumnScan:
         norms = self.norms[: self.rows] * (float(np.linalg.norm(query)) or 1.0)
         np.divide(out, norms, out=out, where=norms > 0)
         keep = self._keep(parts)
-        out[~(keep if mask is None else keep & mask)] = -np.inf
+        if mask is not None and len(mask) < self.rows:  # rows added by another thread since the mask was made
+            mask = np.concatenate([mask, np.zeros(self.rows - len(mask), dtype=bool)])
+        out[~(keep if mask is None else keep & mask[: self.rows])] = -np.inf
         return out
 
     def best(self, query: np.ndarray, k: int, parts: Sequence[str] | None = None, mask: np.ndarray | None = None
              ) -> list[tuple[int, float]]:
         """The k best (row, similarity) pairs among the rows of `parts` (and `mask`), best first, ties by row."""
-        scores = self.scores(query, parts, mask)
+        with self._lock:  # a search in another thread may be growing the copy
+            scores = self.scores(query, parts, mask)
         n = min(k, int(np.count_nonzero(scores > -np.inf)))
         if n == 0:
             return []
