@@ -5,6 +5,7 @@ opens and answers the same way; ingest keeps nothing per item across batches."""
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 
@@ -242,3 +243,48 @@ def test_ingest_finds_repeats_across_batches_without_a_set_of_every_id(tmp_path)
     stats = store.ingest(items + items[:7] + items[5:12], batch=4)
     assert (stats.read, stats.added, stats.present) == (44, 30, 14)
     assert store.count() == 30
+
+
+def test_the_column_copy_is_kept_on_disk_and_a_new_process_reads_only_rows_added_since(tmp_path, monkeypatch):
+    folder = tmp_path / "store"
+    pairs = corpus(90, seed=31)
+    store = FeedbackStore.open(path=folder)
+    store.ingest([item for item, _ in pairs[:60]])
+    first = [(h.id, h.score) for h in store.search(QUERIES[0], K)]
+    header = json.loads((folder / "journey-columns.feedback.json").read_text(encoding="utf-8"))
+    assert header["rows"] == store._scan.rows and set(header["names"]) == {"en", "pl"}
+
+    read: list[int] = []
+    vectors = ItemTable.vectors
+    monkeypatch.setattr(ItemTable, "vectors", lambda self, rows, dim: read.append(len(rows)) or vectors(self, rows, dim))
+    again = FeedbackStore.open(path=folder)  # as a new process would
+    assert [(h.id, h.score) for h in again.search(QUERIES[0], K)] == first and read == []
+    again.ingest([item for item, _ in pairs[60:]], parallel=False)
+    read.clear()
+    again.search(QUERIES[0], K)
+    assert sum(read) == again._scan.rows - header["rows"] and sum(read) >= 30
+    assert_same_as_brute_force(again)
+
+    # a copy that does not belong to this item table (its last item is not there) is built again
+    header = json.loads((folder / "journey-columns.feedback.json").read_text(encoding="utf-8"))
+    header["check"][1] = "not-this-item"
+    (folder / "journey-columns.feedback.json").write_text(json.dumps(header), encoding="utf-8")
+    read.clear()
+    rebuilt = FeedbackStore.open(path=folder)
+    rebuilt.search(QUERIES[0], K)
+    assert sum(read) == rebuilt._scan.rows == header["rows"]
+    assert_same_as_brute_force(rebuilt)
+
+
+def test_a_store_folder_that_cannot_be_written_keeps_the_column_copy_in_a_temporary_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "store"
+    pairs = corpus(40, seed=33)
+    FeedbackStore.open(path=folder).ingest([item for item, _ in pairs])
+    path = ColumnScan._path
+    monkeypatch.setattr(ColumnScan, "_path", lambda self, suffix: (
+        folder / "not-a-folder" / suffix if self.folder == folder else path(self, suffix)))
+    (folder / "not-a-folder").write_text("", encoding="utf-8")
+    store = FeedbackStore.open(path=folder)
+    assert len(store.search(QUERIES[0], K)) == K
+    assert store._scan.folder != folder and not list(folder.glob("journey-columns.*"))
+    assert_same_as_brute_force(store)

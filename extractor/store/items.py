@@ -296,6 +296,12 @@ class ItemTable:
         out[inside] = kept[rows[inside]]
         return out
 
+    def size(self) -> int:
+        """How many items this collection holds."""
+        found = self._db.execute("SELECT sum(n) FROM facet_counts WHERE collection = ? AND key = ? AND value = ?",
+                                 (self.collection, WHOLE, WHOLE)).fetchone()[0]
+        return int(found or 0)
+
     def last_row(self) -> int:
         """The largest committed rowid (-1 when the table is empty): every vector at or below it is final."""
         found = self._db.execute("SELECT max(rowid) FROM items").fetchone()[0]

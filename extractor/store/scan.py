@@ -1,19 +1,27 @@
-"""Exact search by columns: an embedded store's vectors, transposed in memory (one array per dimension), so the
-similarity of a query to every item is read from the query's nonzero dimensions only.
+"""Exact search by columns: an embedded store's vectors, transposed (one array per dimension), so the similarity
+of a query to every item is read from the query's nonzero dimensions only.
 
 The offline hashing embedding gives a 60-character query about 19 nonzero dimensions of 256, so comparing it with
 1,000,000 items reads 19 arrays of a million floats (about 12 ms on the 2-core machine), and the answer is exact,
-which an HNSW index of hashed bag-of-words vectors is not at that size (recall@10 about 0.5-0.9 there, see
-DESIGN.md). A query with many nonzero dimensions (a long text, or a dense embedding such as OpenAI's) costs more
-than SCAN_BUDGET and goes to Chroma's HNSW index instead.
+which an HNSW index of hashed bag-of-words vectors is not at that size (recall@10 0.22-0.61 there with Chroma's
+settings; see the README). A query with many nonzero dimensions (a long text, or a dense embedding such as
+OpenAI's) costs more than SCAN_BUDGET and goes to Chroma's HNSW index instead.
 
-The copy is built from the item table's vector file on the first search (about 5 s for 1,000,000 items) and
-extended with the rows added since, before each search; it holds as much memory as the vector file.
+The copy lives beside the item table (`journey-columns.{collection}.*`: blocks of BLOCK rows, each stored by
+dimension, with each row's norm and partition, and a header saying how many rows it covers). A search first takes
+in the rows committed since (the first search after ingesting a million items: about 10 s), so ingest pays nothing
+for it; a folder that cannot be written keeps the copy in a temporary folder instead.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import tempfile
 import threading
+import weakref
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -21,9 +29,10 @@ import numpy as np
 from .items import ItemTable
 
 SCAN_BUDGET = 40_000_000  # nonzero query dimensions x items compared at most (about 25 ms on the 2-core machine)
-BLOCK = 65_536  # items per step: a block of scores stays in the CPU's cache while the columns stream past
+BLOCK = 65_536  # rows per block: a block of scores stays in the CPU's cache while the columns stream past
 MAX_MASKS = 64  # filters whose matching rows are kept (1 byte per item each)
 NOT_AN_ITEM = -1  # the partition code of a place in the vector file that holds no item of this collection
+VERSION = 1
 
 
 class ColumnScan:
@@ -31,15 +40,83 @@ class ColumnScan:
 
     def __init__(self, items: ItemTable, dim: int):
         self.items, self.dim = items, dim
-        self.columns = np.zeros((dim, 0), dtype=np.float32)
-        self.norms = np.zeros(0, dtype=np.float32)
-        self.parts = np.zeros(0, dtype=np.int16)  # a code per row (see `codes`), NOT_AN_ITEM for holes
+        self.folder = items.folder
+        self.names: list[str] = []  # the partition of each code
         self.codes: dict[str, int] = {}
-        self.names: list[str] = []  # partition of each code
         self.rows = 0  # rows covered: 0 .. rows-1
         self._masks: dict[tuple, np.ndarray] = {}  # partitions' and filters' rows (see _keep, matching)
         self._generation: tuple[int, int] | None = None
-        self._lock = threading.RLock()  # one thread at a time grows the copy or builds a mask
+        self._lock = threading.RLock()  # one thread at a time grows the copy or searches it
+        try:
+            self._open()
+        except OSError:  # a read-only store folder: a private copy
+            self.folder = Path(tempfile.mkdtemp(prefix="journey-columns-"))
+            weakref.finalize(self, shutil.rmtree, str(self.folder), True)
+            self._open()
+
+    # -- the files ----------------------------------------------------------------------------------------
+
+    def _path(self, suffix: str) -> Path:
+        return self.folder / f"journey-columns.{self.items.collection}.{suffix}"
+
+    def _open(self) -> None:
+        """Map the copy's files, or start them empty when there are none (or they were made for another
+        embedding or version, or are shorter than their header says)."""
+        header: dict[str, Any] = {}
+        try:
+            header = json.loads(self._path("json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+        blocks = -(-int(header.get("rows", 0)) // BLOCK)
+        sizes = {"f32": blocks * self.dim * BLOCK * 4, "norms": blocks * BLOCK * 4, "parts": blocks * BLOCK * 2}
+        check = header.get("check")
+        usable = (header.get("version"), header.get("dim")) == (VERSION, self.dim) and (
+            check is None or self.items.ids_of([check[0]]).get(check[0]) == check[1]) and all(
+            self._path(suffix).exists() and self._path(suffix).stat().st_size >= size for suffix, size in sizes.items())
+        if not usable:
+            header, blocks = {}, 0
+            for suffix in ("f32", "norms", "parts"):
+                with open(self._path(suffix), "wb"):  # raises OSError in a read-only folder
+                    pass
+        self.rows = int(header.get("rows", 0))
+        self.names = list(header.get("names", []))
+        self.codes = {name: code for code, name in enumerate(self.names)}
+        self._map(blocks)
+
+    def _map(self, blocks: int) -> None:
+        """Map `blocks` blocks of each file (growing the files to that size)."""
+        self.blocks = blocks
+        if blocks == 0:
+            self.columns = np.zeros((0, self.dim, BLOCK), dtype=np.float32)
+            self.norms = np.zeros(0, dtype=np.float32)
+            self.parts = np.zeros(0, dtype=np.int16)
+            return
+        for suffix, size in (("f32", blocks * self.dim * BLOCK * 4), ("norms", blocks * BLOCK * 4),
+                             ("parts", blocks * BLOCK * 2)):
+            if self._path(suffix).stat().st_size < size:
+                os.truncate(self._path(suffix), size)
+        self.columns = np.memmap(self._path("f32"), dtype=np.float32, mode="r+", shape=(blocks, self.dim, BLOCK))
+        self.norms = np.memmap(self._path("norms"), dtype=np.float32, mode="r+", shape=(blocks * BLOCK,))
+        self.parts = np.memmap(self._path("parts"), dtype=np.int16, mode="r+", shape=(blocks * BLOCK,))
+
+    def _check(self) -> list | None:
+        """[row, id] of the last covered item: the copy belongs to the item table that still has that item there."""
+        covered = np.flatnonzero(np.asarray(self.parts[: self.rows]) != NOT_AN_ITEM)
+        if not len(covered):
+            return None
+        row = int(covered[-1])
+        return [row, self.items.ids_of([row]).get(row)]
+
+    def _save_header(self) -> None:
+        for array in (self.columns, self.norms, self.parts):
+            if isinstance(array, np.memmap):
+                array.flush()
+        temporary = self._path(f"json.{os.getpid()}")
+        temporary.write_text(json.dumps({"version": VERSION, "dim": self.dim, "rows": self.rows, "names": self.names,
+                                         "check": self._check()}), encoding="utf-8")
+        os.replace(temporary, self._path("json"))
+
+    # -- keeping up with the item table ---------------------------------------------------------------
 
     def part_of(self, row: int) -> str | None:
         """The partition of a covered row (None for a hole)."""
@@ -50,7 +127,7 @@ class ColumnScan:
         return int(np.count_nonzero(query)) * max(self.rows, self.items.last_row() + 1) <= SCAN_BUDGET
 
     def refresh(self) -> None:
-        """Take in the rows committed since the last refresh."""
+        """Take in the rows committed since the last refresh (by this process or, through the files, another)."""
         with self._lock:
             self._refresh()
 
@@ -60,27 +137,24 @@ class ColumnScan:
         if top <= self.rows:
             return
         self._masks.clear()
-        if top > self.columns.shape[1]:
-            self._grow(max(top, int(self.columns.shape[1] * 1.5)))
-        for start in range(self.rows, top, BLOCK):
-            end = min(start + BLOCK, top)
-            block = self.items.vectors(np.arange(start, end, dtype=np.int64), self.dim)
-            self.columns[:, start:end] = block.T
-            self.norms[start:end] = np.linalg.norm(block, axis=1)
-        self.parts[self.rows:top] = NOT_AN_ITEM
+        if top > self.blocks * BLOCK:
+            self._map(-(-top // BLOCK))
+        start = self.rows
+        while start < top:
+            block, at = divmod(start, BLOCK)
+            end = min(top, (block + 1) * BLOCK)
+            vectors = self.items.vectors(np.arange(start, end, dtype=np.int64), self.dim)
+            self.columns[block, :, at:at + end - start] = vectors.T
+            self.norms[start:end] = np.linalg.norm(vectors, axis=1)
+            self.parts[start:end] = NOT_AN_ITEM
+            start = end
         for row, part in self.items.parts_of_rows(self.rows, top):
             if part not in self.codes:
                 self.codes[part] = len(self.names)
                 self.names.append(part)
             self.parts[row] = self.codes[part]
         self.rows = top
-
-    def _grow(self, capacity: int) -> None:
-        columns = np.zeros((self.dim, capacity), dtype=np.float32)
-        columns[:, : self.rows] = self.columns[:, : self.rows]
-        norms, parts = np.zeros(capacity, dtype=np.float32), np.full(capacity, NOT_AN_ITEM, dtype=np.int16)
-        norms[: self.rows], parts[: self.rows] = self.norms[: self.rows], self.parts[: self.rows]
-        self.columns, self.norms, self.parts = columns, norms, parts
+        self._save_header()
 
     def _keep(self, parts: Sequence[str] | None) -> np.ndarray:
         """Which rows are items of these partitions (all partitions when None); kept until rows are added."""
@@ -122,9 +196,10 @@ class ColumnScan:
         dims = np.flatnonzero(query)
         weights = query[dims].astype(np.float32)
         out = np.zeros(self.rows, dtype=np.float32)
-        for start in range(0, self.rows, BLOCK):
-            end = min(start + BLOCK, self.rows)
-            np.dot(weights, self.columns[dims, start:end], out=out[start:end])
+        for block in range(-(-self.rows // BLOCK)):
+            start = block * BLOCK
+            n = min(BLOCK, self.rows - start)
+            np.dot(weights, self.columns[block, dims, :n], out=out[start:start + n])
         norms = self.norms[: self.rows] * (float(np.linalg.norm(query)) or 1.0)
         np.divide(out, norms, out=out, where=norms > 0)
         keep = self._keep(parts)
