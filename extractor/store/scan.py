@@ -118,11 +118,6 @@ class ColumnScan:
 
     # -- keeping up with the item table ---------------------------------------------------------------
 
-    def part_of(self, row: int) -> str | None:
-        """The partition of a covered row (None for a hole)."""
-        code = int(self.parts[row])
-        return None if code == NOT_AN_ITEM else self.names[code]
-
     def affordable(self, query: np.ndarray) -> bool:
         return int(np.count_nonzero(query)) * max(self.rows, self.items.last_row() + 1) <= SCAN_BUDGET
 

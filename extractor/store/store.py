@@ -11,8 +11,8 @@ An embedded store keeps one Chroma collection per language (`{collection}.{lang}
 `collection` holds only the embedding's configuration), and the item table keeps every vector too. A search
 compares the query with every item exactly, by columns (scan.py), when the query has few enough nonzero
 dimensions for the store's size (the offline embedding's queries, up to millions of items); a filter matching
-at most EXACT_ROWS items is answered from their vectors alone; a larger one walks the scan's best items in order
-until enough of them match. A query too costly for the scan (a dense embedding, or a long text in a large store)
+at most EXACT_ROWS items is answered from their vectors alone, a larger one by masking the scan's scores with the
+rows it matches. A query too costly for the scan (a dense embedding, or a long text in a large store)
 goes to Chroma's HNSW index: a language filter is a plain query of that language's index, and another filter
 the nearest neighbours, fetched until enough of them match (up to POSTFILTER_MAX), and exactly again when they
 hold too few. A store made before languages had their own collections (layout "item-table@1") keeps its one
