@@ -14,6 +14,18 @@ SHARED = ROOT.parent / "shared"
 DATA = Path(__file__).resolve().parent / "data"
 
 
+def pytest_configure(config):
+    # server stores keep a local copy of their items in the user's cache (extractor/store/mirror.py): the tests'
+    # copies go to a folder of their own, which the `journey` commands they run inherit
+    if "JOURNEY_CACHE" not in os.environ:
+        import atexit
+        import shutil
+        import tempfile
+
+        os.environ["JOURNEY_CACHE"] = tempfile.mkdtemp(prefix="journey-test-cache-")
+        atexit.register(shutil.rmtree, os.environ["JOURNEY_CACHE"], True)
+
+
 def pytest_addoption(parser):
     parser.addoption("--live", action="store_true", default=False,
                      help="also run the live tier: real model requests with OPENAI_API_KEY (costs money; never in CI)")

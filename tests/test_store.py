@@ -111,11 +111,14 @@ class Location:
         return where + ["--collection", self.collection]
 
 
-@pytest.fixture(params=["embedded", "server"])
-def location(request, tmp_path) -> Location:
+@pytest.fixture(params=["embedded", "server", "server-direct"])
+def location(request, tmp_path, monkeypatch) -> Location:
+    """server: searches answered from the client's local copy (mirror.py); server-direct: by the server alone."""
     collection = f"t-{uuid.uuid4().hex[:12]}"
     if request.param == "embedded":
         return Location("embedded", tmp_path / "store", None, collection)
+    if request.param == "server-direct":
+        monkeypatch.setenv("JOURNEY_MIRROR", "off")  # read by FeedbackStore.open, here and in `journey` commands
     return Location("server", None, request.getfixturevalue("chroma_server"), collection)
 
 

@@ -149,13 +149,21 @@ def search(
     chroma_url: ChromaUrlOpt = None,
     collection: CollectionOpt = "feedback",
 ) -> None:
-    """Semantic search over the store, with label filters (labels come from `journey extract --store`)."""
+    """Semantic search over the store, with label filters (labels come from `journey extract --store`).
+
+    On a Chroma server the first search copies the collection into this machine's cache ($JOURNEY_CACHE, default
+    ~/.cache/journey-extractor) and later ones take in what changed, so searches are exact and fast;
+    JOURNEY_MIRROR=off leaves every search to the server."""
     from ..store.store import filters
+
+    from .progress import count_bar
 
     target = open_store(store, chroma_url, collection, create=False)
     where = filters(stage=stage, touchpoint=touchpoint, pain_point=pain_point, lang=lang, source=source,
                     emotion=emotion, segment=segment)
-    hits = target.search(query, k, where)
+    # a server store's first search copies its items into this machine's cache (extractor/store/mirror.py)
+    with count_bar(sys.stderr.isatty(), "copying the server's items to the local cache") as tick:
+        hits = target.search(query, k, where, progress=tick)
     if as_json:
         for h in hits:
             typer.echo(json.dumps({"id": h.id, "score": round(h.score, 4), "text": h.text, "metadata": h.metadata},

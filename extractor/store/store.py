@@ -35,13 +35,14 @@ import numpy as np
 
 from ..errors import UsageError
 from ..schema import FeedbackItem
-from .items import FILENAME, UNPARTITIONED, ItemTable, part_of
-from .scan import ColumnScan
+from .items import FILENAME, LABELS_AT, UNPARTITIONED, ItemTable, part_of
+from .mirror import MirrorError, ServerMirror, mirror_folder
+from .scan import SCAN_BUDGET, ColumnScan
 
 DEFAULT_PATH = Path(".journey") / "store"
 DEFAULT_COLLECTION = "feedback"
 MAX_BATCH = 5000  # Chroma refuses `add` batches above about 5,400 items
-ENV_PATH, ENV_URL = "JOURNEY_STORE", "JOURNEY_CHROMA_URL"
+ENV_PATH, ENV_URL, ENV_MIRROR = "JOURNEY_STORE", "JOURNEY_CHROMA_URL", "JOURNEY_MIRROR"
 TP_PREFIX, PP_PREFIX = "tp_", "pp_"
 LAYOUT_KEY = "journey_layout"  # collection metadata: texts and metadata in items.py...
 ITEM_TABLE, PARTITIONED = "item-table@1", "item-table@2"  # ... and (2) one collection per language
@@ -141,7 +142,8 @@ def resolve_location(path: str | Path | None, url: str | None) -> tuple[str, str
 class FeedbackStore:
     """One Chroma collection of feedback items with a fixed embedding."""
 
-    def __init__(self, collection, embedding, where: str, items: ItemTable | None = None, client=None):
+    def __init__(self, collection, embedding, where: str, items: ItemTable | None = None, client=None,
+                 mirror: bool = True):
         self.collection = collection  # partitioned: only the embedding's configuration; else every item
         self.embedding = embedding
         self.where = where
@@ -151,20 +153,26 @@ class FeedbackStore:
         self._parts: dict[str, Any] = {} if self.partitioned else {UNPARTITIONED: collection}
         self._listed_at = -RELIST_S  # when Chroma's collections were last listed (time.monotonic)
         self._scan: ColumnScan | None = None  # built on the first search that can use it
+        # a server store's local copy (mirror.py): made by the first search that can scan; False when not kept
+        self._mirror: ServerMirror | None | bool = None if items is None and mirror else False
 
     # -- opening ----------------------------------------------------------------------------------
 
     @classmethod
     def open(cls, *, path: str | Path | None = None, url: str | None = None, collection: str = DEFAULT_COLLECTION,
-             embedding=None, create: bool = True) -> FeedbackStore:
+             embedding=None, create: bool = True, mirror: bool | None = None) -> FeedbackStore:
         """Open (or create) the collection. Without `embedding`, an existing collection reopens with the one it
-        was made with; a new one gets the offline default. A different embedding than the collection's is an error."""
+        was made with; a new one gets the offline default. A different embedding than the collection's is an error.
+        `mirror=False` keeps no local copy of a server collection (every search is answered by the server; the
+        default is True unless $JOURNEY_MIRROR is off/0/no/false)."""
         import chromadb
         from chromadb.config import Settings
 
         from .embedding import HashingEmbedding  # registers the embedding with Chroma before any collection opens
 
         kind, where = resolve_location(path, url)
+        if mirror is None:
+            mirror = os.environ.get(ENV_MIRROR, "").strip().lower() not in ("off", "0", "no", "false")
         try:
             settings = Settings(anonymized_telemetry=False)  # the default path never touches the network
             if kind == "url":
@@ -201,7 +209,8 @@ class FeedbackStore:
                                  f"that store folder ({FILENAME}); open it with --store FOLDER, or ingest into another "
                                  "--collection on the server")
             items = ItemTable(where, collection, partitioned=layout == PARTITIONED) if table else None
-            return cls(client.get_collection(collection, embedding_function=embedding), embedding, where, items, client)
+            return cls(client.get_collection(collection, embedding_function=embedding), embedding, where, items, client,
+                       mirror)
         if not create:
             raise StoreError(f"no collection {collection!r} at {where}: run `journey ingest` first")
         embedding = embedding or HashingEmbedding()
@@ -212,7 +221,7 @@ class FeedbackStore:
         except Exception as exc:  # noqa: BLE001
             raise StoreError(f"cannot create collection {collection!r} at {where}: {exc}") from None
         items = ItemTable(where, collection, partitioned=True) if kind == "path" else None
-        return cls(col, embedding, where, items, client)
+        return cls(col, embedding, where, items, client, mirror)
 
     @staticmethod
     def _existing(client, name: str):
@@ -344,6 +353,7 @@ class FeedbackStore:
         embeddings = result.get() if hasattr(result, "get") else result
         if self.items is None:
             self.collection.add(ids=ids, embeddings=embeddings, metadatas=[dict(m, text=t) for m, t in zip(metas, texts)])
+            self._wrote()
         else:  # the item table already has these rows (see `_add` for why first)
             self._add_vectors(ids, embeddings, metas)
         stats.added += len(ids)
@@ -357,6 +367,9 @@ class FeedbackStore:
         def flush() -> int:
             ids = [content_id(item.item_id, item.text) for item, _ in chunk]
             metas = [dict(item_metadata(item), **label_metadata(rec)) for item, rec in chunk]
+            if self.items is None:  # so that every client's local copy sees the change (mirror.py)
+                stamp = int(self.client.heartbeat())
+                metas = [dict(m, **{LABELS_AT: stamp}) for m in metas]
             present = self._present(ids, metas)
             stored = self._stored(sorted(present))
             # an update merges keys: flags of labels the new record no longer has are set to False
@@ -373,6 +386,7 @@ class FeedbackStore:
                     self.items.update({i: dict(stored[i][1], **m) for i, m in old.items() if i in stored})
                 else:
                     self.collection.update(ids=list(old), metadatas=list(old.values()))
+                    self._wrote()
             if new:
                 texts = [t for _, _, t in new]
                 self._add([i for i, _, _ in new], texts, [m for _, m, _ in new], self.embedding(texts))
@@ -392,9 +406,15 @@ class FeedbackStore:
         without its vector is harmless and rewritten by the next ingest; a vector without its row would not be)."""
         if self.items is None:
             self.collection.add(ids=ids, embeddings=embeddings, metadatas=[dict(m, text=t) for m, t in zip(metas, texts)])
+            self._wrote()
             return
         self.items.put(zip(ids, texts, metas), embeddings)
         self._add_vectors(ids, embeddings, metas)
+
+    def _wrote(self) -> None:
+        """This process changed the server collection: its next search syncs the local copy first."""
+        if isinstance(self._mirror, ServerMirror):
+            self._mirror.expire()
 
     def _stored(self, ids: Sequence[str], chroma_metadatas: Sequence[Mapping | None] | None = None
                 ) -> dict[str, tuple[str, dict]]:
@@ -413,23 +433,30 @@ class FeedbackStore:
 
     # -- reading ----------------------------------------------------------------------------------
 
-    def search(self, query: str, k: int = 10, where: Mapping[str, Any] | None = None) -> list[Hit]:
-        """The k items most similar to `query`, optionally filtered by metadata (see `filters`)."""
+    def search(self, query: str, k: int = 10, where: Mapping[str, Any] | None = None,
+               progress: Callable[[int, int], None] | None = None) -> list[Hit]:
+        """The k items most similar to `query`, optionally filtered by metadata (see `filters`). `progress(done,
+        total)` follows a server store's first copy of its items (see `nearest`)."""
         if not query.strip():
             raise StoreError("empty query: say what to look for, e.g. journey search \"parcel never arrived\"")
-        return self.nearest(self.embedding([query])[0], k, where)
+        return self.nearest(self.embedding([query])[0], k, where, progress)
 
-    def nearest(self, vector: Sequence[float], k: int = 10, where: Mapping[str, Any] | None = None) -> list[Hit]:
+    def nearest(self, vector: Sequence[float], k: int = 10, where: Mapping[str, Any] | None = None,
+                progress: Callable[[int, int], None] | None = None) -> list[Hit]:
         """The k nearest items, optionally filtered (a Chroma `where`; see the module's note for how an embedded
-        store answers a filter). On a server the nearest 10 x k, then 50 x k items are fetched unfiltered and
-        filtered here; when they hold too few matches, Chroma's own filter answers, whose cost grows with the items
-        it matches (about 7 us each: 300 ms for a language filter at 100k items)."""
+        store answers a filter). A query cheap enough to compare with every item (scan.py) is answered exactly from
+        the store's column copy: on a server, from this client's local copy of the collection (mirror.py), which
+        the search first brings up to date. Else, on a server, the nearest 10 x k, then 50 x k items are fetched
+        unfiltered and filtered here; when they hold too few matches, Chroma's own filter answers, whose cost grows
+        with the items it matches (about 7 us each: 300 ms for a language filter at 100k items)."""
         query = np.asarray(vector, dtype=np.float32)
+        scan = self._column_scan(query, progress)
+        if scan is not None:
+            found = self._by_columns(scan, query, k, where)
+            if found is not None:
+                return found
         if self.items is not None:
-            scan = self._column_scan(query)
-            if scan is not None and not where:
-                return self._hits(self._scanned(scan.best(query, k)))
-            scored = self._filtered(query, k, where, scan) if where else [
+            scored = self._filtered(query, k, where) if where else [
                 pair for col in self.partitions().values() for pair in self._ann(col, query, k)]
             best = dict(sorted(scored, key=lambda pair: pair[1]))  # an id found twice keeps its best score
             return self._hits(sorted(best.items(), key=lambda pair: -pair[1])[:k])
@@ -444,27 +471,72 @@ class FeedbackStore:
 
     # -- searching an embedded store: (id, score) pairs, texts read for the final hits only -------
 
-    def _column_scan(self, query: np.ndarray) -> ColumnScan | None:
-        """The store's column copy of its vectors, up to date, when comparing the query with every item that way
-        is cheap enough (see scan.py); else None."""
-        if not self.partitioned or self.items is None:
+    def _column_scan(self, query: np.ndarray, progress: Callable[[int, int], None] | None = None
+                     ) -> ColumnScan | None:
+        """The column copy of the store's vectors (of the local copy's, on a server), up to date, when comparing the
+        query with every item that way is cheap enough (see scan.py); else None."""
+        table = self.items if self.partitioned else self._mirrored(query, progress)
+        if table is None:
             return None
-        if self._scan is None or self._scan.dim != len(query):
-            self._scan = ColumnScan(self.items, len(query))
+        if self._scan is None or self._scan.items is not table or self._scan.dim != len(query):
+            self._scan = ColumnScan(table, len(query))
         if not self._scan.affordable(query):
             return None
         self._scan.refresh()
         return self._scan
 
-    def _scanned(self, pairs: Sequence[tuple[int, float]]) -> list[tuple[str, float]]:
+    def _mirrored(self, query: np.ndarray, progress: Callable[[int, int], None] | None) -> ItemTable | None:
+        """A server store's local copy (made when this query could be scanned), synced when due; None when the
+        store keeps none or cannot (a cache folder that cannot be written: the server answers)."""
+        if self._mirror is False:
+            return None
+        try:
+            if self._mirror is None:
+                if int(np.count_nonzero(query)) * self.collection.count() > SCAN_BUDGET:
+                    return None
+                try:
+                    self._mirror = ServerMirror(self.collection, self.client,
+                                                mirror_folder(self.where, self.collection.name, self.collection.id))
+                except MirrorError:
+                    self._mirror = False
+                    return None
+            assert isinstance(self._mirror, ServerMirror)
+            if self._mirror.due():
+                self._mirror.sync(progress)
+        except StoreError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the server went away or refused
+            raise StoreError(f"search failed: cannot bring the local copy of {self.collection.name!r} up to date "
+                             f"from {self.where}: {exc}") from None
+        return self._mirror.table
+
+    def _by_columns(self, scan: ColumnScan, query: np.ndarray, k: int, where: Mapping[str, Any] | None
+                    ) -> list[Hit] | None:
+        """The k best hits from the column scan: a filter masks its scores, or, matching at most EXACT_ROWS items
+        of no whole partition, is answered from those items' vectors alone. None for a filter the item table's
+        index cannot answer (operators, or keys it leaves out such as free text)."""
+        table = scan.items
+        if not where:
+            return self._hits(self._scanned(table, scan.best(query, k)), table)
+        clauses = _clauses(where) if _simple(where) else []
+        if not clauses or not all(table.indexed(key) for key, _ in clauses):
+            return None
+        counts = {part: (m, size) for part, (m, size) in table.counts(clauses).items() if m}
+        whole = [part for part, (m, size) in counts.items() if m >= size]  # e.g. a language filter
+        if not whole and sum(m for m, _ in counts.values()) <= EXACT_ROWS:
+            return self._hits(self._exact_rows(query, k, table.matching_rows(clauses), table=table), table)
+        mask = None if len(whole) == len(counts) else scan.matching(clauses)
+        return self._hits(self._scanned(table, scan.best(query, k, list(counts), mask)), table)
+
+    @staticmethod
+    def _scanned(table: ItemTable, pairs: Sequence[tuple[int, float]]) -> list[tuple[str, float]]:
         """(row, score) pairs of a column scan as (id, score) pairs."""
-        assert self.items is not None
-        ids = self.items.ids_of([row for row, _ in pairs])
+        ids = table.ids_of([row for row, _ in pairs])
         return [(ids[row], score) for row, score in pairs if row in ids]
 
-    def _filtered(self, query: np.ndarray, k: int, where: Mapping[str, Any], scan: ColumnScan | None = None
-                  ) -> list[tuple[str, float]]:
-        """The k best (id, score) pairs matching `where`, from each partition the filter can match."""
+    def _filtered(self, query: np.ndarray, k: int, where: Mapping[str, Any]) -> list[tuple[str, float]]:
+        """The k best (id, score) pairs matching `where`, from each partition the filter can match (by Chroma's
+        indexes: for queries the column scan does not take)."""
         assert self.items is not None
         clauses = _clauses(where) if _simple(where) else []
         if not clauses or not all(self.items.indexed(key) for key, _ in clauses):
@@ -474,9 +546,6 @@ class FeedbackStore:
         counts = {part: (m, size) for part, (m, size) in self.items.counts(clauses).items() if m}
         scored: list[tuple[str, float]] = []
         whole = [part for part, (m, size) in counts.items() if m >= size]  # e.g. a language filter
-        if scan is not None and (whole or sum(m for m, _ in counts.values()) > EXACT_ROWS):
-            mask = None if len(whole) == len(counts) else scan.matching(clauses)
-            return self._scanned(scan.best(query, k, list(counts), mask))
         for part in whole:
             scored += self._ann(self.part_collection(part), query, k) if self.part_collection(part) else []
         rest = {part: counts[part] for part in counts if part not in whole}
@@ -543,23 +612,26 @@ class FeedbackStore:
         scores = _cosines(np.asarray(got["embeddings"], dtype=np.float32), query)
         return [(got["ids"][j], float(scores[j])) for j in np.argsort(-scores, kind="stable")[:k]]
 
-    def _exact_rows(self, query: np.ndarray, k: int, rows: np.ndarray, chunk: int = EXACT_ROWS
-                    ) -> list[tuple[str, float]]:
+    def _exact_rows(self, query: np.ndarray, k: int, rows: np.ndarray, chunk: int = EXACT_ROWS,
+                    table: ItemTable | None = None) -> list[tuple[str, float]]:
         """The k best of the items at these rowids, comparing the query with each of their kept vectors (read
-        `chunk` at a time)."""
-        assert self.items is not None
+        `chunk` at a time) in `table` (the store's item table by default)."""
+        table = table or self.items
+        assert table is not None
         best_rows, best_scores = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         for start in range(0, len(rows), chunk):
             part = rows[start:start + chunk]
-            scores = _cosines(self.items.vectors(part, len(query)), query)
+            scores = _cosines(table.vectors(part, len(query)), query)
             best_rows, best_scores = np.concatenate([best_rows, part]), np.concatenate([best_scores, scores])
             order = np.argsort(-best_scores, kind="stable")[:k]
             best_rows, best_scores = best_rows[order], best_scores[order]
-        ids = self.items.ids_of(best_rows.tolist())
+        ids = table.ids_of(best_rows.tolist())
         return [(ids[int(r)], float(score)) for r, score in zip(best_rows, best_scores) if int(r) in ids]
 
-    def _hits(self, scored: Sequence[tuple[str, float]]) -> list[Hit]:
-        stored = self._stored([i for i, _ in scored])
+    def _hits(self, scored: Sequence[tuple[str, float]], table: ItemTable | None = None) -> list[Hit]:
+        """Hits with their texts and metadata, read from `table` when given (a server store's local copy)."""
+        ids = [i for i, _ in scored]
+        stored = table.get(ids) if table is not None else self._stored(ids)
         return [Hit(hid, score, *stored.get(hid, ("", {}))) for hid, score in scored]
 
     # -- searching a server (texts and metadata in Chroma) -----------------------------------------
