@@ -23,8 +23,10 @@ For each mode and size, in a fresh store (embedded: a new folder; server: a new 
   texts, so its neighbours there are near ties. The report names the filter with the worst p95;
 - recall@10: the first --recall-queries queries of each row against brute force over every stored vector
   (same filter), streamed in batches;
-- the first search's time (it builds the column copy of the vectors, see extractor/store/scan.py) and this
-  process's memory after the timed searches.
+- the first search's time (it builds the column copy of the vectors, see extractor/store/scan.py; on a server it
+  first copies the collection into the client's cache, see extractor/store/mirror.py, as a new client's first
+  search does) and this process's memory after the timed searches. On a server, the timed searches include the
+  copy's syncs with the server (at most one a second).
 Budgets (DESIGN.md, issue 20): ingest at least 2,500 items/s (embedded, offline embedding), also at 1M items;
 search p95 under 50 ms at 1M items with any single filter (embedded), under 100 ms on a server; recall@10 >= 0.90.
 With --json the figures are one JSON object (on stdout, or in FILE) and the table goes to stderr.
@@ -321,6 +323,7 @@ def run_one(mode: str, size: int, order: list[FeedbackItem], labels: list[dict],
     try:
         if mode == "server":
             server, url = start_chroma_server(folder)
+            os.environ["JOURNEY_CACHE"] = str(folder / "client-cache")  # the client's local copy (mirror.py)
             store = FeedbackStore.open(url=url, collection=f"bench-{uuid.uuid4().hex[:8]}")
         else:
             store = FeedbackStore.open(path=folder / "store")

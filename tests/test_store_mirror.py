@@ -1,6 +1,6 @@
 """A server store's local copy (extractor/store/mirror.py) against a real `chroma run`: the order of Chroma's `get`
-it relies on, exact answers, other clients' new items and label changes, deletions on the server, and the faults a
-user can meet (a cache folder that cannot be written, a server that went away)."""
+it relies on, exact answers, other clients' new items and label changes through the change log, deletions on the
+server, and the faults a user can meet (a cache folder that cannot be written, a server that went away)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ import pytest
 from extractor.ingest import InputError, ReadOptions, open_readers
 from extractor.pipeline import with_language
 from extractor.schema import FeedbackItem
-from extractor.store import mirror as mirror_module
-from extractor.store.mirror import ServerMirror, mirror_folder
+from extractor.store.mirror import LOG_SUFFIX, ServerMirror, mirror_folder
 from extractor.store.store import FeedbackStore, StoreError, content_id, filters
 
 from .conftest import ROOT, run_journey
@@ -86,12 +85,11 @@ def test_searches_through_the_copy_are_exact_with_and_without_filters(chroma_ser
     assert str(copy.folder).startswith(os.environ["JOURNEY_CACHE"])
 
 
-def test_another_clients_new_items_and_label_changes_reach_the_copy(chroma_server, monkeypatch):
+def test_another_clients_new_items_and_label_changes_reach_the_copy(chroma_server):
     reader, writer = open_pair(chroma_server)
     items = corpus_items()
     reader.ingest(items[:200])
     assert reader.search("parcel", 3)
-    monkeypatch.setattr(mirror_module, "REFRESH_S", 0.0)  # every search syncs (the default: once a second)
 
     writer.ingest(items[200:])
     assert reader._mirror.copied == 200
@@ -108,12 +106,25 @@ def test_another_clients_new_items_and_label_changes_reach_the_copy(chroma_serve
     assert reader.search(target.text, 3, filters(pain_point="pricing")) == []
 
 
-def test_items_deleted_on_the_server_make_the_copy_start_over(chroma_server, monkeypatch):
+def test_writes_the_log_does_not_name_are_seen_when_the_copy_starts_over(chroma_server):
+    store, server = open_pair(chroma_server)
+    store.ingest(corpus_items())
+    store.search("delivery", 3)
+    raw = FeedbackItem(item_id="raw", text="Written to Chroma by another tool, not through journey.", lang="en")
+    vector = server.embedding([raw.text])
+    server.collection.add(ids=["raw-1"], embeddings=vector, metadatas=[{"text": raw.text, "lang": "en"}])
+    assert [h.id for h in store.search(raw.text, 1)] != ["raw-1"]  # the change log does not name it
+    assert store._mirror.sync(full=True) == store.count()
+    assert [h.id for h in store.search(raw.text, 1)] == ["raw-1"]
+    names = [c if isinstance(c, str) else c.name for c in store.client.list_collections()]
+    assert store.collection.name + LOG_SUFFIX in names
+
+
+def test_items_deleted_on_the_server_make_the_copy_start_over(chroma_server):
     store, server = open_pair(chroma_server)
     items = corpus_items()
     store.ingest(items)
     store.search("delivery", 3)
-    monkeypatch.setattr(mirror_module, "REFRESH_S", 0.0)
     gone = [content_id(i.item_id, i.text) for i in items[:10]]
     server.collection.delete(ids=gone)  # another tool deletes ten items and adds two
     extra = [FeedbackItem(item_id=f"x{n}", text=f"The courier lost parcel number {n}.", lang="en") for n in range(2)]
@@ -148,7 +159,6 @@ def test_a_server_that_went_away_is_a_store_error_and_the_cli_says_so(tmp_path):
         store = FeedbackStore.open(url=url, collection="gone")
         store.ingest(corpus_items()[:50])
         assert store.search("parcel", 2)
-        store._mirror.expire()
     with pytest.raises(StoreError, match="cannot bring the local copy"):
         store.search("parcel", 2)
     result = run_journey("search", "parcel", "--chroma-url", url, "--collection", "gone")

@@ -26,11 +26,10 @@ WHOLE = "*"  # the facet key and value under which facet_counts keeps how many i
 PART_KEY = "lang"  # a partitioned store keeps one Chroma collection per language
 UNPARTITIONED, NO_LANGUAGE = "", "und"
 _PART = re.compile(r"[a-z]{2,3}")
-LABELS_AT = "labels_at"  # metadata on a server: when labels were last written onto the item (server clock, ns)
 _IN_CHUNK = 900  # ids per `IN (...)` query, well under SQLite's variable limit
 # Values unique to an item or free text: stored, never filtered on through the index.
 UNINDEXED = frozenset({"item_id", "origin", "created_at", "customer_id", "text", "events_json", "customer_goal",
-                       "sentiment", "confidence", "touchpoints", "pain_points", "prompt_id", "model", LABELS_AT})
+                       "sentiment", "confidence", "touchpoints", "pain_points", "prompt_id", "model"})
 
 
 def _facet_value(value: Any) -> str | None:

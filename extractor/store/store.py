@@ -35,8 +35,8 @@ import numpy as np
 
 from ..errors import UsageError
 from ..schema import FeedbackItem
-from .items import FILENAME, LABELS_AT, UNPARTITIONED, ItemTable, part_of
-from .mirror import MirrorError, ServerMirror, mirror_folder
+from .items import FILENAME, UNPARTITIONED, ItemTable, part_of
+from .mirror import ADDED, LABELLED, ChangeLog, MirrorError, ServerMirror, mirror_folder
 from .scan import SCAN_BUDGET, ColumnScan
 
 DEFAULT_PATH = Path(".journey") / "store"
@@ -155,6 +155,7 @@ class FeedbackStore:
         self._scan: ColumnScan | None = None  # built on the first search that can use it
         # a server store's local copy (mirror.py): made by the first search that can scan; False when not kept
         self._mirror: ServerMirror | None | bool = None if items is None and mirror else False
+        self._changes = ChangeLog(client, collection.name) if items is None else None  # what copies read
 
     # -- opening ----------------------------------------------------------------------------------
 
@@ -353,7 +354,7 @@ class FeedbackStore:
         embeddings = result.get() if hasattr(result, "get") else result
         if self.items is None:
             self.collection.add(ids=ids, embeddings=embeddings, metadatas=[dict(m, text=t) for m, t in zip(metas, texts)])
-            self._wrote()
+            self._logged(ADDED, ids)
         else:  # the item table already has these rows (see `_add` for why first)
             self._add_vectors(ids, embeddings, metas)
         stats.added += len(ids)
@@ -367,9 +368,6 @@ class FeedbackStore:
         def flush() -> int:
             ids = [content_id(item.item_id, item.text) for item, _ in chunk]
             metas = [dict(item_metadata(item), **label_metadata(rec)) for item, rec in chunk]
-            if self.items is None:  # so that every client's local copy sees the change (mirror.py)
-                stamp = int(self.client.heartbeat())
-                metas = [dict(m, **{LABELS_AT: stamp}) for m in metas]
             present = self._present(ids, metas)
             stored = self._stored(sorted(present))
             # an update merges keys: flags of labels the new record no longer has are set to False
@@ -386,7 +384,7 @@ class FeedbackStore:
                     self.items.update({i: dict(stored[i][1], **m) for i, m in old.items() if i in stored})
                 else:
                     self.collection.update(ids=list(old), metadatas=list(old.values()))
-                    self._wrote()
+                    self._logged(LABELLED, list(old))
             if new:
                 texts = [t for _, _, t in new]
                 self._add([i for i, _, _ in new], texts, [m for _, m, _ in new], self.embedding(texts))
@@ -406,15 +404,20 @@ class FeedbackStore:
         without its vector is harmless and rewritten by the next ingest; a vector without its row would not be)."""
         if self.items is None:
             self.collection.add(ids=ids, embeddings=embeddings, metadatas=[dict(m, text=t) for m, t in zip(metas, texts)])
-            self._wrote()
+            self._logged(ADDED, ids)
             return
         self.items.put(zip(ids, texts, metas), embeddings)
         self._add_vectors(ids, embeddings, metas)
 
-    def _wrote(self) -> None:
-        """This process changed the server collection: its next search syncs the local copy first."""
-        if isinstance(self._mirror, ServerMirror):
-            self._mirror.expire()
+    def _logged(self, kind: str, ids: Sequence[str]) -> None:
+        """Record a write to a server collection in its change log, for every client's local copy (mirror.py)."""
+        assert self._changes is not None
+        try:
+            self._changes.append(kind, ids)
+        except Exception as exc:  # noqa: BLE001 - the items are written; say what the copies will miss
+            raise StoreError(f"{len(ids):,} items were written to {self.collection.name!r} at {self.where}, but not "
+                             f"to its change log ({exc}): other clients' local copies will not see them until they "
+                             "copy the collection again") from None
 
     def _stored(self, ids: Sequence[str], chroma_metadatas: Sequence[Mapping | None] | None = None
                 ) -> dict[str, tuple[str, dict]]:
@@ -486,7 +489,7 @@ class FeedbackStore:
         return self._scan
 
     def _mirrored(self, query: np.ndarray, progress: Callable[[int, int], None] | None) -> ItemTable | None:
-        """A server store's local copy (made when this query could be scanned), synced when due; None when the
+        """A server store's local copy (made when this query could be scanned), brought up to date; None when the
         store keeps none or cannot (a cache folder that cannot be written: the server answers)."""
         if self._mirror is False:
             return None
@@ -501,8 +504,7 @@ class FeedbackStore:
                     self._mirror = False
                     return None
             assert isinstance(self._mirror, ServerMirror)
-            if self._mirror.due():
-                self._mirror.sync(progress)
+            self._mirror.sync(progress)
         except StoreError:
             raise
         except Exception as exc:  # noqa: BLE001 - the server went away or refused
