@@ -46,3 +46,38 @@ def test_bench_store_json_times_language_filters_with_queries_in_their_language(
     assert all(0.0 <= row["recall_at_10"] <= 1.0 and row["n"] == 8 for row in rows)
     assert result["worst_filtered"]["p95_ms"] == max(row["p95_ms"] for row in rows[1:] if row["budget"])
     assert "lang=pl (pl queries)" in done.stderr
+
+
+def test_bench_store_on_a_server_answers_exactly_from_the_clients_copy(tmp_path):
+    """Server mode starts its own `chroma run`; searches go through the client's local copy (mirror.py), which
+    compares every item, so recall@10 against brute force over the server's vectors is 1 on every row."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("social.jsonl", "tickets.jsonl"):
+        (data / name).write_text((ROOT / "corpora" / name).read_text(encoding="utf-8"), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_store.py"), "--data", str(data),
+                           "--sizes", "600", "--modes", "server", "--queries", "8", "--recall-queries", "8",
+                           "--json"], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (result,) = json.loads(done.stdout)["results"]
+    assert (result["mode"], result["count"]) == ("server", 600)
+    rows = [result["search"], *result["filtered"]]
+    assert [row["recall_at_10"] for row in rows] == [1.0] * len(rows)
+    assert result["first_search_s"] > 0
+
+
+def test_bench_store_memory_json_compares_the_store_with_chroma_alone(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "tickets.jsonl").write_text((ROOT / "corpora" / "tickets.jsonl").read_text(encoding="utf-8"),
+                                        encoding="utf-8")
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_store_memory.py"), "--data", str(data),
+                           "--size", "10000", "--every", "5000", "--json"], capture_output=True, text=True,
+                          timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = json.loads(done.stdout)
+    assert [row["items"] for row in figures["rows"]] == [5000, 10000]
+    last = figures["rows"][-1]
+    assert last["chroma_peak_pss_mb"] > 0 and last["store_peak_pss_mb"] > 0
+    assert last["store_extra_mb"] == round(last["store_peak_pss_mb"] - last["chroma_peak_pss_mb"], 1)
+    assert "extra MB" in done.stderr
