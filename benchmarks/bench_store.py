@@ -51,7 +51,7 @@ import urllib.request
 import uuid
 from collections import Counter
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -227,10 +227,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 class PeakMemory:
-    """Samples the summed RSS of this process and its children in a thread while running (a `with` block)."""
+    """Samples the summed memory (RSS, or what `measure` says) of this process and its children in a thread while
+    running (a `with` block), and this process's own RSS."""
 
-    def __init__(self, interval: float = 0.2):
+    def __init__(self, interval: float = 0.2, measure: Callable[[int], float] | None = None):
         self.interval, self.peak_mb, self.peak_own_mb = interval, 0.0, 0.0
+        self.measure = measure or rss_mb
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -248,17 +250,22 @@ class PeakMemory:
             children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
             kids = children.read_text().split() if children.exists() else []
             self.peak_own_mb = max(self.peak_own_mb, own)
-            self.peak_mb = max(self.peak_mb, own + sum(rss_mb(int(pid)) for pid in kids))
+            self.peak_mb = max(self.peak_mb, sum(self.measure(pid) for pid in [os.getpid(), *map(int, kids)]))
 
 
-def rss_mb(pid: int) -> float:
+def proc_mb(pid: int, name: str = "status", key: str = "VmRSS:") -> float:
+    """A figure in kB of /proc/PID/NAME, in MB (0 when the process is gone)."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
+            if line.startswith(key):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return 0.0
+
+
+def rss_mb(pid: int) -> float:
+    return proc_mb(pid)
 
 
 def time_queries(store: FeedbackStore, queries: list[str], where=None) -> dict:

@@ -32,36 +32,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_store import PeakMemory, read_items, resample, rss_mb, shuffled  # noqa: E402
+from bench_store import PeakMemory, proc_mb, read_items, resample, shuffled  # noqa: E402
 
 from extractor.store.embedding import HashingEmbedding  # noqa: E402
 from extractor.store.items import part_of  # noqa: E402
 from extractor.store.store import HNSW, MAX_BATCH, FeedbackStore, content_id, item_metadata  # noqa: E402
 
 
-class PeakPss(PeakMemory):
-    """PeakMemory, summing the PSS of this process and its children instead of their RSS."""
-
-    def _sample(self) -> None:
-        while not self._stop.wait(self.interval):
-            own = rss_mb(os.getpid())
-            children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
-            kids = children.read_text().split() if children.exists() else []
-            self.peak_own_mb = max(self.peak_own_mb, own)
-            self.peak_mb = max(self.peak_mb, sum(pss_mb(pid) for pid in [os.getpid(), *map(int, kids)]))
-
-
 def pss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+    return proc_mb(pid, "smaps_rollup", "Pss:")
 
 
-def chroma_alone(folder: Path, items, size: int, every: int, memory: PeakPss) -> list[dict]:
+def chroma_alone(folder: Path, items, size: int, every: int, memory: PeakMemory) -> list[dict]:
     import chromadb
     from chromadb.config import Settings
 
@@ -97,7 +79,7 @@ def chroma_alone(folder: Path, items, size: int, every: int, memory: PeakPss) ->
     return points
 
 
-def store_ingest(folder: Path, items, size: int, every: int, memory: PeakPss) -> list[dict]:
+def store_ingest(folder: Path, items, size: int, every: int, memory: PeakMemory) -> list[dict]:
     store = FeedbackStore.open(path=folder)
     points, started = [], time.perf_counter()
     marks = iter(range(every, size + every, every))
@@ -115,7 +97,7 @@ def store_ingest(folder: Path, items, size: int, every: int, memory: PeakPss) ->
     return points
 
 
-def point(items: int, started: float, memory: PeakPss) -> dict:
+def point(items: int, started: float, memory: PeakMemory) -> dict:
     return {"items": items, "seconds": round(time.perf_counter() - started, 1),
             "peak_pss_mb": round(memory.peak_mb, 1), "peak_rss_main_mb": round(memory.peak_own_mb, 1)}
 
@@ -136,7 +118,7 @@ def main() -> None:
     if args.run:
         base, _ = read_items(args.data)
         order = shuffled(base, args.seed)
-        with PeakPss() as memory:
+        with PeakMemory(measure=pss_mb) as memory:
             run = chroma_alone if args.run == "chroma" else store_ingest
             print(json.dumps(run(args.folder, order, args.size, args.every, memory)))
         return

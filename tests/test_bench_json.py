@@ -9,6 +9,15 @@ import sys
 from .conftest import ROOT
 
 
+def corpus_folder(tmp_path, *names: str):
+    """A data folder holding these files of the bundled corpus."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in names:
+        (data / name).write_text((ROOT / "corpora" / name).read_text(encoding="utf-8"), encoding="utf-8")
+    return data
+
+
 def test_bench_extract_json_is_one_object_on_stdout(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
@@ -26,10 +35,7 @@ def test_bench_extract_json_is_one_object_on_stdout(tmp_path):
 
 
 def test_bench_store_json_times_language_filters_with_queries_in_their_language(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    for name in ("social.jsonl", "tickets.jsonl"):
-        (data / name).write_text((ROOT / "corpora" / name).read_text(encoding="utf-8"), encoding="utf-8")
+    data = corpus_folder(tmp_path, "social.jsonl", "tickets.jsonl")
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_store.py"), "--data", str(data),
                            "--sizes", "400", "--modes", "embedded", "--queries", "8", "--recall-queries", "4",
                            "--json"], capture_output=True, text=True, timeout=600, cwd=tmp_path)
@@ -51,10 +57,7 @@ def test_bench_store_json_times_language_filters_with_queries_in_their_language(
 def test_bench_store_on_a_server_answers_exactly_from_the_clients_copy(tmp_path):
     """Server mode starts its own `chroma run`; searches go through the client's local copy (mirror.py), which
     compares every item, so recall@10 against brute force over the server's vectors is 1 on every row."""
-    data = tmp_path / "data"
-    data.mkdir()
-    for name in ("social.jsonl", "tickets.jsonl"):
-        (data / name).write_text((ROOT / "corpora" / name).read_text(encoding="utf-8"), encoding="utf-8")
+    data = corpus_folder(tmp_path, "social.jsonl", "tickets.jsonl")
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_store.py"), "--data", str(data),
                            "--sizes", "600", "--modes", "server", "--queries", "8", "--recall-queries", "8",
                            "--json"], capture_output=True, text=True, timeout=600, cwd=tmp_path)
@@ -67,10 +70,7 @@ def test_bench_store_on_a_server_answers_exactly_from_the_clients_copy(tmp_path)
 
 
 def test_bench_store_memory_json_compares_the_store_with_chroma_alone(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "tickets.jsonl").write_text((ROOT / "corpora" / "tickets.jsonl").read_text(encoding="utf-8"),
-                                        encoding="utf-8")
+    data = corpus_folder(tmp_path, "tickets.jsonl")
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_store_memory.py"), "--data", str(data),
                            "--size", "10000", "--every", "5000", "--json"], capture_output=True, text=True,
                           timeout=600, cwd=tmp_path)

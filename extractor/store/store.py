@@ -17,6 +17,11 @@ goes to Chroma's HNSW index: a language filter is a plain query of that language
 the nearest neighbours, fetched until enough of them match (up to POSTFILTER_MAX), and exactly again when they
 hold too few. A store made before languages had their own collections (layout "item-table@1") keeps its one
 collection, and its exact searches read vectors from Chroma (EXACT_MAX) or restrict Chroma's query to the ids.
+
+A server store keeps one collection with texts and metadata, which every client reads and writes; each write is
+also recorded in the collection's change log. A client answers the queries the column scan can take from its own
+copy of the collection (mirror.py: an item table in its cache, brought up to date from the change log before each
+search), exactly as an embedded store does; other queries go to Chroma's index and filters.
 """
 
 from __future__ import annotations
