@@ -135,12 +135,20 @@ def test_items_deleted_on_the_server_make_the_copy_start_over(chroma_server):
     assert_exact(store.search("courier lost parcel", 5), brute_force(server, "courier lost parcel", 5))
 
 
-def test_the_first_copy_reports_its_progress(chroma_server):
-    store, _ = open_pair(chroma_server)
-    store.ingest(corpus_items())
+def test_the_first_copy_and_later_catching_up_report_their_progress(chroma_server):
+    store, other = open_pair(chroma_server)
+    items = corpus_items()
+    store.ingest(items[:150])
     seen: list[tuple[int, int]] = []
     store.search("refund", 3, progress=lambda done, total: seen.append((done, total)))
-    assert seen and seen[-1][0] == seen[-1][1] == store.count()
+    assert seen and seen[-1][0] == seen[-1][1] == 150
+    other.ingest(items[150:])
+    seen.clear()
+    store.search("refund", 3, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (store.count() - 150, store.count() - 150)
+    seen.clear()
+    store.search("refund", 3, progress=lambda done, total: seen.append((done, total)))
+    assert seen == []  # nothing changed: nothing read
 
 
 def test_a_cache_that_cannot_be_written_leaves_searches_to_the_server(chroma_server, monkeypatch, tmp_path):

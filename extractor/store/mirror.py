@@ -128,7 +128,7 @@ class ServerMirror:
         with self._lock, self._file_lock():
             state = {} if full else self._state()
             if "log" in state:
-                read = self._replay(int(state["log"]), state)
+                read = self._replay(int(state["log"]), state, progress)
                 if read is not None:
                     return read
             self._reset()
@@ -139,16 +139,20 @@ class ServerMirror:
 
     # -- reading the server -------------------------------------------------------------------------------
 
-    def _replay(self, seen: int, state: dict[str, Any]) -> int | None:
+    def _replay(self, seen: int, state: dict[str, Any], progress: Callable[[int, int], None] | None) -> int | None:
         """Read the items of the change records after the first `seen`; None when the copy must start over (the
-        log or items were deleted on the server)."""
+        log or items were deleted on the server, or the records name more items than the collection holds)."""
         length = self.changes.length()
         if length == seen:
             return 0
         if length < seen:
             return None
+        records = list(self.changes.records(seen))
+        total = sum(len(ids) for _, ids in records)
+        if total > self.collection.count():
+            return None
         read = 0
-        for kind, ids in self.changes.records(seen):
+        for kind, ids in records:
             for start in range(0, len(ids), PAGE):
                 chunk = ids[start:start + PAGE]
                 if kind == LABELLED:
@@ -159,6 +163,8 @@ class ServerMirror:
                     texts, metas = _split(got["metadatas"])
                     self.table.put(zip(got["ids"], texts, metas), np.asarray(got["embeddings"], dtype=np.float32))
                 read += len(got["ids"])
+                if progress:
+                    progress(min(read, total), total)
             seen += 1
         if self.collection.count() < self.table.size():
             return None
