@@ -27,6 +27,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -113,7 +114,7 @@ class ServerMirror:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             self.table = ItemTable(self.folder, collection.name, partitioned=True)
-        except (OSError, Exception) as exc:  # noqa: BLE001 - sqlite3 errors too: the caller searches the server
+        except (OSError, sqlite3.Error) as exc:  # the caller leaves searches to the server
             raise MirrorError(f"cannot keep a local copy of {collection.name!r} in {self.folder}: {exc}") from None
         self._lock = threading.Lock()
 
