@@ -1,4 +1,4 @@
-"""Journey labels in the store: `journey extract --store` writes them back, `journey ingest --gold` stores gold
+"""Journey labels in the store: `journey extract --to-store` writes them back, `journey ingest --gold` stores gold
 labels, and few-shot retrieval returns the most similar labelled items."""
 
 from __future__ import annotations

@@ -149,7 +149,7 @@ def search(
     chroma_url: ChromaUrlOpt = None,
     collection: CollectionOpt = "feedback",
 ) -> None:
-    """Semantic search over the store, with label filters (labels come from `journey extract --store`).
+    """Semantic search over the store, with label filters (labels come from `journey extract --to-store`).
 
     On a Chroma server the first search copies the collection into this machine's cache ($JOURNEY_CACHE, default
     ~/.cache/journey-extractor) and later ones take in what changed, so searches are exact and fast;

@@ -20,7 +20,7 @@ NO_STORE = "no feedback store at "
 
 @dataclass
 class SimilarItem:
-    """A stored item near the pasted one, with its labels when `journey extract --store` gave it some."""
+    """A stored item near the pasted one, with its labels when `journey extract --to-store` gave it some."""
 
     id: str
     score: float
