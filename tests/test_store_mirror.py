@@ -158,7 +158,7 @@ def test_a_cache_that_cannot_be_written_leaves_searches_to_the_server(chroma_ser
     store, server = open_pair(chroma_server)
     store.ingest(corpus_items())
     assert [h.id for h in store.search("parcel", 5)] == [h.id for h in server.search("parcel", 5)]
-    assert store._mirror is False
+    assert store._mirror is None  # no copy kept
 
 
 def test_a_server_that_went_away_is_a_store_error_and_the_cli_says_so(tmp_path):

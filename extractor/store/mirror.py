@@ -107,9 +107,9 @@ class ChangeLog:
 class ServerMirror:
     """The items of one server collection, copied into an item table (with their vectors) in a local folder."""
 
-    def __init__(self, collection, client, folder: Path):
+    def __init__(self, collection, client, folder: Path, changes: ChangeLog | None = None):
         self.collection, self.client = collection, client
-        self.changes = ChangeLog(client, collection.name)
+        self.changes = changes or ChangeLog(client, collection.name)
         self.folder = Path(folder)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -129,7 +129,7 @@ class ServerMirror:
         with self._lock, self._file_lock():
             state = {} if full else self._state()
             if "log" in state:
-                read = self._replay(int(state["log"]), state, progress)
+                read = self._replay(int(state["log"]), progress)
                 if read is not None:
                     return read
             self._reset()
@@ -140,7 +140,7 @@ class ServerMirror:
 
     # -- reading the server -------------------------------------------------------------------------------
 
-    def _replay(self, seen: int, state: dict[str, Any], progress: Callable[[int, int], None] | None) -> int | None:
+    def _replay(self, seen: int, progress: Callable[[int, int], None] | None) -> int | None:
         """Read the items of the change records after the first `seen`; None when the copy must start over (the
         log or items were deleted on the server, or the records name more items than the collection holds)."""
         length = self.changes.length()
@@ -169,7 +169,7 @@ class ServerMirror:
             seen += 1
         if self.collection.count() < self.table.size():
             return None
-        self._save(dict(state, log=seen))
+        self._save({"log": seen})
         return read
 
     def _copy_all(self, progress: Callable[[int, int], None] | None) -> int:

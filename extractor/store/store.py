@@ -158,8 +158,10 @@ class FeedbackStore:
         self._parts: dict[str, Any] = {} if self.partitioned else {UNPARTITIONED: collection}
         self._listed_at = -RELIST_S  # when Chroma's collections were last listed (time.monotonic)
         self._scan: ColumnScan | None = None  # built on the first search that can use it
-        # a server store's local copy (mirror.py): made by the first search that can scan; False when not kept
-        self._mirror: ServerMirror | None | bool = None if items is None and mirror else False
+        # a server store's local copy (mirror.py), made by the first search that can scan (when it is to be kept)
+        self._keep_copy = items is None and mirror
+        self._mirror: ServerMirror | None = None
+        self._server_size = 0  # the server collection's size when a query was last too costly to scan
         self._changes = ChangeLog(client, collection.name) if items is None else None  # what copies read
 
     # -- opening ----------------------------------------------------------------------------------
@@ -496,19 +498,22 @@ class FeedbackStore:
     def _mirrored(self, query: np.ndarray, progress: Callable[[int, int], None] | None) -> ItemTable | None:
         """A server store's local copy (made when this query could be scanned), brought up to date; None when the
         store keeps none or cannot (a cache folder that cannot be written: the server answers)."""
-        if self._mirror is False:
+        if not self._keep_copy:
             return None
         try:
             if self._mirror is None:
-                if int(np.count_nonzero(query)) * self.collection.count() > SCAN_BUDGET:
+                nonzero = int(np.count_nonzero(query))
+                if nonzero * self._server_size > SCAN_BUDGET:  # collections grow: no need to count again
+                    return None
+                self._server_size = self.collection.count()
+                if nonzero * self._server_size > SCAN_BUDGET:
                     return None
                 try:
-                    self._mirror = ServerMirror(self.collection, self.client,
-                                                mirror_folder(self.where, self.collection.name, self.collection.id))
+                    self._mirror = ServerMirror(self.collection, self.client, mirror_folder(
+                        self.where, self.collection.name, self.collection.id), self._changes)
                 except MirrorError:
-                    self._mirror = False
+                    self._keep_copy = False
                     return None
-            assert isinstance(self._mirror, ServerMirror)
             self._mirror.sync(progress)
         except StoreError:
             raise
@@ -528,8 +533,7 @@ class FeedbackStore:
         clauses = _clauses(where) if _simple(where) else []
         if not clauses or not all(table.indexed(key) for key, _ in clauses):
             return None
-        counts = {part: (m, size) for part, (m, size) in table.counts(clauses).items() if m}
-        whole = [part for part, (m, size) in counts.items() if m >= size]  # e.g. a language filter
+        counts, whole = _parts_matching(table, clauses)
         if not whole and sum(m for m, _ in counts.values()) <= EXACT_ROWS:
             return self._hits(self._exact_rows(query, k, table.matching_rows(clauses), table=table), table)
         mask = None if len(whole) == len(counts) else scan.matching(clauses)
@@ -550,9 +554,8 @@ class FeedbackStore:
             # operators, or a key the index leaves out (free text, ids): every row is read
             allowed = [i for i, (_, md) in self.items.get(self._all_ids()).items() if _matches(md, where)]
             return [pair for col in self.partitions().values() for pair in self._restricted(col, query, k, allowed)]
-        counts = {part: (m, size) for part, (m, size) in self.items.counts(clauses).items() if m}
+        counts, whole = _parts_matching(self.items, clauses)
         scored: list[tuple[str, float]] = []
-        whole = [part for part, (m, size) in counts.items() if m >= size]  # e.g. a language filter
         for part in whole:
             scored += self._ann(self.part_collection(part), query, k) if self.part_collection(part) else []
         rest = {part: counts[part] for part in counts if part not in whole}
@@ -725,6 +728,14 @@ def _embed_and_keep(texts: list[str], rows: list[tuple[str, str, dict]] | None):
         assert isinstance(_WORKER_TABLE, ItemTable)
         _WORKER_TABLE.put(rows, vectors)
     return vectors
+
+
+def _parts_matching(table: ItemTable, clauses: Sequence[tuple[str, Any]]
+                    ) -> tuple[dict[str, tuple[int, int]], list[str]]:
+    """partition -> (items matching at most, items it holds) for the partitions the clauses can match, and those
+    whose every item matches (a language filter's)."""
+    counts = {part: (m, size) for part, (m, size) in table.counts(clauses).items() if m}
+    return counts, [part for part, (m, size) in counts.items() if m >= size]
 
 
 def _cosines(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
